@@ -1,0 +1,180 @@
+/**
+ * The machine's parameters. A HwConfig is built from a preset, then overrides, then validation
+ * (errors name the JSON path), then derive(); the result is frozen and passed explicitly.
+ */
+import { UserInputError } from "../errors.js";
+
+export type DType = "int8" | "bf16";
+
+export interface HwParams {
+  /** Preset this configuration started from. */
+  name: string;
+  /** Systolic array rows R: the length of an input vector (contraction dimension of one tile). */
+  rows: number;
+  /** Systolic array columns C: outputs produced per input vector. */
+  cols: number;
+  dtype: DType;
+  clockMHz: number;
+  /** Unified buffer capacity in bytes (elements of dtype). */
+  unifiedBufferBytes: number;
+  /** Accumulator rows, each `cols` wide, 32-bit. */
+  accumulatorRows: number;
+  /** Weight FIFO depth in tiles. */
+  weightFifoTiles: number;
+  /** Weight memory capacity in bytes of fp32 master weights. */
+  weightMemoryBytes: number;
+  /** Weight memory -> weight FIFO bandwidth, bytes per cycle (tiles move in dtype, 1 or 2 bytes/element). */
+  weightBytesPerCycle: number;
+  /** Host memory <-> unified buffer DMA bandwidth, bytes per cycle. */
+  hostBytesPerCycle: number;
+  /** Activation unit pipeline depth in cycles. */
+  activationLatency: number;
+  /** Vector unit lanes (elements per cycle) and pipeline depth. */
+  vectorLanes: number;
+  vectorLatency: number;
+}
+
+export interface HwConfig extends HwParams {
+  /** Bytes per element of dtype in the unified buffer, the FIFO and the array. */
+  readonly elementBytes: number;
+  readonly unifiedBufferElements: number;
+  readonly weightMemoryElements: number;
+  /** Peak multiply-accumulates per cycle (R*C). */
+  readonly peakMacsPerCycle: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
+  "tpu-v1": {
+    name: "tpu-v1",
+    rows: 256,
+    cols: 256,
+    dtype: "int8",
+    clockMHz: 700,
+    unifiedBufferBytes: 24 * MiB,
+    accumulatorRows: 4096,
+    weightFifoTiles: 4,
+    weightMemoryBytes: 256 * MiB,
+    weightBytesPerCycle: 48, // 34 GB/s at 700 MHz
+    hostBytesPerCycle: 20, // PCIe Gen3 x16, 14 GB/s at 700 MHz
+    activationLatency: 4,
+    vectorLanes: 256,
+    vectorLatency: 4,
+  },
+  "tpu-v2": {
+    name: "tpu-v2",
+    rows: 128,
+    cols: 128,
+    dtype: "bf16",
+    clockMHz: 700,
+    unifiedBufferBytes: 16 * MiB,
+    accumulatorRows: 4096,
+    weightFifoTiles: 4,
+    weightMemoryBytes: 256 * MiB,
+    weightBytesPerCycle: 256, // HBM share of one MXU
+    hostBytesPerCycle: 32,
+    activationLatency: 4,
+    vectorLanes: 128,
+    vectorLatency: 4,
+  },
+  small: {
+    name: "small",
+    rows: 8,
+    cols: 8,
+    dtype: "bf16",
+    clockMHz: 700,
+    unifiedBufferBytes: 1 * MiB,
+    accumulatorRows: 1024,
+    weightFifoTiles: 4,
+    weightMemoryBytes: 16 * MiB,
+    weightBytesPerCycle: 16,
+    hostBytesPerCycle: 16,
+    activationLatency: 2,
+    vectorLanes: 8,
+    vectorLatency: 2,
+  },
+});
+
+const INTEGER_FIELDS = [
+  "rows",
+  "cols",
+  "unifiedBufferBytes",
+  "accumulatorRows",
+  "weightFifoTiles",
+  "weightMemoryBytes",
+  "vectorLanes",
+] as const;
+const POSITIVE_FIELDS = ["clockMHz", "weightBytesPerCycle", "hostBytesPerCycle"] as const;
+const NON_NEGATIVE_INTEGER_FIELDS = ["activationLatency", "vectorLatency"] as const;
+
+/**
+ * preset + overrides -> validated, derived, frozen config. `path` prefixes JSON paths in errors
+ * (e.g. "$.hardware" when the overrides come from a workload spec).
+ */
+export function buildHwConfig(
+  preset: string,
+  overrides: Record<string, unknown> = {},
+  path = "$",
+  file?: string,
+): HwConfig {
+  const base = PRESETS[preset];
+  if (!base) {
+    throw new UserInputError(`unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(", ")})`, {
+      file,
+      jsonPath: `${path}.preset`,
+    });
+  }
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in base)) {
+      throw new UserInputError(`unknown hardware parameter "${key}"`, { file, jsonPath: `${path}.${key}` });
+    }
+    merged[key] = value;
+  }
+  return validateAndDerive(merged, path, file);
+}
+
+function validateAndDerive(p: Record<string, unknown>, path: string, file?: string): HwConfig {
+  const fail = (key: string, what: string): never => {
+    throw new UserInputError(`${what} (got ${JSON.stringify(p[key])})`, { file, jsonPath: `${path}.${key}` });
+  };
+  for (const k of INTEGER_FIELDS) {
+    const v = p[k];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) fail(k, "must be an integer >= 1");
+  }
+  for (const k of NON_NEGATIVE_INTEGER_FIELDS) {
+    const v = p[k];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) fail(k, "must be an integer >= 0");
+  }
+  for (const k of POSITIVE_FIELDS) {
+    const v = p[k];
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) fail(k, "must be a number > 0");
+  }
+  if (p.dtype !== "int8" && p.dtype !== "bf16") fail("dtype", 'must be "int8" or "bf16"');
+  if (typeof p.name !== "string") fail("name", "must be a string");
+  if ((p.rows as number) > 4096 || (p.cols as number) > 4096) fail("rows", "array dimensions are limited to 4096");
+  const params = p as unknown as HwParams;
+  const elementBytes = params.dtype === "int8" ? 1 : 2;
+  const cfg: HwConfig = {
+    ...params,
+    elementBytes,
+    unifiedBufferElements: Math.floor(params.unifiedBufferBytes / elementBytes),
+    weightMemoryElements: Math.floor(params.weightMemoryBytes / 4),
+    peakMacsPerCycle: params.rows * params.cols,
+  };
+  if (cfg.unifiedBufferElements < 1) fail("unifiedBufferBytes", "must hold at least one element");
+  if (cfg.weightMemoryElements < 1) fail("weightMemoryBytes", "must hold at least one fp32 weight");
+  return Object.freeze(cfg);
+}
+
+/** "16x16" or "3x5" -> [rows, cols]; errors name the flag. */
+export function parseArraySize(text: string, where = "--array"): [number, number] {
+  const m = /^\s*(\d+)\s*[xX×]\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new UserInputError(`expected RxC such as 16x16, got "${text}"`, { field: where });
+  const r = Number(m[1]);
+  const c = Number(m[2]);
+  if (r < 1 || c < 1) throw new UserInputError(`array dimensions must be >= 1, got "${text}"`, { field: where });
+  if (r > 4096 || c > 4096) throw new UserInputError(`array dimensions are limited to 4096, got "${text}"`, { field: where });
+  return [r, c];
+}

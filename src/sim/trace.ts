@@ -1,0 +1,117 @@
+/**
+ * Per-cycle trace rows and the sink interface. The simulator fills one reused row per cycle and hands
+ * it to the sink; a sink must copy what it keeps. NULL_SINK is used when nothing is traced, so the
+ * per-cycle loop pays one predictable call at most. Columns are documented in docs/TRACES.md.
+ */
+
+/** Unit state codes in trace rows. */
+export const UNIT_IDLE = 0;
+export const UNIT_BUSY = 1;
+export const UNIT_STALLED = 2;
+export const UNIT_STATE_NAMES = ["idle", "busy", "stalled"] as const;
+
+/** The units that appear in a trace, in column order. */
+export const TRACE_UNITS = ["dma", "weights", "matrix", "activation", "vector"] as const;
+export type TraceUnit = (typeof TRACE_UNITS)[number];
+
+/** Matrix-unit stall causes (docs/ARCHITECTURE.md "Stall attribution"); index = code. */
+export const STALL_CAUSES = [
+  "none",
+  "weight_load",
+  "weight_shift",
+  "data_dependency",
+  "host_transfer",
+  "non_matrix",
+  "drain",
+] as const;
+export type StallCause = (typeof STALL_CAUSES)[number];
+
+export interface TraceRow {
+  cycle: number;
+  /** Program counter (instruction index) each unit works on, -1 when idle. Order: TRACE_UNITS. */
+  pc: Int32Array;
+  /** UNIT_IDLE | UNIT_BUSY | UNIT_STALLED per unit. Order: TRACE_UNITS. */
+  state: Uint8Array;
+  /** Index into STALL_CAUSES for the matrix unit (0 when it streams a vector). */
+  stall: number;
+  /** Program counter of the head instruction waiting to issue, -1 when none. */
+  headPc: number;
+  /** Useful multiply-accumulates done in the array this cycle. */
+  macs: number;
+  /** Tiles in the weight FIFO (after this cycle's push/pop). */
+  fifoTiles: number;
+  /** Rows moved this cycle. */
+  ubRowsRead: number;
+  ubRowsWritten: number;
+  accRowsRead: number;
+  accRowsWritten: number;
+  /** Bytes moved this cycle from weight memory / across the host link. */
+  weightBytes: number;
+  hostBytes: number;
+}
+
+export function makeTraceRow(): TraceRow {
+  return {
+    cycle: 0,
+    pc: new Int32Array(TRACE_UNITS.length).fill(-1),
+    state: new Uint8Array(TRACE_UNITS.length),
+    stall: 0,
+    headPc: -1,
+    macs: 0,
+    fifoTiles: 0,
+    ubRowsRead: 0,
+    ubRowsWritten: 0,
+    accRowsRead: 0,
+    accRowsWritten: 0,
+    weightBytes: 0,
+    hostBytes: 0,
+  };
+}
+
+/** One PE's registers at one cycle (detailed mode only). */
+export interface PeTraceRow {
+  cycle: number;
+  row: number;
+  col: number;
+  actIn: number;
+  weight: number;
+  psumIn: number;
+  psumOut: number;
+  /** 0 bubble, 1 or 2: weight bank used (bank index + 1). */
+  bank: number;
+}
+
+/** Receives trace rows. Synchronous; buffering and backpressure are the sink's business. */
+export interface TraceSink {
+  /** Cycle window and sampling the simulator should honour (rows outside are not produced). */
+  readonly from: number;
+  readonly to: number;
+  readonly every: number;
+  /** Does this sink want per-PE rows (forces detailed stepping inside the window)? */
+  readonly wantsPe: boolean;
+  readonly peRegion: { r0: number; r1: number; c0: number; c1: number };
+  cycle(row: Readonly<TraceRow>): void;
+  pe(row: Readonly<PeTraceRow>): void;
+  /** Instruction lifetimes for timeline views: unit, pc, mnemonic text, issue and completion cycles. */
+  instruction(unit: TraceUnit, pc: number, text: string, issue: number, complete: number): void;
+  /** True when the sink's buffer is full and the producer should await flush(). */
+  readonly needsFlush: boolean;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+class NullSink implements TraceSink {
+  readonly from = Number.POSITIVE_INFINITY;
+  readonly to = Number.NEGATIVE_INFINITY;
+  readonly every = 1;
+  readonly wantsPe = false;
+  readonly peRegion = { r0: 0, r1: 0, c0: 0, c1: 0 };
+  readonly needsFlush = false;
+  cycle(): void {}
+  pe(): void {}
+  instruction(): void {}
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+export const NULL_SINK: TraceSink = new NullSink();
