@@ -83,6 +83,19 @@ export const OPCODES: readonly OpcodeSpec[] = [
     ],
   },
   {
+    mnemonic: "WHMA",
+    code: 0x12,
+    unit: "dma",
+    doc: "Write accumulators to host memory exactly (fp32 or int32 as numbers), bypassing the activation unit.",
+    fields: [
+      u("acc", 16, "first accumulator row"),
+      u("rows", 16, "rows"),
+      u("cols", 16, "elements per row (<= C)"),
+      u("host", 32, "host memory element address of row 0"),
+      u("hstride", 24, "host elements between rows"),
+    ],
+  },
+  {
     mnemonic: "RDW",
     code: 0x20,
     unit: "weights",

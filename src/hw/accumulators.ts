@@ -1,0 +1,115 @@
+/**
+ * Accumulators (TPU paper: "Accumulators", 4096 x 256 x 32-bit in TPU v1).
+ *
+ * Registers:
+ *   data[rows*C]        Int32Array | Float32Array  the accumulator SRAM                     reset 0
+ *   ring of N = R+C+2 control entries, one per cycle a vector was read for the array:
+ *     ctrlValid, ctrlRow (accumulator row), ctrlAccumulate, ctrlPass (pass id), ctrlLast
+ *   staged writes: one per column per cycle (writeRow, writeValue, writePending)
+ * Inputs:  the control entry of the vector entering the array this cycle; the array's bottom row.
+ * Outputs: top[c], the partial sum entering column c (the accumulator value for an accumulating
+ *          pass, else 0) — a function of current registers only.
+ * Timing:  column c reads the top input of the vector latched at t-1-c and writes the result of the
+ *          vector latched at t-R-1-c (docs/ARCHITECTURE.md "MatrixMultiply").
+ * A bf16 write stores s + 0 (no negative zero); a non-finite value is latched as a fault.
+ */
+import type { HwConfig } from "../config/hw-config.js";
+
+export class Accumulators {
+  readonly rows: number;
+  readonly C: number;
+  private readonly R: number;
+  private readonly int: boolean;
+  readonly data: Float32Array | Int32Array;
+  readonly top: Float32Array | Int32Array;
+  private readonly N: number;
+  private readonly ctrlValid: Uint8Array;
+  private readonly ctrlRow: Int32Array;
+  private readonly ctrlAccumulate: Uint8Array;
+  private readonly ctrlPass: Int32Array;
+  private readonly ctrlLast: Uint8Array;
+  private readonly writeRow: Int32Array;
+  private readonly writeValue: Float64Array;
+  private readonly writePending: Uint8Array;
+  /** Control entry for the vector latched this cycle (set by the datapath before evaluate). */
+  inValid = 0;
+  inRow = 0;
+  inAccumulate = 0;
+  inPass = 0;
+  inLast = 0;
+  /** Pass whose last result was written in the last committed cycle, and when (-1: none). */
+  completedPass = -1;
+  completedCycle = -1;
+  private completingPass = -1;
+  /** Rows written this cycle (columns of rows counted when column C-1 lands) for statistics. */
+  rowsWritten = 0;
+  faultRow = -1;
+  faultCol = -1;
+
+  constructor(cfg: Readonly<HwConfig>) {
+    this.rows = cfg.accumulatorRows;
+    this.C = cfg.cols;
+    this.R = cfg.rows;
+    this.int = cfg.dtype === "int8";
+    this.data = this.int ? new Int32Array(this.rows * this.C) : new Float32Array(this.rows * this.C);
+    this.top = this.int ? new Int32Array(this.C) : new Float32Array(this.C);
+    this.N = this.R + this.C + 2;
+    this.ctrlValid = new Uint8Array(this.N);
+    this.ctrlRow = new Int32Array(this.N);
+    this.ctrlAccumulate = new Uint8Array(this.N);
+    this.ctrlPass = new Int32Array(this.N);
+    this.ctrlLast = new Uint8Array(this.N);
+    this.writeRow = new Int32Array(this.C);
+    this.writeValue = new Float64Array(this.C);
+    this.writePending = new Uint8Array(this.C);
+  }
+
+  /** Compute top[] for cycle t from current registers. Must run before the array evaluates. */
+  evaluateTop(t: number): void {
+    const { C, N } = this;
+    for (let c = 0; c < C; c++) {
+      const s = (((t - 1 - c) % N) + N) % N;
+      this.top[c] = this.ctrlValid[s] && this.ctrlAccumulate[s] ? this.data[this.ctrlRow[s] * C + c] : 0;
+    }
+  }
+
+  /** Stage this cycle's bottom-row writes from the array's current bottom registers. */
+  evaluateBottom(t: number, bottomRow: Float32Array | Int32Array, bottomOffset: number): void {
+    const { C, N, R } = this;
+    this.completingPass = -1;
+    for (let c = 0; c < C; c++) {
+      const s = (((t - R - 1 - c) % N) + N) % N;
+      if (!this.ctrlValid[s]) continue;
+      this.writePending[c] = 1;
+      this.writeRow[c] = this.ctrlRow[s];
+      this.writeValue[c] = bottomRow[bottomOffset + c];
+      if (c === C - 1 && this.ctrlLast[s]) this.completingPass = this.ctrlPass[s];
+    }
+  }
+
+  commit(t: number): void {
+    const { C, N } = this;
+    this.rowsWritten = 0;
+    for (let c = 0; c < C; c++) {
+      if (!this.writePending[c]) continue;
+      this.writePending[c] = 0;
+      const v = this.writeValue[c];
+      if (!this.int && (v !== v || v === Infinity || v === -Infinity) && this.faultRow < 0) {
+        this.faultRow = this.writeRow[c];
+        this.faultCol = c;
+      }
+      this.data[this.writeRow[c] * C + c] = this.int ? v : v + 0;
+      if (c === C - 1) this.rowsWritten++;
+    }
+    if (this.completingPass >= 0) {
+      this.completedPass = this.completingPass;
+      this.completedCycle = t;
+    }
+    const s = t % N;
+    this.ctrlValid[s] = this.inValid;
+    this.ctrlRow[s] = this.inRow;
+    this.ctrlAccumulate[s] = this.inAccumulate;
+    this.ctrlPass[s] = this.inPass;
+    this.ctrlLast[s] = this.inLast;
+  }
+}
