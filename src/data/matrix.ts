@@ -1,0 +1,36 @@
+/**
+ * A dense float64 matrix as read from or written to a user file, and the extension dispatch
+ * between the supported formats (.npy, .csv).
+ */
+import { extname } from "node:path";
+import { UserInputError } from "../errors.js";
+import { readMatrixCsv, writeMatrixCsv } from "./matrix-csv.js";
+import { readNpy, writeNpy } from "./npy.js";
+
+export interface Matrix {
+  rows: number;
+  cols: number;
+  /** rows * cols values, row-major. */
+  data: Float64Array;
+}
+
+const SUPPORTED = "supported extensions are .npy and .csv";
+
+function formatOf(path: string): "npy" | "csv" {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".npy") return "npy";
+  if (ext === ".csv") return "csv";
+  const shown = ext === "" ? "no extension" : `extension "${ext}"`;
+  throw new UserInputError(`cannot tell the matrix format from ${shown}; ${SUPPORTED}`, {
+    file: path,
+  });
+}
+
+export function readMatrix(path: string): Matrix {
+  return formatOf(path) === "npy" ? readNpy(path) : readMatrixCsv(path);
+}
+
+export function writeMatrix(path: string, m: Matrix): void {
+  if (formatOf(path) === "npy") writeNpy(path, m);
+  else writeMatrixCsv(path, m);
+}
