@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/** tpusim: the yargs root. Commands live in ./commands, one file each; they call jobs/. */
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import * as info from "./commands/info.js";
+import * as matmul from "./commands/matmul.js";
+import * as run from "./commands/run.js";
+import { EXIT_USER_ERROR, reportError } from "./output.js";
+import { installSigintHandler } from "./stop.js";
+import { UsageError } from "./options.js";
+import { StopRequested } from "../jobs/drive.js";
+import { Interrupted } from "./output.js";
+
+const COMMANDS = [info, run, matmul];
+
+async function main(): Promise<void> {
+  installSigintHandler();
+  let cli = yargs(hideBin(process.argv))
+    .scriptName("tpusim")
+    .usage("$0 <command> [options]\n\nA cycle-accurate simulator of a TPU-style systolic array.")
+    .strict()
+    .demandCommand(1, "give a command (see the list above)")
+    .recommendCommands()
+    .help()
+    .alias("h", "help")
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err, y) => {
+      if (err && !(err instanceof UsageError)) throw err;
+      y.showHelp((s: string) => process.stderr.write(s + "\n"));
+      process.stderr.write(`\ntpusim: ${err ? err.message : msg}\n`);
+      process.exit(EXIT_USER_ERROR);
+    });
+  for (const c of COMMANDS) cli = cli.command(c as never);
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    process.exitCode = reportError(err instanceof StopRequested ? new Interrupted() : err);
+  }
+}
+
+void main();
