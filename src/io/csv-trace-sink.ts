@@ -1,0 +1,318 @@
+/**
+ * The per-cycle CSV trace (docs/TRACES.md "CSV"), streamed through @json2csv/node, plus the file
+ * plumbing every trace sink shares: the cycle window, an atomic output file with backpressure, and
+ * the json2csv pipeline the PE CSV sink reuses.
+ *
+ * Memory stays bounded however long the run: rows are copied into small records and handed to
+ * json2csv in batches straight away; when a stream refuses more (write() returns false)
+ * `needsFlush` asks the runner to await flush(), which waits for that stream's 'drain'.
+ */
+import { once } from "node:events";
+import type { Writable } from "node:stream";
+import { Transform, type ParserOptions } from "@json2csv/node";
+import { OutputError } from "../errors.js";
+import {
+  STALL_CAUSES,
+  TRACE_UNITS,
+  UNIT_STATE_NAMES,
+  type PeTraceRow,
+  type TraceRow,
+  type TraceSink,
+  type TraceUnit,
+} from "../sim/trace.js";
+import { describeWriteError, openAtomicStream, type AtomicStream } from "./atomic-write.js";
+
+/** Cycles a sink records: `from..to` inclusive, every `every`-th cycle counted from `from`. */
+export interface TraceWindow {
+  readonly from: number;
+  readonly to: number;
+  readonly every: number;
+}
+
+export const FULL_WINDOW: TraceWindow = Object.freeze({ from: 0, to: Number.POSITIVE_INFINITY, every: 1 });
+
+/** The simulator only produces rows inside the window; sinks check again so a MultiSink can mix windows. */
+export function inWindow(w: TraceWindow, cycle: number): boolean {
+  return cycle >= w.from && cycle <= w.to && (cycle - w.from) % w.every === 0;
+}
+
+/** A TraceSink whose unfinished output can be thrown away (Ctrl-C, a failed run). */
+export interface AbortableTraceSink extends TraceSink {
+  /** Removes the temp file; nothing is left under the final name. */
+  abort(): Promise<void>;
+}
+
+/** Characters of text gathered before they are handed to the file stream. */
+const TEXT_CHUNK_CHARS = 1 << 16;
+
+/**
+ * One output file written through openAtomicStream, with Node's backpressure protocol: chunks are
+ * written as soon as they are complete; once a write() returns false `needsDrain` is set, and
+ * drain() waits for the stream's 'drain'. Write errors (full disk, the stream destroyed by
+ * abortPendingWrites) become an OutputError; on the first one the temp file is removed at once,
+ * so no partial file outlives the error, and every later call rethrows it.
+ */
+export class SinkFile {
+  readonly stream: Writable;
+  private readonly atomic: AtomicStream;
+  private failure: OutputError | undefined;
+  private readonly failed: Promise<never>;
+  private reject: (err: OutputError) => void = () => {};
+  private state: "open" | "committing" | "done" = "open";
+  private text = "";
+  private full: Writable | undefined;
+
+  constructor(readonly path: string) {
+    this.atomic = openAtomicStream(path);
+    this.stream = this.atomic.stream as Writable;
+    this.failed = new Promise<never>((_, reject) => (this.reject = reject));
+    this.failed.catch(() => {});
+    this.watch(this.stream);
+    this.stream.on("close", () => {
+      if (this.state === "open") this.fail(new Error("the output stream was closed before the trace ended"));
+    });
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = new OutputError(describeWriteError(err, this.path));
+    this.reject(this.failure);
+  }
+
+  /** Treats an 'error' on `emitter` (this file's stream, or a stream feeding it) as a failure of the file. */
+  watch(emitter: NodeJS.EventEmitter): void {
+    emitter.on("error", (err: unknown) => this.fail(err));
+  }
+
+  /** Gathers text into chunks for the file stream. */
+  append(text: string): void {
+    this.text += text;
+    if (this.text.length >= TEXT_CHUNK_CHARS) this.writeText();
+  }
+
+  private writeText(): void {
+    const text = this.text;
+    this.text = "";
+    if (text.length > 0) this.push(this.stream, text);
+  }
+
+  /** Writes `chunk` to `target` (this file's stream or a stream piped into it); remembers a full one. */
+  push(target: Writable, chunk: unknown): void {
+    if (this.failure !== undefined || this.state !== "open") return;
+    if (!target.write(chunk)) this.full = target;
+  }
+
+  /** A write was refused (or failed): the producer should await drain(). */
+  get needsDrain(): boolean {
+    return this.full !== undefined || this.failure !== undefined;
+  }
+
+  /** Writes gathered text, then waits until the stream that was full has drained. Throws the write error. */
+  async drain(): Promise<void> {
+    await this.check();
+    this.writeText();
+    const full = this.full;
+    this.full = undefined;
+    if (full?.writableNeedDrain) await this.until(full, "drain");
+    await this.check();
+  }
+
+  /** Waits for `event` on `emitter`, or rejects with the write error if the file fails first. */
+  async until(emitter: NodeJS.EventEmitter, event: string): Promise<void> {
+    const stop = new AbortController();
+    try {
+      await Promise.race([once(emitter, event, { signal: stop.signal }), this.failed]);
+    } catch (err) {
+      if (this.failure !== undefined) await this.discard();
+      throw err;
+    } finally {
+      stop.abort();
+    }
+  }
+
+  /** Writes gathered text, fsyncs and renames the temp file to the final name. */
+  async commit(): Promise<void> {
+    await this.drain();
+    this.state = "committing";
+    try {
+      await this.atomic.commit();
+    } catch (err) {
+      throw err instanceof OutputError ? err : new OutputError(describeWriteError(err, this.path));
+    } finally {
+      this.state = "done";
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.state = "done";
+    this.text = "";
+    await this.atomic.abort();
+  }
+
+  private async check(): Promise<void> {
+    if (this.failure !== undefined) {
+      await this.discard();
+      throw this.failure;
+    }
+    if (this.state !== "open") throw new Error(`trace output ${this.path} is already closed`);
+  }
+
+  private async discard(): Promise<void> {
+    if (this.state === "open") {
+      this.state = "done";
+      await this.atomic.abort();
+    }
+  }
+}
+
+export type CsvRecord = (number | string)[];
+
+/** Rows handed to json2csv per write. */
+const CSV_BATCH_ROWS = 256;
+
+/** Our strings are fixed identifiers (state and stall names), so quotes are only a fallback. */
+function csvString(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * A CSV file with a fixed header: records go to json2csv's object-mode Transform in batches (its
+ * `transforms` option expands one batch into its rows), and the Transform is piped into the file.
+ * The file ends with a newline; json2csv writes none after the last row.
+ */
+export class CsvOutput {
+  private readonly file: SinkFile;
+  private readonly transform: Transform<CsvRecord[], CsvRecord>;
+  private batch: CsvRecord[] = [];
+
+  constructor(
+    path: string,
+    readonly columns: readonly string[],
+  ) {
+    this.file = new SinkFile(path);
+    const options: ParserOptions<CsvRecord[], CsvRecord> = {
+      fields: columns.map((label, i) => ({ label, value: (record: CsvRecord) => record[i] })),
+      eol: "\n",
+      formatters: { string: csvString, header: csvString },
+      transforms: [(batch: CsvRecord[]) => batch],
+    };
+    this.transform = new Transform(options, {}, { objectMode: true, highWaterMark: 4 });
+    this.file.watch(this.transform);
+    this.transform.pipe(this.file.stream, { end: false });
+  }
+
+  add(record: CsvRecord): void {
+    this.batch.push(record);
+    if (this.batch.length >= CSV_BATCH_ROWS) {
+      this.file.push(this.transform, this.batch);
+      this.batch = [];
+    }
+  }
+
+  get needsFlush(): boolean {
+    return this.file.needsDrain;
+  }
+
+  flush(): Promise<void> {
+    return this.file.drain();
+  }
+
+  async close(): Promise<void> {
+    if (this.batch.length > 0) this.file.push(this.transform, this.batch);
+    this.batch = [];
+    await this.file.drain();
+    const ended = this.file.until(this.transform, "end");
+    this.transform.end();
+    await ended;
+    this.file.append("\n");
+    await this.file.commit();
+  }
+
+  async abort(): Promise<void> {
+    this.batch = [];
+    this.transform.unpipe();
+    this.transform.destroy();
+    await this.file.abort();
+  }
+}
+
+/** Column names of the per-cycle CSV, in order (docs/TRACES.md). */
+export const TRACE_CSV_COLUMNS: readonly string[] = Object.freeze([
+  "cycle",
+  ...TRACE_UNITS.flatMap((unit) => [`${unit}_pc`, `${unit}_state`]),
+  "stall",
+  "head_pc",
+  "macs",
+  "fifo_tiles",
+  "ub_rows_read",
+  "ub_rows_written",
+  "acc_rows_read",
+  "acc_rows_written",
+  "weight_bytes",
+  "host_bytes",
+]);
+
+export function unitStateName(code: number): string {
+  return UNIT_STATE_NAMES[code] ?? String(code);
+}
+
+export function stallCauseName(code: number): string {
+  return STALL_CAUSES[code] ?? String(code);
+}
+
+/** Writes one CSV row per traced cycle. Ignores PE rows and instructions. */
+export class CsvTraceSink implements AbortableTraceSink {
+  readonly from: number;
+  readonly to: number;
+  readonly every: number;
+  readonly wantsPe = false;
+  readonly peRegion = { r0: 0, r1: 0, c0: 0, c1: 0 };
+  private readonly output: CsvOutput;
+
+  /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
+  constructor(path: string, window: TraceWindow = FULL_WINDOW) {
+    ({ from: this.from, to: this.to, every: this.every } = window);
+    this.output = new CsvOutput(path, TRACE_CSV_COLUMNS);
+  }
+
+  cycle(row: Readonly<TraceRow>): void {
+    if (!inWindow(this, row.cycle)) return;
+    const record: CsvRecord = [row.cycle];
+    for (let u = 0; u < TRACE_UNITS.length; u++) {
+      record.push(row.pc[u], unitStateName(row.state[u]));
+    }
+    record.push(
+      stallCauseName(row.stall),
+      row.headPc,
+      row.macs,
+      row.fifoTiles,
+      row.ubRowsRead,
+      row.ubRowsWritten,
+      row.accRowsRead,
+      row.accRowsWritten,
+      row.weightBytes,
+      row.hostBytes,
+    );
+    this.output.add(record);
+  }
+
+  pe(_row: Readonly<PeTraceRow>): void {}
+
+  instruction(_unit: TraceUnit, _pc: number, _text: string, _issue: number, _complete: number): void {}
+
+  get needsFlush(): boolean {
+    return this.output.needsFlush;
+  }
+
+  flush(): Promise<void> {
+    return this.output.flush();
+  }
+
+  close(): Promise<void> {
+    return this.output.close();
+  }
+
+  abort(): Promise<void> {
+    return this.output.abort();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Instruction timeline as Chrome trace-event JSON ("JSON Object Format" of the Trace Event Format),
+ * which ui.perfetto.dev and chrome://tracing open (docs/TRACES.md "Perfetto").
+ *
+ * One thread per unit (TRACE_UNITS order), one complete event ("X") per instruction, counters
+ * ("C") for fifo_tiles and macs written only when they change. Timestamps are cycles written as
+ * microseconds. The file is streamed: the opening goes out first, events as they come, the
+ * closing bracket on close().
+ */
+import { TRACE_UNITS, type PeTraceRow, type TraceRow, type TraceUnit } from "../sim/trace.js";
+import {
+  FULL_WINDOW,
+  SinkFile,
+  inWindow,
+  type AbortableTraceSink,
+  type TraceWindow,
+} from "./csv-trace-sink.js";
+
+/** The single process every event belongs to; counters sit on its thread 0, units on 1..5. */
+export const PERFETTO_PID = 1;
+export const PERFETTO_COUNTER_TID = 0;
+
+export function perfettoTid(unit: TraceUnit): number {
+  return TRACE_UNITS.indexOf(unit) + 1;
+}
+
+/** Counters sampled from per-cycle rows: event name (also its args key) and the row field. */
+const COUNTERS = [
+  { name: "fifo_tiles", read: (row: Readonly<TraceRow>) => row.fifoTiles },
+  { name: "macs", read: (row: Readonly<TraceRow>) => row.macs },
+] as const;
+
+/** Writes the trace-event JSON. Ignores PE rows. */
+export class PerfettoSink implements AbortableTraceSink {
+  readonly from: number;
+  readonly to: number;
+  readonly every: number;
+  readonly wantsPe = false;
+  readonly peRegion = { r0: 0, r1: 0, c0: 0, c1: 0 };
+  private readonly file: SinkFile;
+  private readonly lastCounter: number[] = COUNTERS.map(() => Number.NaN);
+
+  /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
+  constructor(path: string, window: TraceWindow = FULL_WINDOW) {
+    ({ from: this.from, to: this.to, every: this.every } = window);
+    this.file = new SinkFile(path);
+    const otherData = {
+      generator: "tpusim",
+      timeUnit: "1 us in this file = 1 clock cycle (ts = cycle number, dur = cycles)",
+      instructions: "X event per instruction: ts = issue cycle, dur = complete - issue + 1",
+      counters: "fifo_tiles and macs per cycle, written when the value changes",
+      traceFrom: String(this.from),
+      traceTo: Number.isFinite(this.to) ? String(this.to) : "end of run",
+      traceEvery: String(this.every),
+    };
+    const meta = (name: string, tid: number, args: object) => ({
+      name,
+      ph: "M",
+      ts: 0,
+      pid: PERFETTO_PID,
+      tid,
+      args,
+    });
+    const metadata = [
+      meta("process_name", 0, { name: "tpu" }),
+      meta("thread_name", PERFETTO_COUNTER_TID, { name: "counters" }),
+      ...TRACE_UNITS.flatMap((unit, i) => [
+        meta("thread_name", i + 1, { name: unit }),
+        meta("thread_sort_index", i + 1, { sort_index: i + 1 }),
+      ]),
+    ];
+    this.file.append(
+      `{"displayTimeUnit":"ns","otherData":${JSON.stringify(otherData)},"traceEvents":[\n` +
+        metadata.map((event) => JSON.stringify(event)).join(",\n"),
+    );
+  }
+
+  private event(event: object): void {
+    this.file.append(`,\n${JSON.stringify(event)}`);
+  }
+
+  cycle(row: Readonly<TraceRow>): void {
+    if (!inWindow(this, row.cycle)) return;
+    for (let i = 0; i < COUNTERS.length; i++) {
+      const value = COUNTERS[i].read(row);
+      if (value === this.lastCounter[i]) continue;
+      this.lastCounter[i] = value;
+      const name = COUNTERS[i].name;
+      const tid = PERFETTO_COUNTER_TID;
+      this.event({ name, ph: "C", ts: row.cycle, pid: PERFETTO_PID, tid, args: { [name]: value } });
+    }
+  }
+
+  pe(_row: Readonly<PeTraceRow>): void {}
+
+  /** Kept when the instruction's lifetime overlaps the window; not clipped to it. */
+  instruction(unit: TraceUnit, pc: number, text: string, issue: number, complete: number): void {
+    if (complete < this.from || issue > this.to) return;
+    this.event({
+      name: text || `pc ${pc}`,
+      cat: unit,
+      ph: "X",
+      ts: issue,
+      dur: complete - issue + 1,
+      pid: PERFETTO_PID,
+      tid: perfettoTid(unit),
+      args: { pc, issue, complete },
+    });
+  }
+
+  get needsFlush(): boolean {
+    return this.file.needsDrain;
+  }
+
+  flush(): Promise<void> {
+    return this.file.drain();
+  }
+
+  async close(): Promise<void> {
+    this.file.append("\n]}\n");
+    await this.file.commit();
+  }
+
+  abort(): Promise<void> {
+    return this.file.abort();
+  }
+}
