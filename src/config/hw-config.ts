@@ -118,7 +118,7 @@ export function buildHwConfig(
   path = "$",
   file?: string,
 ): HwConfig {
-  const base = PRESETS[preset];
+  const base = Object.hasOwn(PRESETS, preset) ? PRESETS[preset] : undefined;
   if (!base) {
     throw new UserInputError(`unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(", ")})`, {
       file,

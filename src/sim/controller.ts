@@ -39,7 +39,13 @@ export interface RunOptions {
   sliceCycles?: number;
 }
 
-export const DEFAULT_MAX_CYCLES = 2_000_000_000;
+export const DEFAULT_MAX_CYCLES = 2_000_000_000_000;
+
+export interface PreparedProgram {
+  readonly ops: DecodedOp[];
+  readonly data: Program["data"];
+  readonly hostNeeded: number;
+}
 
 export interface InFlight {
   readonly op: DecodedOp;
@@ -103,18 +109,29 @@ export class Simulator implements MachineState {
 
   /** Load a program: data segments go to host/weight memory; host memory grows to what it touches. */
   load(program: Program): void {
-    this.ops = program.instructions.map((ins, pc) => decodeOp(ins, pc));
+    this.start(this.prepare(program));
+  }
+
+  /** Decode once, start many times (a training loop runs the same step program every batch). */
+  prepare(program: Program): PreparedProgram {
+    const ops = program.instructions.map((ins, pc) => decodeOp(ins, pc));
     let hostNeeded = 0;
-    for (const op of this.ops) for (const a of op.accesses) if (a.mem === 3) hostNeeded = Math.max(hostNeeded, a.hi);
-    for (const seg of program.data) {
+    for (const op of ops) for (const a of op.accesses) if (a.mem === 3) hostNeeded = Math.max(hostNeeded, a.hi);
+    for (const seg of program.data) if (seg.memory === "host") hostNeeded = Math.max(hostNeeded, seg.address + seg.values.length);
+    return { ops, data: program.data, hostNeeded };
+  }
+
+  /** Apply a prepared program's data segments and start it at pc 0 from the current cycle. */
+  start(p: PreparedProgram): void {
+    this.ops = p.ops;
+    for (const seg of p.data) {
       const end = seg.address + seg.values.length;
-      if (seg.memory === "host") hostNeeded = Math.max(hostNeeded, end);
-      else if (end > this.dp.wm.length) {
+      if (seg.memory === "weights" && end > this.dp.wm.length) {
         throw new RuntimeFault(`weight memory data segment ends at ${end}, beyond ${this.dp.wm.length}`, this.now, "loader", "");
       }
     }
-    this.dp.ensureHost(hostNeeded);
-    for (const seg of program.data) (seg.memory === "host" ? this.dp.host : this.dp.wm).set(seg.values, seg.address);
+    this.dp.ensureHost(p.hostNeeded);
+    for (const seg of p.data) (seg.memory === "host" ? this.dp.host : this.dp.wm).set(seg.values, seg.address);
     this.pc = 0;
     this.halted = this.ops.length === 0;
   }

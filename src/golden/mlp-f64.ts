@@ -1,0 +1,193 @@
+/**
+ * The MLP in plain float64 real math: the yardstick for how far the machine's bf16 numerics drift,
+ * and (with the finite-difference check) for whether the gradient formulas are right at all.
+ * Same parameter layout as src/workloads/init.ts: M_l is N_l x (K_l + 1), bias in the last column.
+ * Loss L = (1/B) sum_b sum_j (A - Y)^2, so dL/dA = 2 (A - Y) / B.
+ */
+import { Random } from "../numerics/random.js";
+import type { LayerActivation, WorkloadSpec } from "../workloads/types.js";
+
+const RELATIVE_FLOOR = 1e-6;
+
+export type Params = readonly ArrayLike<number>[];
+
+export interface ForwardF64 {
+  /** Output of every layer, count x N_l row-major. */
+  activations: Float64Array[];
+  /** Argmax of the last layer per image, ties to the lowest index. */
+  predicted: Uint8Array;
+}
+
+export interface TrainStepF64 {
+  activations: Float64Array[];
+  /** dL/dM_l, same shape as M_l. */
+  gradients: Float64Array[];
+  loss: number;
+  /** M_l - lr * G_l. */
+  params: Float64Array[];
+}
+
+/** Forward pass of `count` images (count x inputs, row-major). */
+export function forwardF64(spec: WorkloadSpec, params: Params, images: ArrayLike<number>, count: number): ForwardF64 {
+  checkShapes(spec, params, images, count);
+  const activations: Float64Array[] = [];
+  let x: ArrayLike<number> = images;
+  let K = spec.inputs;
+  spec.layers.forEach((layer, l) => {
+    const N = layer.units;
+    const m = params[l];
+    const a = new Float64Array(count * N);
+    for (let b = 0; b < count; b++) {
+      for (let n = 0; n < N; n++) {
+        let z = m[n * (K + 1) + K];
+        for (let k = 0; k < K; k++) z += x[b * K + k] * m[n * (K + 1) + k];
+        a[b * N + n] = activation(layer.activation, z);
+      }
+    }
+    activations.push(a);
+    x = a;
+    K = N;
+  });
+  return { activations, predicted: argmaxRows(activations[activations.length - 1], count, K) };
+}
+
+/** Loss of one batch; the batch size is labels.length. */
+export function lossF64(spec: WorkloadSpec, params: Params, images: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const { activations } = forwardF64(spec, params, images, labels.length);
+  return sumSquaredError(activations[activations.length - 1], labels, outputUnits(spec));
+}
+
+/** One SGD step on a batch of labels.length images. */
+export function trainStepF64(
+  spec: WorkloadSpec,
+  params: Params,
+  images: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): TrainStepF64 {
+  const B = labels.length;
+  const L = spec.layers.length;
+  const { activations } = forwardF64(spec, params, images, B);
+  const J = outputUnits(spec);
+  const out = activations[L - 1];
+  const loss = sumSquaredError(out, labels, J);
+  let delta = new Float64Array(B * J);
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < J; j++) {
+      const i = b * J + j;
+      delta[i] = ((2 * (out[i] - (labels[b] === j ? 1 : 0))) / B) * derivative(spec.layers[L - 1].activation, out[i]);
+    }
+  }
+  const gradients: Float64Array[] = new Array(L);
+  for (let l = L - 1; l >= 0; l--) {
+    const K = l === 0 ? spec.inputs : spec.layers[l - 1].units;
+    const N = spec.layers[l].units;
+    const x: ArrayLike<number> = l === 0 ? images : activations[l - 1];
+    const m = params[l];
+    const g = new Float64Array(N * (K + 1));
+    for (let b = 0; b < B; b++) {
+      for (let n = 0; n < N; n++) {
+        const d = delta[b * N + n];
+        if (d === 0) continue;
+        for (let k = 0; k < K; k++) g[n * (K + 1) + k] += d * x[b * K + k];
+        g[n * (K + 1) + K] += d;
+      }
+    }
+    gradients[l] = g;
+    if (l === 0) break;
+    const below = new Float64Array(B * K);
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < K; k++) {
+        let e = 0;
+        for (let n = 0; n < N; n++) e += delta[b * N + n] * m[n * (K + 1) + k];
+        below[b * K + k] = e * derivative(spec.layers[l - 1].activation, x[b * K + k]);
+      }
+    }
+    delta = below;
+  }
+  const updated = params.map((m, l) => Float64Array.from(m, (w, i) => w - spec.learningRate * gradients[l][i]));
+  return { activations, gradients, loss, params: updated };
+}
+
+/**
+ * Central differences (L(w + eps) - L(w - eps)) / 2eps against trainStepF64's gradients at `samples`
+ * parameters, picked with Random(spec.seed) round-robin over the layers so small layers are checked too.
+ * Relative error is |analytic - numeric| / max(|analytic|, |numeric|, 1e-6): the floor keeps
+ * rounding noise on near-zero gradients from counting as a relative error. `checked` counts the
+ * samples whose gradient is above the floor, i.e. really compared relatively.
+ */
+export function finiteDifferenceCheck(
+  spec: WorkloadSpec,
+  params: Params,
+  images: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  options: { samples: number; eps: number },
+): { maxRelativeError: number; checked: number } {
+  const { gradients } = trainStepF64(spec, params, images, labels);
+  const work = params.map((m) => Float64Array.from(m));
+  const rng = new Random(spec.seed);
+  let maxRelativeError = 0;
+  let checked = 0;
+  for (let s = 0; s < options.samples; s++) {
+    const l = s % work.length;
+    const i = rng.below(work[l].length);
+    const saved = work[l][i];
+    work[l][i] = saved + options.eps;
+    const up = lossF64(spec, work, images, labels);
+    work[l][i] = saved - options.eps;
+    const down = lossF64(spec, work, images, labels);
+    work[l][i] = saved;
+    const numeric = (up - down) / (2 * options.eps);
+    const analytic = gradients[l][i];
+    const scale = Math.max(Math.abs(analytic), Math.abs(numeric));
+    if (scale > RELATIVE_FLOOR) checked++;
+    maxRelativeError = Math.max(maxRelativeError, Math.abs(analytic - numeric) / Math.max(scale, RELATIVE_FLOOR));
+  }
+  return { maxRelativeError, checked };
+}
+
+function activation(fn: LayerActivation, z: number): number {
+  if (fn === "sigmoid") return 1 / (1 + Math.exp(-z));
+  if (fn === "relu") return z > 0 ? z : 0;
+  return z;
+}
+
+/** f'(z) written in terms of a = f(z), which is what the backward pass keeps. */
+function derivative(fn: LayerActivation, a: number): number {
+  if (fn === "sigmoid") return a * (1 - a);
+  if (fn === "relu") return a > 0 ? 1 : 0;
+  return 1;
+}
+
+function sumSquaredError(out: Float64Array, labels: ArrayLike<number>, J: number): number {
+  for (let b = 0; b < labels.length; b++) {
+    if (!Number.isInteger(labels[b]) || labels[b] < 0 || labels[b] >= J) throw new Error(`internal: label ${labels[b]}`);
+  }
+  let sum = 0;
+  for (let b = 0; b < labels.length; b++) {
+    for (let j = 0; j < J; j++) sum += (out[b * J + j] - (labels[b] === j ? 1 : 0)) ** 2;
+  }
+  return (1 / labels.length) * sum;
+}
+
+function outputUnits(spec: WorkloadSpec): number {
+  return spec.layers[spec.layers.length - 1].units;
+}
+
+function argmaxRows(values: ArrayLike<number>, rows: number, cols: number): Uint8Array {
+  const predicted = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < cols; c++) if (values[r * cols + c] > values[r * cols + best]) best = c;
+    predicted[r] = best;
+  }
+  return predicted;
+}
+
+function checkShapes(spec: WorkloadSpec, params: Params, images: ArrayLike<number>, count: number): void {
+  if (params.length !== spec.layers.length) throw new Error(`internal: ${params.length} parameter matrices for ${spec.layers.length} layers`);
+  if (images.length < count * spec.inputs) throw new Error(`internal: ${images.length} pixels for ${count} images of ${spec.inputs}`);
+  spec.layers.forEach((layer, l) => {
+    const K = l === 0 ? spec.inputs : spec.layers[l - 1].units;
+    if (params[l].length !== layer.units * (K + 1)) throw new Error(`internal: layer ${l} has ${params[l].length} parameters`);
+  });
+}

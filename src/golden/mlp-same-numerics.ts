@@ -1,0 +1,240 @@
+/**
+ * The training step exactly as the machine computes it (docs/ARCHITECTURE.md "Numerics"): bf16
+ * operands, fp32 sums in a fixed order, the activation and vector units' roundings. The simulator's
+ * results must equal these bit for bit. Deliberately written as plain loops over the formulas and
+ * sharing nothing with src/compiler, src/sim or src/hw, so a bug there cannot hide here.
+ *
+ * Layouts: M_l is N_l x (K_l + 1) with the bias in column K_l; X_l is B x (K_l + 1) with the
+ * constant 1 in column K_l; activations and deltas are B x N_l. All row-major.
+ */
+import { roundBf16 } from "../numerics/bf16.js";
+import { toInt8 } from "../numerics/int8.js";
+import {
+  ACT_IDENTITY,
+  ACT_RELU,
+  ACT_SIGMOID,
+  VEC_COPY,
+  VEC_DRELUMUL,
+  VEC_DSIGMUL,
+  VEC_SUB,
+  activate,
+  sgdStep,
+  vectorLane,
+} from "../numerics/vector-ops.js";
+import type { Int8Plan } from "../workloads/quantize.js";
+import type { LayerActivation, WorkloadSpec } from "../workloads/types.js";
+
+const f32 = Math.fround;
+const ACT_CODE: Record<LayerActivation, number> = { identity: ACT_IDENTITY, relu: ACT_RELU, sigmoid: ACT_SIGMOID };
+/** Vector function multiplying an error by f'(z), given a = f(z); identity's f' = 1 is a copy. */
+const DERIVATIVE_CODE: Record<LayerActivation, number> = { identity: VEC_COPY, relu: VEC_DRELUMUL, sigmoid: VEC_DSIGMUL };
+
+export interface TrainStepResult {
+  /** a of every layer (bf16 values), B x N_l. */
+  activations: Float32Array[];
+  /** delta of every layer (bf16 values), B x N_l. */
+  deltas: Float32Array[];
+  /** G_l (fp32), same shape as M_l. */
+  gradients: Float32Array[];
+  /** Updated copies of M_l; the inputs are not modified. */
+  params: Float32Array[];
+  /** (1/B) sum_b sum_j (A - Y)^2 in float64 from the bf16 outputs A. */
+  loss: number;
+}
+
+interface Shape {
+  K: number;
+  N: number;
+  act: LayerActivation;
+}
+
+/** One SGD step on a batch of B = labels.length images (B x inputs fp32 pixels in [0, 1]). */
+export function trainStepSameNumerics(
+  spec: WorkloadSpec,
+  params: Float32Array[],
+  images: Float32Array,
+  labels: Uint8Array | number[],
+): TrainStepResult {
+  const B = labels.length;
+  const shapes = shapesOf(spec, params, images, B);
+  const L = shapes.length;
+  checkLabels(labels, shapes[L - 1].N);
+  const weightsBf16 = params.map(toBf16Matrix);
+  const xs: Float32Array[] = [inputRows(images, B, spec.inputs)];
+  const activations: Float32Array[] = [];
+  shapes.forEach(({ K, N, act }, l) => {
+    const a = forwardLayer(xs[l], weightsBf16[l], B, K, N, act);
+    activations.push(a);
+    xs.push(withBiasLane(a, B, N));
+  });
+
+  const { N: J, act: outAct } = shapes[L - 1];
+  const A = activations[L - 1];
+  let sum = 0;
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < J; j++) sum += (A[b * J + j] - (labels[b] === j ? 1 : 0)) ** 2;
+  }
+  const loss = (1 / B) * sum;
+
+  const deltas: Float32Array[] = new Array(L);
+  const twoOverB = f32(2 / B);
+  deltas[L - 1] = new Float32Array(B * J);
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < J; j++) {
+      const i = b * J + j;
+      const e = vectorLane(VEC_SUB, A[i], labels[b] === j ? 1 : 0, 1, "bf16");
+      deltas[L - 1][i] = vectorLane(DERIVATIVE_CODE[outAct], e, A[i], twoOverB, "bf16");
+    }
+  }
+
+  const gradients: Float32Array[] = new Array(L);
+  const updated: Float32Array[] = new Array(L);
+  const lr = f32(spec.learningRate);
+  for (let l = L - 1; l >= 0; l--) {
+    const { K, N } = shapes[l];
+    const delta = deltas[l];
+    const x = xs[l];
+    const g = new Float32Array(N * (K + 1));
+    for (let n = 0; n < N; n++) {
+      for (let k = 0; k <= K; k++) {
+        let s = 0;
+        for (let b = 0; b < B; b++) s = f32(s + delta[b * N + n] * x[b * (K + 1) + k]);
+        g[n * (K + 1) + k] = s + 0;
+      }
+    }
+    gradients[l] = g;
+    if (l > 0) {
+      // Back-propagates through M_l as it was before this step's update.
+      const w = weightsBf16[l];
+      const below = shapes[l - 1];
+      const aBelow = activations[l - 1];
+      const d = new Float32Array(B * K);
+      for (let b = 0; b < B; b++) {
+        for (let k = 0; k < K; k++) {
+          let s = 0;
+          for (let n = 0; n < N; n++) s = f32(s + delta[b * N + n] * w[n * (K + 1) + k]);
+          const e = activate(s + 0, ACT_IDENTITY, 1, 1, "bf16");
+          d[b * K + k] = vectorLane(DERIVATIVE_CODE[below.act], e, aBelow[b * K + k], 1, "bf16");
+        }
+      }
+      deltas[l - 1] = d;
+    }
+    updated[l] = params[l].map((m, i) => sgdStep(m, lr, g[i]));
+  }
+  return { activations, deltas, gradients, params: updated, loss };
+}
+
+/** bf16 inference on `count` images; predicted = argmax of the outputs, ties to the lowest index. */
+export function predictSameNumerics(
+  spec: WorkloadSpec,
+  params: Float32Array[],
+  images: Float32Array,
+  count: number,
+): { outputs: Float32Array; predicted: Uint8Array } {
+  const shapes = shapesOf(spec, params, images, count);
+  let x = inputRows(images, count, spec.inputs);
+  let outputs = new Float32Array(0);
+  shapes.forEach(({ K, N, act }, l) => {
+    outputs = forwardLayer(x, toBf16Matrix(params[l]), count, K, N, act);
+    x = withBiasLane(outputs, count, N);
+  });
+  return { outputs, predicted: argmaxRows(outputs, count, shapes[shapes.length - 1].N) };
+}
+
+/**
+ * int8 inference with a plan from quantizeForInference: exact int32 sums (wrapping), then the
+ * activation unit's requantization. `outputs` holds the last layer's int8 codes.
+ */
+export function predictInt8(
+  spec: WorkloadSpec,
+  plan: Int8Plan,
+  images: Float32Array,
+  count: number,
+): { outputs: Float32Array; predicted: Uint8Array } {
+  const shapes = shapesOf(spec, null, images, count);
+  let x: Float32Array = new Float32Array(count * (spec.inputs + 1));
+  for (let b = 0; b < count; b++) {
+    for (let k = 0; k < spec.inputs; k++) {
+      x[b * (spec.inputs + 1) + k] = toInt8(f32(images[b * spec.inputs + k] * plan.pixelMultiplier));
+    }
+  }
+  let outputs = new Float32Array(0);
+  shapes.forEach(({ K, N, act }, l) => {
+    const layer = plan.layers[l];
+    for (let b = 0; b < count; b++) x[b * (K + 1) + K] = layer.biasInput;
+    outputs = new Float32Array(count * N);
+    for (let b = 0; b < count; b++) {
+      for (let n = 0; n < N; n++) {
+        let acc = 0;
+        for (let k = 0; k <= K; k++) acc = (acc + x[b * (K + 1) + k] * layer.qweights[n * (K + 1) + k]) | 0;
+        outputs[b * N + n] = activate(acc, ACT_CODE[act], layer.inScale, layer.outScale, "int8");
+      }
+    }
+    x = withBiasLane(outputs, count, N);
+  });
+  return { outputs, predicted: argmaxRows(outputs, count, shapes[shapes.length - 1].N) };
+}
+
+/** X_0: bf16 pixels plus the bias lane. */
+function inputRows(images: Float32Array, B: number, K: number): Float32Array {
+  const x = new Float32Array(B * (K + 1));
+  for (let b = 0; b < B; b++) {
+    for (let k = 0; k < K; k++) x[b * (K + 1) + k] = roundBf16(images[b * K + k]);
+    x[b * (K + 1) + K] = 1;
+  }
+  return x;
+}
+
+/** Weights as the weight loader delivers them to the array. */
+function toBf16Matrix(m: Float32Array): Float32Array {
+  return m.map(roundBf16);
+}
+
+/** a = f(z), z the sequential fp32 chain over k = 0..K (bias lane last) with negative zero cleared. */
+function forwardLayer(x: Float32Array, w: Float32Array, B: number, K: number, N: number, act: LayerActivation) {
+  const a = new Float32Array(B * N);
+  for (let b = 0; b < B; b++) {
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let k = 0; k <= K; k++) s = f32(s + x[b * (K + 1) + k] * w[n * (K + 1) + k]);
+      a[b * N + n] = activate(s + 0, ACT_CODE[act], 1, 1, "bf16");
+    }
+  }
+  return a;
+}
+
+/** Append the bias lane (1 in bf16 mode; predictInt8 overwrites it with the layer's constant). */
+function withBiasLane(a: Float32Array, B: number, N: number): Float32Array {
+  const x = new Float32Array(B * (N + 1));
+  for (let b = 0; b < B; b++) {
+    x.set(a.subarray(b * N, (b + 1) * N), b * (N + 1));
+    x[b * (N + 1) + N] = 1;
+  }
+  return x;
+}
+
+function argmaxRows(values: Float32Array, rows: number, cols: number): Uint8Array {
+  const predicted = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < cols; c++) if (values[r * cols + c] > values[r * cols + best]) best = c;
+    predicted[r] = best;
+  }
+  return predicted;
+}
+
+function checkLabels(labels: ArrayLike<number>, classes: number): void {
+  for (let b = 0; b < labels.length; b++) {
+    if (!Number.isInteger(labels[b]) || labels[b] < 0 || labels[b] >= classes) throw new Error(`internal: label ${labels[b]}`);
+  }
+}
+
+/** Layer shapes, after checking that the arrays passed in fit them (a mismatch is a caller bug). */
+function shapesOf(spec: WorkloadSpec, params: Float32Array[] | null, images: Float32Array, B: number): Shape[] {
+  if (images.length < B * spec.inputs) throw new Error(`internal: ${images.length} pixels for ${B} images`);
+  return spec.layers.map((layer, l) => {
+    const K = l === 0 ? spec.inputs : spec.layers[l - 1].units;
+    if (params && params[l]?.length !== layer.units * (K + 1)) throw new Error(`internal: layer ${l} parameter shape`);
+    return { K, N: layer.units, act: layer.activation };
+  });
+}

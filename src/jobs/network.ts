@@ -1,0 +1,114 @@
+/**
+ * An MLP living on a simulated chip: the compiled step program, the weights in weight memory, and the
+ * host-side glue (writing a batch to host memory, reading outputs back, loss and accuracy).
+ */
+import type { HwConfig } from "../config/hw-config.js";
+import { compileInference, compileTrainingStep, type CompiledProgram, type Int8LayerParams } from "../compiler/index.js";
+import { Simulator, type PreparedProgram, type SimMode } from "../sim/controller.js";
+import type { TraceSink } from "../sim/trace.js";
+import type { WorkloadSpec } from "../workloads/types.js";
+import { driveToHalt, type StopFlag } from "./drive.js";
+
+export interface BatchResult {
+  loss: number;
+  correct: number;
+}
+
+export interface RunLimits {
+  maxCycles?: number;
+  sink?: TraceSink;
+  stop?: StopFlag;
+}
+
+export class NetworkOnChip {
+  readonly sim: Simulator;
+  readonly compiled: CompiledProgram;
+  private readonly prepared: PreparedProgram;
+  private readonly inputs: number;
+  private readonly outputs: number;
+
+  constructor(
+    readonly spec: WorkloadSpec,
+    readonly hw: HwConfig,
+    mode: SimMode,
+    kind: "train-step" | "inference",
+    int8?: readonly Int8LayerParams[],
+    /** Value of the constant lane of the input (1, or the int8 plan's bias input). */
+    private readonly inputConstant = 1,
+    /** Pixel multiplier on the host (int8 inference feeds x * 127). */
+    private readonly pixelMultiplier = 1,
+  ) {
+    this.compiled = kind === "train-step" ? compileTrainingStep(spec, hw) : compileInference(spec, hw, int8);
+    this.sim = new Simulator(hw, { mode });
+    this.prepared = this.sim.prepare(this.compiled.program);
+    this.inputs = spec.inputs;
+    this.outputs = spec.layers[spec.layers.length - 1].units;
+  }
+
+  get batch(): number {
+    return this.compiled.batch;
+  }
+
+  setParams(params: readonly Float32Array[]): void {
+    params.forEach((p, l) => this.sim.dp.wm.set(p, this.compiled.weights[l].address));
+  }
+
+  getParams(): Float32Array[] {
+    return this.compiled.weights.map((w) => this.sim.dp.wm.slice(w.address, w.address + w.rows * w.cols));
+  }
+
+  /**
+   * Run one step on images[order[first + b]] for b < count (count <= batch; missing rows are zeros).
+   * Returns the outputs (batch x outputs) read back from host memory.
+   */
+  async step(
+    images: Float32Array, labels: Uint8Array | null, order: Int32Array | null, first: number, count: number, limits: RunLimits,
+  ): Promise<Float32Array> {
+    const { host } = this.compiled;
+    this.sim.start(this.prepared);
+    const mem = this.sim.dp.host;
+    const K = this.inputs;
+    const mult = this.pixelMultiplier;
+    for (let b = 0; b < this.batch; b++) {
+      const row = host.input + b * host.inputStride;
+      if (b < count) {
+        const img = (order ? order[first + b] : first + b) * K;
+        if (mult === 1) mem.set(images.subarray(img, img + K), row);
+        else for (let k = 0; k < K; k++) mem[row + k] = Math.fround(images[img + k] * mult);
+      } else mem.fill(0, row, row + K);
+      mem[row + K] = this.inputConstant;
+      if (labels && this.compiled.kind === "train-step") {
+        const lrow = host.labels + b * host.labelsStride;
+        mem.fill(0, lrow, lrow + this.outputs);
+        if (b < count) mem[lrow + labels[order ? order[first + b] : first + b]] = 1;
+      }
+    }
+    if (limits.sink) await driveToHalt(this.sim, limits);
+    else this.sim.run({ maxCycles: limits.maxCycles });
+    const out = new Float32Array(this.batch * this.outputs);
+    for (let b = 0; b < this.batch; b++) {
+      const row = host.output + b * host.outputStride;
+      out.set(mem.subarray(row, row + this.outputs), b * this.outputs);
+    }
+    return out;
+  }
+
+  /** Loss (1/count) sum (a - y)^2 over the first `count` rows and the number of correct argmaxes. */
+  score(outputs: Float32Array, labels: Uint8Array, order: Int32Array | null, first: number, count: number): BatchResult {
+    const n = this.outputs;
+    let loss = 0;
+    let correct = 0;
+    for (let b = 0; b < count; b++) {
+      const label = labels[order ? order[first + b] : first + b];
+      let best = 0;
+      for (let j = 0; j < n; j++) {
+        const a = outputs[b * n + j];
+        const d = a - (j === label ? 1 : 0);
+        loss += d * d;
+        if (a > outputs[b * n + best]) best = j;
+      }
+      if (best === label) correct++;
+    }
+    return { loss: loss / Math.max(1, count), correct };
+  }
+}
