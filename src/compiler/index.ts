@@ -1,0 +1,99 @@
+/**
+ * The MLP compiler: WorkloadSpec -> TPU program. `lower` lists every pass in order (tinygrad's
+ * full_rewrite_to_sink); each pass is a pure function (ir, hw) => ir in its own file, and `{ check:
+ * true }` runs verify() after every pass.
+ */
+import type { HwConfig } from "../config/hw-config.js";
+import { UserInputError } from "../errors.js";
+import type { WorkloadSpec } from "../workloads/types.js";
+import { allocate } from "./allocate.js";
+import { emitAssembly } from "./emit-asm.js";
+import { buildGraph } from "./graph.js";
+import type { GraphOptions } from "./graph.js";
+import { findBuffer } from "./ir.js";
+import type { CompiledProgram, CompilerIr, Int8LayerParams } from "./ir.js";
+import { lowerBackward } from "./lower-backward.js";
+import { lowerForward } from "./lower-forward.js";
+import { lowerLoss } from "./lower-loss.js";
+import { lowerSgd } from "./lower-sgd.js";
+import { lowerTransfers } from "./lower-transfer.js";
+import { schedule } from "./schedule.js";
+import { tileMatmuls } from "./tile.js";
+import { verify } from "./verify.js";
+
+export type { CompiledProgram, Int8LayerParams } from "./ir.js";
+export { emitAssembly };
+export { verify, verifyCompiled, VerifyError } from "./verify.js";
+
+export interface CompileOptions {
+  /** Run verify() between passes. */
+  readonly check?: boolean;
+}
+
+/** One SGD step: forward, loss gradient, backward, update; outputs A to host memory. */
+export function compileTrainingStep(spec: WorkloadSpec, hw: HwConfig, opts: CompileOptions = {}): CompiledProgram {
+  return lower(spec, hw, { kind: "train-step" }, opts);
+}
+
+/** Forward only; on an int8 machine `int8` gives each layer's ACT scales and constant lane. */
+export function compileInference(
+  spec: WorkloadSpec,
+  hw: HwConfig,
+  int8?: readonly Int8LayerParams[],
+  opts: CompileOptions = {},
+): CompiledProgram {
+  return lower(spec, hw, { kind: "inference", int8 }, opts);
+}
+
+function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: CompileOptions): CompiledProgram {
+  if (!Number.isInteger(spec.batch) || spec.batch < 1) {
+    throw new UserInputError(`batch must be an integer >= 1 (got ${spec.batch})`, { field: "batch" });
+  }
+  const check = (ir: CompilerIr): CompilerIr => {
+    if (opts.check) verify(ir, hw);
+    return ir;
+  };
+  let ir = check(buildGraph(spec, hw, graph)); // layer-level ops on symbolic buffers: the contract with golden/runtime
+  ir = check(tileMatmuls(ir, hw)); // split every product into passes that fit the R x C grid and the accumulators
+  ir = check(allocate(ir, hw)); // addresses in every memory; a batch that does not fit fails here
+  ir = check(lowerTransfers(ir, hw)); // host <-> unified buffer DMA and HALT
+  ir = check(lowerForward(ir, hw)); // Z = X·M^T per layer: RDW transpose + MMUL, ACT
+  ir = check(lowerLoss(ir, hw)); // e = A - Y, delta = (2/B) e ⊙ f'(A)
+  ir = check(lowerBackward(ir, hw)); // VTR, E = delta·M: RDW + MMUL, ACT identity, delta of the layer below
+  ir = check(lowerSgd(ir, hw)); // G = delta^T·X: RDWU + MMUL, VSGD per column tile
+  ir = check(schedule(ir, hw)); // flatten; prefetch weight tiles as early as the FIFO and data allow
+  return finish(ir, hw);
+}
+
+function finish(ir: CompilerIr, hw: HwConfig): CompiledProgram {
+  if (!ir.program || !ir.layout) throw new Error("internal: the pass list did not produce a placed program");
+  const address = (name: string) => findBuffer(ir, name).address!;
+  const stride = (name: string) => findBuffer(ir, name).cols;
+  const hasLabels = ir.buffers.some((b) => b.name === "labels");
+  return {
+    kind: ir.kind,
+    spec: ir.spec,
+    hw,
+    batch: ir.batch,
+    program: {
+      instructions: ir.program,
+      data: ir.hostData.map((d) => ({ memory: "host" as const, address: address(d.buffer), values: d.values })),
+    },
+    host: {
+      elements: ir.layout.hostElements,
+      input: address("input"),
+      inputStride: stride("input"),
+      labels: hasLabels ? address("labels") : 0,
+      labelsStride: hasLabels ? stride("labels") : 0,
+      output: address("output"),
+      outputStride: stride("output"),
+    },
+    buffers: ir.buffers,
+    weights: ir.weights.map((w) => ({ address: w.address!, rows: w.rows, cols: w.cols })),
+    memory: {
+      unifiedBufferElements: ir.layout.unifiedBufferElements,
+      accumulatorRows: ir.layout.accumulatorRows,
+      weightMemoryElements: ir.layout.weightMemoryElements,
+    },
+  };
+}

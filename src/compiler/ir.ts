@@ -1,0 +1,251 @@
+/**
+ * The compiler's intermediate form. One `CompilerIr` flows through every pass (index.ts); each pass
+ * fills in one more layer of detail and returns a new object:
+ *
+ *   graph      buffers (symbolic, unplaced), weight matrices, layer-level ops
+ *   tile       + `tiling` on every matmul (tile passes for the R x C grid, accumulator slots)
+ *   allocate   + addresses of buffers, weight matrices and accumulator regions, `layout`
+ *   lower-*    + `code` (instructions) on every op
+ *   schedule   + `program`: the flat, reordered instruction list
+ *
+ * A matrix product is stated once, in the array's terms: `input` rows are the vectors streamed by MMUL
+ * (M of them, each K long: the contraction), `stationary` is the logical K x N operand held in the
+ * array, and the epilogue drains the M x N result from the accumulators (ACT into the unified buffer
+ * or VSGD into weight memory).
+ */
+import type { HwConfig } from "../config/hw-config.js";
+import type { ActivationFunction, Instruction, VectorFunction } from "../isa/opcodes.js";
+import type { Program } from "../isa/program.js";
+import type { WorkloadSpec } from "../workloads/types.js";
+
+export type ProgramKind = "train-step" | "inference";
+
+/** Quantisation parameters of one layer for int8 inference. */
+export interface Int8LayerParams {
+  /** ACT inscale: accumulator (int32) -> real value. */
+  inScale: number;
+  /** ACT outscale: real activation -> int8 code of the next layer's input. */
+  outScale: number;
+  /** Value of this layer's constant input lane (column K_l of X_l) instead of 1. */
+  biasLane: number;
+}
+
+/** A dense row-major matrix in the unified buffer or host memory; stride = cols. */
+export interface BufferDecl {
+  readonly name: string;
+  readonly space: "ub" | "host";
+  readonly rows: number;
+  readonly cols: number;
+  readonly what: string;
+  /** Element address, set by allocate. */
+  readonly address?: number;
+}
+
+/** A rectangular window of a buffer. */
+export interface View {
+  readonly buffer: string;
+  readonly row: number;
+  readonly col: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** The fp32 parameter matrix M_l (N_l x (K_l+1), bias in the last column) in weight memory. */
+export interface WeightDecl {
+  readonly layer: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly address?: number;
+}
+
+/** A window of M_l. */
+export interface WeightView {
+  readonly layer: number;
+  readonly row: number;
+  readonly col: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/**
+ * The logical K x N stationary operand: from weight memory (`transpose`: S = view^T, so the view is
+ * N x K; otherwise S = view, K x N) or from the unified buffer (S = view, K x N).
+ */
+export type Stationary =
+  | { readonly memory: "weights"; readonly view: WeightView; readonly transpose: boolean }
+  | { readonly memory: "ub"; readonly view: View };
+
+export type Epilogue =
+  | {
+      readonly kind: "activate";
+      readonly fn: ActivationFunction;
+      readonly inScale: number;
+      readonly outScale: number;
+      /** M x N destination. */
+      readonly dst: View;
+    }
+  | { readonly kind: "sgd"; readonly target: WeightView; readonly lr: number };
+
+/** One step of a tiled matmul, in issue order. */
+export type TileStep =
+  | {
+      readonly kind: "pass";
+      /** Index into kTiles / nTiles. */
+      readonly k: number;
+      readonly n: number;
+      /** Accumulator slot (region of M rows) this n-tile uses. */
+      readonly slot: number;
+      readonly accumulate: boolean;
+    }
+  | { readonly kind: "drain"; readonly n: number; readonly slot: number };
+
+export interface Span {
+  readonly start: number;
+  readonly size: number;
+}
+
+export interface Tiling {
+  /** Contraction splits, each <= R (tile rows, MMUL cols). */
+  readonly kTiles: readonly Span[];
+  /** Output column splits, each <= C (tile cols, ACT/VSGD cols). */
+  readonly nTiles: readonly Span[];
+  /** Accumulator regions of M rows used by this matmul. */
+  readonly slots: number;
+  readonly steps: readonly TileStep[];
+}
+
+export type MatmulRole = "forward" | "error" | "gradient";
+
+interface OpBase {
+  /** Layer the op belongs to (for comments), -1 for none. */
+  readonly layer: number;
+  /** Human description used in assembly comments. */
+  readonly note: string;
+  /** Instructions, set by the lower-* passes. */
+  readonly code?: readonly Instruction[];
+}
+
+export interface MatmulOp extends OpBase {
+  readonly kind: "matmul";
+  readonly role: MatmulRole;
+  /** M x K: the vectors streamed through the array. */
+  readonly input: View;
+  readonly stationary: Stationary;
+  readonly epilogue: Epilogue;
+  readonly tiling?: Tiling;
+  /** First accumulator row of slot 0, set by allocate. */
+  readonly accBase?: number;
+}
+
+export interface TransferOp extends OpBase {
+  readonly kind: "transfer";
+  readonly direction: "host-to-ub" | "ub-to-host";
+  readonly host: View;
+  readonly ub: View;
+}
+
+export interface VectorOp extends OpBase {
+  readonly kind: "vector";
+  readonly phase: "loss" | "backward";
+  readonly fn: VectorFunction;
+  readonly dst: View;
+  readonly a: View;
+  readonly b: View;
+  readonly imm: number;
+}
+
+export interface TransposeOp extends OpBase {
+  readonly kind: "transpose";
+  readonly src: View;
+  readonly dst: View;
+}
+
+export interface HaltOp extends OpBase {
+  readonly kind: "halt";
+}
+
+export type Op = MatmulOp | TransferOp | VectorOp | TransposeOp | HaltOp;
+
+/** Values the program preloads into a host buffer (the constant lanes). */
+export interface HostData {
+  readonly buffer: string;
+  readonly values: Float32Array;
+}
+
+/** Totals set by allocate. */
+export interface Layout {
+  readonly unifiedBufferElements: number;
+  readonly accumulatorRows: number;
+  readonly weightMemoryElements: number;
+  readonly hostElements: number;
+}
+
+export interface CompilerIr {
+  readonly kind: ProgramKind;
+  readonly spec: WorkloadSpec;
+  readonly batch: number;
+  readonly buffers: readonly BufferDecl[];
+  readonly weights: readonly WeightDecl[];
+  readonly ops: readonly Op[];
+  readonly hostData: readonly HostData[];
+  readonly layout?: Layout;
+  readonly program?: readonly Instruction[];
+}
+
+export function findBuffer(ir: CompilerIr, name: string): BufferDecl {
+  const b = ir.buffers.find((x) => x.name === name);
+  if (!b) throw new Error(`internal: no buffer ${name}`);
+  return b;
+}
+
+export function findWeights(ir: CompilerIr, layer: number): WeightDecl {
+  const w = ir.weights.find((x) => x.layer === layer);
+  if (!w) throw new Error(`internal: no weight matrix for layer ${layer}`);
+  return w;
+}
+
+/** M x K x N of a matmul: vectors, contraction, outputs. */
+export function matmulShape(op: MatmulOp): { m: number; k: number; n: number } {
+  const s = op.stationary;
+  const n = s.memory === "weights" && s.transpose ? s.view.rows : s.view.cols;
+  return { m: op.input.rows, k: op.input.cols, n };
+}
+
+/** Split `total` into consecutive spans of at most `size`. */
+export function split(total: number, size: number): Span[] {
+  const spans: Span[] = [];
+  for (let start = 0; start < total; start += size) spans.push({ start, size: Math.min(size, total - start) });
+  return spans;
+}
+
+/** Host-memory layout of one step (element addresses and row strides). */
+export interface HostLayout {
+  readonly elements: number;
+  readonly input: number;
+  readonly inputStride: number;
+  readonly labels: number;
+  readonly labelsStride: number;
+  readonly output: number;
+  readonly outputStride: number;
+}
+
+/** The compiler's result: a program plus the memory layout the runtime needs to use it. */
+export interface CompiledProgram {
+  readonly kind: ProgramKind;
+  readonly spec: WorkloadSpec;
+  readonly hw: HwConfig;
+  readonly batch: number;
+  /** Instructions plus data segments (the host constant lanes). */
+  readonly program: Program;
+  readonly host: HostLayout;
+  /** Every placed buffer (unified buffer and host memory): the memory map. */
+  readonly buffers: readonly BufferDecl[];
+  /** M_l in weight memory: rows N_l, cols K_l+1, row-major, bias in the last column. */
+  readonly weights: readonly { readonly address: number; readonly rows: number; readonly cols: number }[];
+  /** Capacity used. */
+  readonly memory: {
+    readonly unifiedBufferElements: number;
+    readonly accumulatorRows: number;
+    readonly weightMemoryElements: number;
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * Transformations: forward matmuls -> instructions.
+ *   Input:  tiled, placed matmuls with role "forward" (Z = X_l · M_l^T, ACT epilogue into X_{l+1}).
+ *   Output: per pass an `RDW transpose` tile (tile[r][c] = M_l[n0+c][k0+r]) and an `MMUL switch`
+ *           streaming the batch rows of X_l (accumulate on every k-tile after the first); per n-tile
+ *           an ACT (the layer's function and scales) into X_{l+1}.
+ */
+import type { HwConfig } from "../config/hw-config.js";
+import { lowerMatmul, lowerOps } from "./lower-common.js";
+import type { CompilerIr, MatmulOp, Op } from "./ir.js";
+
+const isForward = (op: Op): op is MatmulOp => op.kind === "matmul" && op.role === "forward";
+
+export function lowerForward(ir: CompilerIr, _hw: HwConfig): CompilerIr {
+  return lowerOps(ir, isForward, (op) => lowerMatmul(ir, op));
+}

@@ -1,0 +1,16 @@
+/**
+ * Transformations: gradient matmuls -> instructions.
+ *   Input:  gradient matmuls G_l = deltaT_l · X_l with a VSGD epilogue on M_l.
+ *   Output: per pass an `RDWU` stationary tile of X_l (tile[r][c] = X_l[b0+r][k0+c], contraction over
+ *           the batch in chunks of R) and an `MMUL switch` streaming the N_l rows of deltaT_l
+ *           (accumulate after the first b-tile); per column tile a VSGD (M_l -= lr · G).
+ */
+import type { HwConfig } from "../config/hw-config.js";
+import { lowerMatmul, lowerOps } from "./lower-common.js";
+import type { CompilerIr, MatmulOp, Op } from "./ir.js";
+
+const isGradient = (op: Op): op is MatmulOp => op.kind === "matmul" && op.role === "gradient";
+
+export function lowerSgd(ir: CompilerIr, _hw: HwConfig): CompilerIr {
+  return lowerOps(ir, isGradient, (op) => lowerMatmul(ir, op));
+}

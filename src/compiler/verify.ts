@@ -1,0 +1,165 @@
+/**
+ * Invariant checks between passes (index.ts runs them under `{ check: true }`). verify() checks what
+ * the IR holds so far:
+ *   graph     buffers have unique names, every view lies inside its buffer and space, matmul operand
+ *             and epilogue shapes agree, transfers/vector ops/transposes have matching shapes
+ *   tiling    k-tiles cover K with rows <= R, n-tiles cover N with cols <= C, every (k, n) pass occurs
+ *             once in k order with `accumulate` exactly after the first, every n-tile drains once after
+ *             its last pass, and no accumulator slot is shared by two live n-tiles
+ *   placement buffers, weight matrices and accumulator regions inside their memories, disjoint
+ *   code      every instruction (verify-program.ts: field widths, grid limits, bounds)
+ *   program   the whole list (FIFO protocol, switch before use, HALT at the end)
+ * A failure is a compiler bug: VerifyError lists every problem found.
+ */
+import { TpusimError } from "../errors.js";
+import type { HwConfig } from "../config/hw-config.js";
+import { addressLimit } from "./footprint.js";
+import { findWeights, matmulShape } from "./ir.js";
+import type { CompiledProgram, CompilerIr, MatmulOp, View } from "./ir.js";
+import { checkInstruction, checkProgram } from "./verify-program.js";
+
+export class VerifyError extends TpusimError {
+  override readonly name = "VerifyError";
+  constructor(readonly problems: readonly string[]) {
+    super(`compiler invariant violated: ${problems.join("; ")}`);
+  }
+}
+
+export function verify(ir: CompilerIr, hw: HwConfig): void {
+  const problems = [...checkGraph(ir), ...checkTiling(ir, hw), ...checkPlacement(ir, hw)];
+  const host = ir.layout?.hostElements ?? Infinity;
+  for (const op of ir.ops) for (const ins of op.code ?? []) problems.push(...checkInstruction(ins, hw, host));
+  if (ir.program) problems.push(...checkProgram(ir.program, hw, host));
+  if (problems.length > 0) throw new VerifyError(problems);
+}
+
+/** The checks of a finished program, on the compiler's public result. */
+export function verifyCompiled(c: CompiledProgram): void {
+  const problems = checkProgram(c.program.instructions, c.hw, c.host.elements);
+  for (const s of c.program.data) {
+    const size = s.memory === "host" ? c.host.elements : c.hw.weightMemoryElements;
+    if (s.address + s.values.length > size) problems.push(`data segment at ${s.memory} ${s.address} overruns its memory (size ${size})`);
+  }
+  if (problems.length > 0) throw new VerifyError(problems);
+}
+
+function checkGraph(ir: CompilerIr): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const b of ir.buffers) {
+    if (names.has(b.name)) problems.push(`buffer ${b.name} is declared twice`);
+    names.add(b.name);
+  }
+  const view = (v: View, space: "ub" | "host", what: string) => {
+    const b = ir.buffers.find((x) => x.name === v.buffer);
+    if (!b) return problems.push(`${what}: unknown buffer ${v.buffer}`);
+    if (b.space !== space) problems.push(`${what}: buffer ${b.name} is in ${b.space}, expected ${space}`);
+    if (v.row < 0 || v.col < 0 || v.row + v.rows > b.rows || v.col + v.cols > b.cols || v.rows < 1 || v.cols < 1) {
+      problems.push(`${what}: view ${v.rows}x${v.cols} at (${v.row}, ${v.col}) outside ${b.name} (${b.rows}x${b.cols})`);
+    }
+  };
+  const same = (a: View, b: View, what: string) => {
+    if (a.rows !== b.rows || a.cols !== b.cols) problems.push(`${what}: shapes ${a.rows}x${a.cols} and ${b.rows}x${b.cols} differ`);
+  };
+  for (const op of ir.ops) {
+    if (op.kind === "transfer") {
+      view(op.host, "host", op.note);
+      view(op.ub, "ub", op.note);
+      same(op.host, op.ub, op.note);
+    } else if (op.kind === "vector") {
+      for (const v of [op.dst, op.a, op.b]) view(v, "ub", op.note);
+      same(op.dst, op.a, op.note);
+      same(op.dst, op.b, op.note);
+    } else if (op.kind === "transpose") {
+      view(op.src, "ub", op.note);
+      view(op.dst, "ub", op.note);
+      if (op.src.rows !== op.dst.cols || op.src.cols !== op.dst.rows) problems.push(`${op.note}: destination is not the transposed shape`);
+    } else if (op.kind === "matmul") {
+      problems.push(...checkMatmulShape(ir, op, view));
+    }
+  }
+  return problems;
+}
+
+function checkMatmulShape(ir: CompilerIr, op: MatmulOp, view: (v: View, s: "ub" | "host", w: string) => unknown): string[] {
+  const problems: string[] = [];
+  const { m, k, n } = matmulShape(op);
+  view(op.input, "ub", op.note);
+  const s = op.stationary;
+  const sk = s.memory === "weights" && s.transpose ? s.view.cols : s.view.rows;
+  if (sk !== k) problems.push(`${op.note}: input has ${k} columns but the stationary operand ${sk} rows`);
+  const inWeights = (v: { layer: number; row: number; col: number; rows: number; cols: number }) => {
+    const w = findWeights(ir, v.layer);
+    if (v.row + v.rows > w.rows || v.col + v.cols > w.cols) problems.push(`${op.note}: window outside M${v.layer}`);
+  };
+  if (s.memory === "ub") view(s.view, "ub", op.note);
+  else inWeights(s.view);
+  const e = op.epilogue;
+  const out = e.kind === "activate" ? e.dst : e.target;
+  if (e.kind === "activate") view(e.dst, "ub", op.note);
+  else inWeights(e.target);
+  if (out.rows !== m || out.cols !== n) problems.push(`${op.note}: result is ${m}x${n} but the epilogue writes ${out.rows}x${out.cols}`);
+  return problems;
+}
+
+function checkTiling(ir: CompilerIr, hw: HwConfig): string[] {
+  const problems: string[] = [];
+  for (const op of ir.ops) {
+    if (op.kind !== "matmul" || !op.tiling) continue;
+    const t = op.tiling;
+    const { k, n } = matmulShape(op);
+    const cover = (spans: readonly { start: number; size: number }[], total: number, max: number, what: string) => {
+      let at = 0;
+      for (const s of spans) {
+        if (s.start !== at || s.size < 1 || s.size > max) problems.push(`${op.note}: ${what} ${s.start}+${s.size} breaks the cover of ${total} by <= ${max}`);
+        at = s.start + s.size;
+      }
+      if (at !== total) problems.push(`${op.note}: ${what}s cover ${at} of ${total}`);
+    };
+    cover(t.kTiles, k, hw.rows, "k-tile");
+    cover(t.nTiles, n, hw.cols, "n-tile");
+    const nextK = new Array<number>(t.nTiles.length).fill(0);
+    const drained = new Array<boolean>(t.nTiles.length).fill(false);
+    const owner = new Map<number, number>();
+    for (const s of t.steps) {
+      if (s.slot < 0 || s.slot >= t.slots) problems.push(`${op.note}: slot ${s.slot} outside ${t.slots} slots`);
+      if (s.kind === "pass") {
+        const holder = owner.get(s.slot);
+        if (holder !== undefined && holder !== s.n) problems.push(`${op.note}: n-tile ${s.n} reuses slot ${s.slot} while n-tile ${holder} is live`);
+        owner.set(s.slot, s.n);
+        if (s.k !== nextK[s.n] || drained[s.n]) problems.push(`${op.note}: pass (k ${s.k}, n ${s.n}) out of order`);
+        if (s.accumulate !== s.k > 0) problems.push(`${op.note}: pass (k ${s.k}, n ${s.n}) has accumulate=${s.accumulate}`);
+        nextK[s.n] = s.k + 1;
+      } else {
+        if (nextK[s.n] !== t.kTiles.length || drained[s.n]) problems.push(`${op.note}: n-tile ${s.n} drained before all its passes or twice`);
+        if (owner.get(s.slot) !== s.n) problems.push(`${op.note}: n-tile ${s.n} drains slot ${s.slot} it does not own`);
+        drained[s.n] = true;
+        owner.delete(s.slot);
+      }
+    }
+    if (drained.some((d) => !d)) problems.push(`${op.note}: some n-tiles are never drained`);
+  }
+  return problems;
+}
+
+function checkPlacement(ir: CompilerIr, hw: HwConfig): string[] {
+  const problems: string[] = [];
+  const host = ir.layout?.hostElements ?? Infinity;
+  const ranges = { ub: [] as [number, number, string][], host: [] as [number, number, string][], weights: [] as [number, number, string][] };
+  for (const b of ir.buffers) if (b.address !== undefined) ranges[b.space].push([b.address, b.address + b.rows * b.cols, b.name]);
+  for (const w of ir.weights) if (w.address !== undefined) ranges.weights.push([w.address, w.address + w.rows * w.cols, `M${w.layer}`]);
+  const size = { ub: Math.min(hw.unifiedBufferElements, addressLimit("ub")), host, weights: hw.weightMemoryElements };
+  for (const space of ["ub", "host", "weights"] as const) {
+    const list = ranges[space].sort((a, b) => a[0] - b[0]);
+    list.forEach(([start, end, name], i) => {
+      if (start < 0 || end > size[space]) problems.push(`${name} [${start}, ${end}) lies outside ${space} (size ${size[space]})`);
+      if (i > 0 && start < list[i - 1][1]) problems.push(`${name} overlaps ${list[i - 1][2]} in ${space}`);
+    });
+  }
+  for (const op of ir.ops) {
+    if (op.kind !== "matmul" || op.accBase === undefined || !op.tiling) continue;
+    const end = op.accBase + op.tiling.slots * matmulShape(op).m;
+    if (op.accBase < 0 || end > hw.accumulatorRows) problems.push(`${op.note}: accumulator rows [${op.accBase}, ${end}) outside ${hw.accumulatorRows}`);
+  }
+  return problems;
+}
