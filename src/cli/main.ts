@@ -2,7 +2,12 @@
 /** tpusim: the yargs root. Commands live in ./commands, one file each; they call jobs/. */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import * as asm from "./commands/asm.js";
+import * as compile from "./commands/compile.js";
+import * as disasm from "./commands/disasm.js";
+import * as evalCommand from "./commands/eval.js";
 import * as info from "./commands/info.js";
+import * as train from "./commands/train.js";
 import * as matmul from "./commands/matmul.js";
 import * as run from "./commands/run.js";
 import { EXIT_USER_ERROR, reportError } from "./output.js";
@@ -11,7 +16,7 @@ import { UsageError } from "./options.js";
 import { StopRequested } from "../jobs/drive.js";
 import { Interrupted } from "./output.js";
 
-const COMMANDS = [info, run, matmul];
+const COMMANDS = [train, evalCommand, run, matmul, compile, asm, disasm, info];
 
 async function main(): Promise<void> {
   installSigintHandler();

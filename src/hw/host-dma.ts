@@ -1,6 +1,7 @@
 /**
  * Host DMA (TPU paper: "Host Interface", Read_Host_Memory / Write_Host_Memory). Transaction level in
  * both modes: the data moves as one block; its timing (bytes per cycle) is the controller's counter.
+ * Host values cross the link as fp32 (rounded first), then convert to the array data type.
  * Returns the flat index of the first non-finite value written in bf16 mode, or -1.
  */
 import type { DType } from "../config/hw-config.js";
@@ -12,7 +13,7 @@ export interface Block2D {
 }
 
 export function hostToUnifiedBuffer(
-  host: Float32Array, hostAddr: number, hostStride: number,
+  host: Float64Array, hostAddr: number, hostStride: number,
   ub: Float32Array, ubAddr: number, ubStride: number,
   shape: Block2D, dtype: DType,
 ): number {
@@ -21,7 +22,7 @@ export function hostToUnifiedBuffer(
     const h = hostAddr + r * hostStride;
     const u = ubAddr + r * ubStride;
     for (let c = 0; c < shape.cols; c++) {
-      const v = convertToDtype(host[h + c], dtype);
+      const v = convertToDtype(Math.fround(host[h + c]), dtype);
       if (!Number.isFinite(v) && fault < 0) fault = u + c;
       ub[u + c] = v;
     }
@@ -31,7 +32,7 @@ export function hostToUnifiedBuffer(
 
 export function unifiedBufferToHost(
   ub: Float32Array, ubAddr: number, ubStride: number,
-  host: Float32Array, hostAddr: number, hostStride: number,
+  host: Float64Array, hostAddr: number, hostStride: number,
   shape: Block2D,
 ): void {
   for (let r = 0; r < shape.rows; r++) {

@@ -18,7 +18,8 @@ export const EVALUATE_UNITS = ["array", "accumulators", "activation"] as const;
 export class TpuDatapath {
   readonly ub: Float32Array;
   readonly wm: Float32Array;
-  host: Float32Array = new Float32Array(0);
+  /** Host memory is the host's: float64, so exact int32 and fp32 results both fit (WHMA). */
+  host: Float64Array = new Float64Array(0);
   readonly acc: Accumulators;
   readonly fifo: WeightFifo;
   readonly array: SystolicArray;
@@ -52,7 +53,7 @@ export class TpuDatapath {
   /** Make host memory at least n elements (contents kept). */
   ensureHost(n: number): void {
     if (this.host.length >= n) return;
-    const next = new Float32Array(n);
+    const next = new Float64Array(n);
     next.set(this.host);
     this.host = next;
   }

@@ -5,7 +5,7 @@
  *
  * Field kinds:
  *   u     unsigned integer
- *   flag  1 bit; in assembly written as a bare word (e.g. `switch`, `acc`, `transpose`) after the operands
+ *   flag  1 bit; in assembly written as a bare word (e.g. `switch`, `accumulate`, `transpose`) after the operands
  *   f32   IEEE-754 binary32 bit pattern; assembly writes a decimal number
  *   enum  index into `values`; assembly writes the name
  */
@@ -62,7 +62,7 @@ export const OPCODES: readonly OpcodeSpec[] = [
     fields: [
       u("host", 32, "host memory element address of row 0"),
       u("hstride", 24, "host elements between rows"),
-      u("ub", 24, "unified buffer element address of row 0"),
+      u("ub", 28, "unified buffer element address of row 0"),
       u("ustride", 16, "unified buffer elements between rows"),
       u("rows", 16, "rows to move"),
       u("cols", 16, "elements per row"),
@@ -74,7 +74,7 @@ export const OPCODES: readonly OpcodeSpec[] = [
     unit: "dma",
     doc: "Write_Host_Memory: unified buffer -> host memory (decoded to fp32).",
     fields: [
-      u("ub", 24, "unified buffer element address of row 0"),
+      u("ub", 28, "unified buffer element address of row 0"),
       u("ustride", 16, "unified buffer elements between rows"),
       u("host", 32, "host memory element address of row 0"),
       u("hstride", 24, "host elements between rows"),
@@ -114,7 +114,7 @@ export const OPCODES: readonly OpcodeSpec[] = [
     unit: "weights",
     doc: "Read a stationary tile from the unified buffer into the weight FIFO (for X^T-style products).",
     fields: [
-      u("ub", 24, "unified buffer element address"),
+      u("ub", 28, "unified buffer element address"),
       u("ustride", 16, "unified buffer elements between rows"),
       u("rows", 16, "tile rows (<= R)"),
       u("cols", 16, "tile columns (<= C)"),
@@ -127,7 +127,7 @@ export const OPCODES: readonly OpcodeSpec[] = [
     unit: "matrix",
     doc: "MatrixMultiply: `rows` input vectors from the unified buffer through the array into accumulator rows.",
     fields: [
-      u("ub", 24, "unified buffer element address of vector 0"),
+      u("ub", 28, "unified buffer element address of vector 0"),
       u("ustride", 16, "unified buffer elements between vectors"),
       u("rows", 16, "number of input vectors B"),
       u("cols", 16, "elements per vector (<= R); lanes beyond are fed zeros"),
@@ -145,7 +145,7 @@ export const OPCODES: readonly OpcodeSpec[] = [
       u("acc", 16, "first accumulator row"),
       u("rows", 16, "rows"),
       u("cols", 16, "elements per row (<= C)"),
-      u("ub", 24, "unified buffer element address of the first output row"),
+      u("ub", 28, "unified buffer element address of the first output row"),
       u("ustride", 16, "unified buffer elements between output rows"),
       enumField("fn", ACTIVATION_FUNCTIONS, "activation function"),
       f32("inscale", "scale applied to the accumulator value before f (int8 dequantization)"),
@@ -159,11 +159,11 @@ export const OPCODES: readonly OpcodeSpec[] = [
     doc: "Elementwise vector op on unified-buffer matrices: dst = imm * f(a, b).",
     fields: [
       enumField("fn", VECTOR_FUNCTIONS, "elementwise function"),
-      u("dst", 24, "destination address"),
+      u("dst", 28, "destination address"),
       u("dstride", 16, "destination elements between rows"),
-      u("a", 24, "first operand address"),
+      u("a", 28, "first operand address"),
       u("astride", 16, "first operand elements between rows"),
-      u("b", 24, "second operand address (ignored by copy)"),
+      u("b", 28, "second operand address (ignored by copy)"),
       u("bstride", 16, "second operand elements between rows"),
       u("rows", 16, "rows"),
       u("cols", 16, "elements per row"),
@@ -176,11 +176,11 @@ export const OPCODES: readonly OpcodeSpec[] = [
     unit: "vector",
     doc: "Transpose a rows x cols block of the unified buffer: dst[c][r] = src[r][c].",
     fields: [
-      u("src", 24, "source address"),
+      u("src", 28, "source address"),
       u("sstride", 16, "source elements between rows"),
       u("rows", 16, "source rows"),
       u("cols", 16, "source columns"),
-      u("dst", 24, "destination address"),
+      u("dst", 28, "destination address"),
       u("dstride", 16, "destination elements between rows (rows of the transposed block)"),
     ],
   },

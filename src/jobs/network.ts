@@ -37,6 +37,8 @@ export class NetworkOnChip {
     private readonly inputConstant = 1,
     /** Pixel multiplier on the host (int8 inference feeds x * 127). */
     private readonly pixelMultiplier = 1,
+    /** Real value of one output unit (int8 codes are scaled back for loss and reports). */
+    private readonly outputScale = 1,
   ) {
     this.compiled = kind === "train-step" ? compileTrainingStep(spec, hw) : compileInference(spec, hw, int8);
     this.sim = new Simulator(hw, { mode });
@@ -88,7 +90,7 @@ export class NetworkOnChip {
     const out = new Float32Array(this.batch * this.outputs);
     for (let b = 0; b < this.batch; b++) {
       const row = host.output + b * host.outputStride;
-      out.set(mem.subarray(row, row + this.outputs), b * this.outputs);
+      for (let j = 0; j < this.outputs; j++) out[b * this.outputs + j] = mem[row + j] * this.outputScale;
     }
     return out;
   }

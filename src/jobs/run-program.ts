@@ -20,7 +20,7 @@ export interface RunProgramResult {
   hardware: HwConfig;
   stats: RunSummary;
   /** Host memory after the run (for callers that read results). */
-  host: Float32Array;
+  host: Float64Array;
 }
 
 export async function runProgram(opts: RunProgramOptions): Promise<RunProgramResult> {

@@ -1,0 +1,34 @@
+/** `tpusim asm IN.s -o OUT.bin`. */
+import { readFileSync } from "node:fs";
+import type { Argv } from "yargs";
+import { UserInputError } from "../../errors.js";
+import { assemble } from "../../isa/assembler.js";
+import { encodeProgram } from "../../isa/binary.js";
+import { writeFileAtomic } from "../../io/atomic-write.js";
+import { emit } from "../output.js";
+import { withJson } from "../options.js";
+
+export const command = "asm <input>";
+export const describe = "assemble a .s program into the binary format";
+
+export function builder(y: Argv) {
+  return withJson(y)
+    .positional("input", { type: "string", demandOption: true })
+    .option("out", { alias: "o", type: "string", demandOption: true, describe: "binary program file" });
+}
+
+export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const input = argv.input as string;
+  let text: string;
+  try {
+    text = readFileSync(input, "utf8");
+  } catch {
+    throw new UserInputError("cannot read the file", { file: input });
+  }
+  const program = assemble(text, input);
+  const bytes = encodeProgram(program);
+  writeFileAtomic(argv.out as string, bytes);
+  emit(argv.json as boolean, { out: argv.out, instructions: program.instructions.length, segments: program.data.length, bytes: bytes.length }, () =>
+    `${program.instructions.length} instructions, ${program.data.length} data segments, ${bytes.length} bytes -> ${argv.out}`,
+  );
+}

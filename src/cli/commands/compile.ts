@@ -1,0 +1,39 @@
+/** `tpusim compile WORKLOAD.json -o OUT.s`: the training step (or inference) as readable assembly. */
+import type { Argv } from "yargs";
+import { compileInference, compileTrainingStep, emitAssembly } from "../../compiler/index.js";
+import { encodeProgram } from "../../isa/binary.js";
+import { writeFileAtomic } from "../../io/atomic-write.js";
+import { resolveHardware } from "../../jobs/hardware.js";
+import { loadWorkload } from "../../workloads/spec.js";
+import { emit } from "../output.js";
+import { hardwareFlags, withHardware, withJson } from "../options.js";
+import { positiveInt, withWorkloadOverrides } from "./workload-options.js";
+
+export const command = "compile <workload>";
+export const describe = "compile a workload's training step (or --inference) to TPU assembly (.s) or a binary (.bin)";
+
+export function builder(y: Argv) {
+  return withHardware(withJson(y))
+    .positional("workload", { type: "string", demandOption: true, describe: "workload spec" })
+    .option("out", { alias: "o", type: "string", demandOption: true, describe: "output: .s assembly, anything else binary" })
+    .option("inference", { type: "boolean", default: false, describe: "forward pass only" })
+    .option("batch", { type: "number", describe: "batch size (default: the workload's)" })
+    .option("check", { type: "boolean", default: true, describe: "verify the IR between passes" })
+    .check(positiveInt(["batch"]));
+}
+
+export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const spec = withWorkloadOverrides(loadWorkload(argv.workload as string), argv);
+  const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
+  const opts = { check: argv.check as boolean };
+  const compiled = argv.inference ? compileInference(spec, hw, undefined, opts) : compileTrainingStep(spec, hw, opts);
+  const out = argv.out as string;
+  if (/\.(s|asm)$/i.test(out)) writeFileAtomic(out, emitAssembly(compiled));
+  else writeFileAtomic(out, encodeProgram(compiled.program));
+  const counts: Record<string, number> = {};
+  for (const ins of compiled.program.instructions) counts[ins.op] = (counts[ins.op] ?? 0) + 1;
+  emit(argv.json as boolean, { out, kind: compiled.kind, instructions: compiled.program.instructions.length, counts, memory: compiled.memory, hardware: hw }, () =>
+    `${compiled.kind} of ${spec.name} for ${hw.rows}x${hw.cols} ${hw.dtype}: ${compiled.program.instructions.length} instructions -> ${out}\n` +
+    Object.entries(counts).map(([k, v]) => `  ${k.padEnd(5)} ${v}`).join("\n"),
+  );
+}

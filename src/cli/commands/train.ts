@@ -1,0 +1,89 @@
+/** `tpusim train WORKLOAD.json`: train on the simulated chip; loss, accuracy and a hardware summary. */
+import asciichart from "asciichart";
+import type { Argv } from "yargs";
+import { weightsToJson } from "../../data/weights.js";
+import { writeFileAtomic } from "../../io/atomic-write.js";
+import { resolveHardware } from "../../jobs/hardware.js";
+import { train, type EpochResult } from "../../jobs/train.js";
+import type { SimMode } from "../../sim/controller.js";
+import { loadWorkload } from "../../workloads/spec.js";
+import { emit, fmtInt, fmtPct } from "../output.js";
+import { hardwareFlags, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { progressBar } from "../progress.js";
+import { formatStats } from "../stats-text.js";
+import { stopFlag } from "../stop.js";
+import { positiveInt, withWorkloadOverrides } from "./workload-options.js";
+
+export const command = "train <workload>";
+export const describe = "train a workload on the simulated TPU (MNIST), then evaluate it on the test set";
+
+export function builder(y: Argv) {
+  return withTrace(withRun(withHardware(withJson(y)), "fast"))
+    .positional("workload", { type: "string", demandOption: true, describe: "workload spec (workloads/*.json)" })
+    .option("epochs", { type: "number", describe: "epochs (default: the workload's)" })
+    .option("batch", { type: "number", describe: "batch size (default: the workload's)" })
+    .option("train-limit", { type: "number", describe: "use only the first N training images" })
+    .option("test-limit", { type: "number", describe: "evaluate on the first N test images" })
+    .option("save", { type: "string", describe: "write the trained fp32 weights to this JSON file" })
+    .check(positiveInt(["epochs", "batch", "train-limit", "test-limit"]));
+}
+
+export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const json = argv.json as boolean;
+  const base = loadWorkload(argv.workload as string);
+  const spec = withWorkloadOverrides(base, argv);
+  const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
+  const mode = argv.mode as SimMode;
+  const sink = traceSinkFrom(argv, mode);
+  const started = performance.now();
+  const bar = progressBar(!json, 1, "epoch {epoch} |{bar}| {value}/{total} batches | {ips} images/s | {cycles} cycles | loss {loss}");
+  const log = (s: string) => {
+    if (!json) process.stderr.write(s + "\n");
+  };
+  log(`training ${spec.name} on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode), batch ${spec.batch}, lr ${spec.learningRate}, ${spec.epochs} epoch(s)`);
+  let barTotal = 0;
+  const result = await withSink(sink, () =>
+    train({
+      spec,
+      hw,
+      mode,
+      epochs: spec.epochs,
+      trainLimit: argv["train-limit"] as number | undefined,
+      testLimit: argv["test-limit"] as number | undefined,
+      maxCycles: argv["max-cycles"] as number,
+      sink,
+      stop: stopFlag,
+      onProgress: (p) => {
+        if (barTotal !== p.batches) {
+          barTotal = p.batches;
+          (bar as unknown as { setTotal?: (n: number) => void }).setTotal?.(p.batches);
+        }
+        const secs = (performance.now() - started) / 1000;
+        bar.update(p.batch, { epoch: p.epoch, ips: Math.round(p.images / Math.max(secs, 1e-3)), cycles: fmtInt(p.cycles), loss: p.loss.toFixed(4) });
+      },
+      onEpoch: (e) => {
+        bar.stop();
+        log(formatEpoch(e));
+      },
+    }),
+  );
+  bar.stop();
+  if (argv.save) writeFileAtomic(argv.save as string, weightsToJson(spec, result.params));
+  const wall = (performance.now() - started) / 1000;
+  const { params: _params, ...rest } = result;
+  emit(json, { ...rest, cycles: result.stats.cycles, saved: argv.save ?? null, wallSeconds: wall }, () => {
+    const lines = result.epochs.map(formatEpoch);
+    if (result.epochs.length > 1) {
+      lines.push("", "loss per epoch:", asciichart.plot(result.epochs.map((e) => e.loss), { height: 10, format: (x: number) => x.toFixed(4).padStart(8) }));
+    }
+    lines.push("", `hardware (training steps only), ${result.steps} steps of batch ${result.batch}:`, formatStats(result.stats));
+    if (argv.save) lines.push("", `weights saved to ${argv.save}`);
+    lines.push(`wall time ${wall.toFixed(1)} s`);
+    return lines.join("\n");
+  });
+}
+
+function formatEpoch(e: EpochResult): string {
+  const test = e.testAccuracy === null ? "" : `  test accuracy ${fmtPct(e.testAccuracy)}`;
+  return `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}  train accuracy ${fmtPct(e.trainAccuracy)}${test}  (cycles so far ${fmtInt(e.cycles)})`;
+}

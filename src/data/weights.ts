@@ -1,0 +1,78 @@
+/**
+ * Weights files (`tpusim train --save`): the fp32 master parameters M_l (N_l x (K_l+1), bias in the
+ * last column) as JSON. Reading checks them against the workload and names the JSON path of any
+ * mismatch.
+ */
+import { UserInputError } from "../errors.js";
+import type { WorkloadSpec } from "../workloads/types.js";
+import { readInputText } from "./read-input.js";
+
+export const WEIGHTS_FORMAT = "tpusim-weights";
+
+export interface WeightsFile {
+  format: typeof WEIGHTS_FORMAT;
+  version: 1;
+  workload: string;
+  inputs: number;
+  layers: { units: number; activation: string; rows: number; cols: number; values: number[] }[];
+}
+
+export function weightsToJson(spec: WorkloadSpec, params: readonly Float32Array[]): string {
+  const file: WeightsFile = {
+    format: WEIGHTS_FORMAT,
+    version: 1,
+    workload: spec.name,
+    inputs: spec.inputs,
+    layers: spec.layers.map((l, i) => ({
+      units: l.units,
+      activation: l.activation,
+      rows: l.units,
+      cols: (i === 0 ? spec.inputs : spec.layers[i - 1].units) + 1,
+      values: Array.from(params[i]),
+    })),
+  };
+  return JSON.stringify(file) + "\n";
+}
+
+export function readWeights(path: string, spec: WorkloadSpec): Float32Array[] {
+  return parseWeights(readInputText(path), path, spec);
+}
+
+export function parseWeights(text: string, file: string, spec: WorkloadSpec): Float32Array[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UserInputError(`not valid JSON (${(e as Error).message})`, { file });
+  }
+  const fail = (jsonPath: string, detail: string): never => {
+    throw new UserInputError(detail, { file, jsonPath });
+  };
+  if (typeof data !== "object" || data === null) fail("$", "expected a JSON object");
+  const w = data as Record<string, unknown>;
+  if (w.format !== WEIGHTS_FORMAT) fail("$.format", `expected "${WEIGHTS_FORMAT}"`);
+  if (w.inputs !== spec.inputs) fail("$.inputs", `the workload has ${spec.inputs} inputs, the weights ${String(w.inputs)}`);
+  if (!Array.isArray(w.layers)) return fail("$.layers", "expected an array");
+  if (w.layers.length !== spec.layers.length) {
+    fail("$.layers", `the workload has ${spec.layers.length} layers, the weights ${w.layers.length}`);
+  }
+  return spec.layers.map((layer, i) => {
+    const at = `$.layers[${i}]`;
+    const l = (w.layers as unknown[])[i] as Record<string, unknown>;
+    if (typeof l !== "object" || l === null) fail(at, "expected an object");
+    const cols = (i === 0 ? spec.inputs : spec.layers[i - 1].units) + 1;
+    if (l.units !== layer.units) fail(`${at}.units`, `the workload's layer has ${layer.units} units, the weights ${String(l.units)}`);
+    const values = l.values;
+    if (!Array.isArray(values)) return fail(`${at}.values`, "expected an array of numbers");
+    if (values.length !== layer.units * cols) {
+      fail(`${at}.values`, `expected ${layer.units} x ${cols} = ${layer.units * cols} numbers, got ${values.length}`);
+    }
+    const out = new Float32Array(values.length);
+    for (let j = 0; j < values.length; j++) {
+      const v = values[j];
+      if (typeof v !== "number" || !Number.isFinite(v)) fail(`${at}.values[${j}]`, `expected a finite number, got ${JSON.stringify(v)}`);
+      out[j] = v as number;
+    }
+    return out;
+  });
+}
