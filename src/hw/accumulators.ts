@@ -74,7 +74,7 @@ export class Accumulators {
   }
 
   /** Stage this cycle's bottom-row writes from the array's current bottom registers. */
-  evaluateBottom(t: number, bottomRow: Float32Array | Int32Array, bottomOffset: number): void {
+  evaluateBottom(t: number, array: { bottom(t: number, c: number): number }): void {
     const { C, N, R } = this;
     this.completingPass = -1;
     for (let c = 0; c < C; c++) {
@@ -82,7 +82,7 @@ export class Accumulators {
       if (!this.ctrlValid[s]) continue;
       this.writePending[c] = 1;
       this.writeRow[c] = this.ctrlRow[s];
-      this.writeValue[c] = bottomRow[bottomOffset + c];
+      this.writeValue[c] = array.bottom(t, c);
       if (c === C - 1 && this.ctrlLast[s]) this.completingPass = this.ctrlPass[s];
     }
   }

@@ -2,46 +2,56 @@
  * Matrix multiply unit: systolic data setup + R x C weight-stationary MAC array + weight shifter
  * (TPU paper: "Matrix Multiply Unit", "Systolic Data Setup"). docs/ARCHITECTURE.md "MatrixMultiply".
  *
- * Registers (struct of arrays, index r*C + c):
- *   act[RC]         Float32Array  activation moving right                         reset 0
- *   tag[RC]         Uint8Array    0 bubble, 1 bank 0, 2 bank 1 (moves with act)  reset 0
- *   psum[RC]        Int32Array | Float32Array  partial sum moving down           reset 0
- *   weights[3RC]    Float32Array  slot 0 = zeros (bubbles), slots 1,2 = banks    reset 0
- *   weightValid[3RC] Uint8Array   PE inside the loaded tile (counts MACs)        reset 0
- *   setup[R*R]      Float32Array  data-setup ring: vector latched at cycle t in slot t mod R
- *   setupTag[R]     Uint8Array
- *   shift*          weight shifter: target bank, step k, the tile being shifted
+ * Registers, in renamed form (Verilator-style: a register that moves one step per clock is stored
+ * once and addressed by cycle, instead of being copied every cycle):
+ *   activations  setup[R*N]  Float32Array  lane r of the vector latched at cycle x, at r*N + x mod N
+ *                                           (N = R + C + 1). PE(r,c)'s activation register at cycle t
+ *                                           holds lane r of the vector latched at t-1-r-c.
+ *   bank tags    tags[N]     Uint8Array    0 bubble, 1 bank 0, 2 bank 1, per latched vector
+ *   partial sums psum[(R+1)*C]  Int32Array | Float32Array  PE(r,c)'s psum after cycle t lives in
+ *                                           ring row (r - t) mod (R+1): a PE reads its input (the row
+ *                                           above, one cycle earlier) and writes its output in the same
+ *                                           slot, which no other PE or unit touches that cycle.
+ *   weights[3*R*C]  Float32Array  slot 0 zeros (bubbles), slots 1, 2 = banks 0, 1          reset 0
+ *   rowCols[3*R]    Int32Array    valid columns of each bank row's tile row (counts useful MACs)
+ *   shifter: target bank, step k, the tile being shifted (gated shift, one row per cycle)
  * Inputs:  the vector read from the unified buffer this cycle (+ its bank tag), the psum entering
  *          the top of each column (from the accumulators), shift start commands.
- * Outputs: psum of the bottom row (current registers), MACs done this cycle.
+ * Outputs: bottom(t, c), the psum leaving column c (current registers); MACs done this cycle.
  * Timing:  vector latched at t enters row r at t+1+r and reaches PE(r,c) at t+1+r+c.
+ * Bubbles (tag 0) are not computed: their partial sums are never written to the accumulators.
  */
 import type { HwConfig } from "../config/hw-config.js";
+
+export interface PeSample {
+  actIn: number;
+  weight: number;
+  psumIn: number;
+  psumOut: number;
+  bank: number;
+}
 
 export class SystolicArray {
   readonly R: number;
   readonly C: number;
   readonly RC: number;
+  readonly N: number;
   private readonly int: boolean;
-  act: Float32Array;
-  actNext: Float32Array;
-  tag: Uint8Array;
-  tagNext: Uint8Array;
-  psum: Float32Array | Int32Array;
-  psumNext: Float32Array | Int32Array;
-  readonly weights: Float32Array;
-  readonly weightValid: Uint8Array;
   private readonly setup: Float32Array;
-  private readonly setupTag: Uint8Array;
-  /** Left-edge inputs of this cycle, gathered from the setup ring (scratch, not state). */
-  private readonly edgeAct: Float32Array;
-  private readonly edgeTag: Uint8Array;
+  private readonly tags: Uint8Array;
+  readonly psum: Float32Array | Int32Array;
+  readonly weights: Float32Array;
+  /** Valid columns of each bank row's tile row (0 outside the tile): shifts in with the weights. */
+  private readonly rowCols: Int32Array;
   /** Input vector of this cycle: written by the datapath before evaluate. */
   readonly inVector: Float32Array;
   inTag = 0;
-  /** Cycles since the last valid vector entered; past R+C+1 every register is back at reset. */
-  private quietCycles: number;
   macs = 0;
+  /** Runs of equal tags over the latched vectors still inside the array (scratch per cycle). */
+  private readonly runStart: Int32Array;
+  private readonly runEnd: Int32Array;
+  private readonly runTag: Uint8Array;
+  private runCount = 0;
 
   private shiftBank = -1;
   private shiftStep = 0;
@@ -58,28 +68,34 @@ export class SystolicArray {
     this.R = cfg.rows;
     this.C = cfg.cols;
     this.RC = this.R * this.C;
+    this.N = this.R + this.C + 1;
     this.int = cfg.dtype === "int8";
-    this.act = new Float32Array(this.RC);
-    this.actNext = new Float32Array(this.RC);
-    this.tag = new Uint8Array(this.RC);
-    this.tagNext = new Uint8Array(this.RC);
-    this.psum = this.int ? new Int32Array(this.RC) : new Float32Array(this.RC);
-    this.psumNext = this.int ? new Int32Array(this.RC) : new Float32Array(this.RC);
+    this.setup = new Float32Array(this.R * this.N);
+    this.tags = new Uint8Array(this.N);
+    this.psum = this.int ? new Int32Array((this.R + 1) * this.C) : new Float32Array((this.R + 1) * this.C);
     this.weights = new Float32Array(3 * this.RC);
-    this.weightValid = new Uint8Array(3 * this.RC);
-    this.setup = new Float32Array(this.R * this.R);
-    this.setupTag = new Uint8Array(this.R);
-    this.edgeAct = new Float32Array(this.R);
-    this.edgeTag = new Uint8Array(this.R);
+    this.rowCols = new Int32Array(3 * this.R);
     this.inVector = new Float32Array(this.R);
     this.shiftTile = new Float32Array(this.RC);
     this.pendingTile = new Float32Array(this.RC);
-    this.quietCycles = this.R + this.C + 2;
+    this.runStart = new Int32Array(this.N);
+    this.runEnd = new Int32Array(this.N);
+    this.runTag = new Uint8Array(this.N);
   }
 
-  /** Bottom row partial sum of column c (current registers). */
-  bottom(c: number): number {
-    return this.psum[(this.R - 1) * this.C + c];
+  private mod(x: number, n: number): number {
+    const m = x % n;
+    return m < 0 ? m + n : m;
+  }
+
+  /** Offset of the ring row holding PE row r's partial sums after cycle t. */
+  psumRow(r: number, t: number): number {
+    return this.mod(r - t, this.R + 1) * this.C;
+  }
+
+  /** Partial sum leaving column c at the bottom, as seen during cycle t (computed at t-1). */
+  bottom(t: number, c: number): number {
+    return this.psum[this.psumRow(this.R - 1, t - 1) + c];
   }
 
   get shifting(): boolean {
@@ -91,49 +107,99 @@ export class SystolicArray {
    * commit. `tile` is copied now (the FIFO slot may be refilled while the shift runs).
    */
   startShift(bank: number, tile: Float32Array, offset: number, rows: number, cols: number): void {
-    this.pendingTile.set(tile.subarray(offset, offset + this.RC));
+    for (let i = 0; i < this.RC; i++) this.pendingTile[i] = tile[offset + i];
     this.pendingBank = bank;
     this.pendingRows = rows;
     this.pendingCols = cols;
     this.shiftStartPending = true;
   }
 
-  /** Evaluate cycle t: reads current registers and inputs, writes only *Next and scratch. */
+  /** Runs of equal tags for the vectors latched at t-R-C .. t-1 (those inside the array at t). */
+  private collectRuns(t: number): boolean {
+    const { N } = this;
+    let count = 0;
+    let live = false;
+    const lo = t - this.R - this.C;
+    for (let x = lo; x <= t - 1; x++) {
+      const g = this.tags[this.mod(x, N)];
+      if (count > 0 && this.runTag[count - 1] === g) this.runEnd[count - 1] = x;
+      else {
+        this.runStart[count] = x;
+        this.runEnd[count] = x;
+        this.runTag[count] = g;
+        count++;
+      }
+      if (g !== 0) live = true;
+    }
+    this.runCount = count;
+    return live;
+  }
+
+  /** Evaluate cycle t: every PE holding a valid vector adds activation x weight to the psum from above. */
   evaluate(t: number, top: Float32Array | Int32Array): void {
-    const R = this.R;
-    if (this.inTag !== 0) this.quietCycles = 0;
-    else if (this.quietCycles > R + this.C + 1) {
-      this.macs = 0;
-      return;
-    }
+    this.macs = 0;
+    if (!this.collectRuns(t)) return;
+    const { R, C, RC, N } = this;
     for (let r = 0; r < R; r++) {
-      const slot = (((t - 1 - r) % R) + R) % R;
-      this.edgeAct[r] = this.setup[slot * R + r];
-      this.edgeTag[r] = this.setupTag[slot];
+      const xHi = t - 1 - r;
+      const xLo = t - r - C;
+      const pBase = this.psumRow(r, t);
+      for (let k = 0; k < this.runCount; k++) {
+        const g = this.runTag[k];
+        if (g === 0) continue;
+        const a = Math.max(this.runStart[k], xLo);
+        const b = Math.min(this.runEnd[k], xHi);
+        if (a > b) continue;
+        const c0 = xHi - b;
+        const c1 = xHi - a;
+        // Activation index runs down from lane r of vector b; split where the ring wraps.
+        const j0 = this.mod(b, N);
+        const split = Math.min(c1, c0 + j0);
+        const wBase = g * RC + r * C;
+        const aBase = r * N;
+        if (this.int) {
+          const psum = this.psum as Int32Array;
+          rowSegmentInt(psum, pBase, r === 0, top as Int32Array, this.setup, aBase + j0, this.weights, wBase, c0, split);
+          if (split < c1) rowSegmentInt(psum, pBase, r === 0, top as Int32Array, this.setup, aBase + N - 1, this.weights, wBase, split + 1, c1);
+        } else {
+          const psum = this.psum as Float32Array;
+          rowSegmentFloat(psum, pBase, r === 0, top as Float32Array, this.setup, aBase + j0, this.weights, wBase, c0, split);
+          if (split < c1) rowSegmentFloat(psum, pBase, r === 0, top as Float32Array, this.setup, aBase + N - 1, this.weights, wBase, split + 1, c1);
+        }
+        this.macs += Math.max(0, Math.min(c1, this.rowCols[g * R + r] - 1) - c0 + 1);
+      }
     }
-    this.macs = this.int
-      ? stepInt(R, this.C, this.act, this.tag, this.psum as Int32Array, this.actNext, this.tagNext,
-          this.psumNext as Int32Array, top as Int32Array, this.edgeAct, this.edgeTag, this.weights, this.weightValid)
-      : stepFloat(R, this.C, this.act, this.tag, this.psum as Float32Array, this.actNext, this.tagNext,
-          this.psumNext as Float32Array, top as Float32Array, this.edgeAct, this.edgeTag, this.weights, this.weightValid);
+  }
+
+  /** Bank tag of the vector in PE(r,c) during cycle t (0: bubble). */
+  tagAt(t: number, r: number, c: number): number {
+    return this.tags[this.mod(t - 1 - r - c, this.N)];
+  }
+
+  /**
+   * PE(r,c)'s inputs during cycle t, read before evaluate (psum in) — for PE traces. After evaluate,
+   * psumOut(t, r, c) gives its output.
+   */
+  peInputs(t: number, r: number, c: number, top: Float32Array | Int32Array, out: PeSample): void {
+    const g = this.tagAt(t, r, c);
+    out.bank = g;
+    out.actIn = g === 0 ? 0 : this.setup[r * this.N + this.mod(t - 1 - r - c, this.N)];
+    out.weight = this.weights[g * this.RC + r * this.C + c];
+    out.psumIn = r === 0 ? (g === 0 ? 0 : top[c]) : g === 0 ? 0 : this.psum[this.psumRow(r, t) + c];
+    out.psumOut = out.psumIn;
+  }
+
+  /** PE(r,c)'s partial sum output of cycle t (after evaluate); bubbles pass their input on. */
+  psumOut(t: number, r: number, c: number, psumIn: number): number {
+    return this.tagAt(t, r, c) === 0 ? psumIn : this.psum[this.psumRow(r, t) + c];
   }
 
   commit(t: number): void {
-    const R = this.R;
-    if (this.quietCycles <= R + this.C + 1) {
-      const tmp = this.act;
-      this.act = this.actNext;
-      this.actNext = tmp;
-      const tmpTag = this.tag;
-      this.tag = this.tagNext;
-      this.tagNext = tmpTag;
-      const tmpPsum = this.psum;
-      this.psum = this.psumNext;
-      this.psumNext = tmpPsum;
-      const slot = t % R;
-      this.setup.set(this.inVector, slot * R);
-      this.setupTag[slot] = this.inTag;
-      this.quietCycles++;
+    const slot = this.mod(t, this.N);
+    this.tags[slot] = this.inTag;
+    if (this.inTag !== 0) {
+      const { R, N } = this;
+      for (let r = 0; r < R; r++) this.setup[r * N + slot] = this.inVector[r];
     }
     if (this.shiftStartPending) {
       this.shiftStartPending = false;
@@ -152,13 +218,11 @@ export class SystolicArray {
     const base = (this.shiftBank + 1) * RC;
     const k = this.shiftStep;
     this.weights.copyWithin(base + C, base, base + k * C);
-    this.weightValid.copyWithin(base + C, base, base + k * C);
     const src = (R - 1 - k) * C;
-    const rowValid = R - 1 - k < this.shiftRows;
-    for (let c = 0; c < C; c++) {
-      this.weights[base + c] = this.shiftTile[src + c];
-      this.weightValid[base + c] = rowValid && c < this.shiftCols ? 1 : 0;
-    }
+    for (let c = 0; c < C; c++) this.weights[base + c] = this.shiftTile[src + c];
+    const rc = (this.shiftBank + 1) * R;
+    this.rowCols.copyWithin(rc + 1, rc, rc + k);
+    this.rowCols[rc] = R - 1 - k < this.shiftRows ? this.shiftCols : 0;
     this.shiftStep++;
     if (this.shiftStep === R) this.shiftBank = -1;
   }
@@ -166,67 +230,56 @@ export class SystolicArray {
   /** Fast mode: place a whole tile in a bank at once (the shift is timed by the controller). */
   loadBankDirect(bank: number, tile: Float32Array, offset: number, rows: number, cols: number): void {
     const base = (bank + 1) * this.RC;
-    this.weights.set(tile.subarray(offset, offset + this.RC), base);
-    for (let r = 0; r < this.R; r++) {
-      for (let c = 0; c < this.C; c++) this.weightValid[base + r * this.C + c] = r < rows && c < cols ? 1 : 0;
-    }
+    for (let i = 0; i < this.RC; i++) this.weights[base + i] = tile[offset + i];
+    for (let r = 0; r < this.R; r++) this.rowCols[(bank + 1) * this.R + r] = r < rows ? cols : 0;
   }
 }
 
-function stepFloat(
-  R: number, C: number, act: Float32Array, tag: Uint8Array, psum: Float32Array,
-  actNext: Float32Array, tagNext: Uint8Array, psumNext: Float32Array, top: Float32Array,
-  edgeAct: Float32Array, edgeTag: Uint8Array, weights: Float32Array, weightValid: Uint8Array,
-): number {
-  const RC = R * C;
-  let macs = 0;
-  for (let r = 0; r < R; r++) {
-    const base = r * C;
-    let a = edgeAct[r];
-    let g = edgeTag[r];
-    let k = g * RC + base;
-    actNext[base] = a;
-    tagNext[base] = g;
-    psumNext[base] = (r === 0 ? top[0] : psum[base - C]) + a * weights[k];
-    macs += weightValid[k];
-    for (let i = base + 1, end = base + C; i < end; i++) {
-      a = act[i - 1];
-      g = tag[i - 1];
-      k = g * RC + i;
-      actNext[i] = a;
-      tagNext[i] = g;
-      psumNext[i] = (r === 0 ? top[i] : psum[i - C]) + a * weights[k];
-      macs += weightValid[k];
-    }
+/**
+ * Columns c0..c1 of one PE row: psum += act * weight, where the activation of column c is
+ * setup[a0 - (c - c0)] (older vectors sit further right). Row 0 starts from the top input instead.
+ */
+function rowSegmentFloat(
+  psum: Float32Array, pBase: number, firstRow: boolean, top: Float32Array,
+  setup: Float32Array, a0: number, weights: Float32Array, wBase: number, c0: number, c1: number,
+): void {
+  const aOff = a0 + c0;
+  if (firstRow) {
+    for (let c = c0; c <= c1; c++) psum[pBase + c] = top[c] + setup[aOff - c] * weights[wBase + c];
+    return;
   }
-  return macs;
+  // Unrolled by four: the per-PE work is three loads and a store, so loop overhead matters.
+  let c = c0;
+  let p = pBase + c0;
+  let w = wBase + c0;
+  let a = aOff - c0;
+  for (const end = c1 - 3; c <= end; c += 4, p += 4, w += 4, a -= 4) {
+    psum[p] += setup[a] * weights[w];
+    psum[p + 1] += setup[a - 1] * weights[w + 1];
+    psum[p + 2] += setup[a - 2] * weights[w + 2];
+    psum[p + 3] += setup[a - 3] * weights[w + 3];
+  }
+  for (; c <= c1; c++, p++, w++, a--) psum[p] += setup[a] * weights[w];
 }
 
-function stepInt(
-  R: number, C: number, act: Float32Array, tag: Uint8Array, psum: Int32Array,
-  actNext: Float32Array, tagNext: Uint8Array, psumNext: Int32Array, top: Int32Array,
-  edgeAct: Float32Array, edgeTag: Uint8Array, weights: Float32Array, weightValid: Uint8Array,
-): number {
-  const RC = R * C;
-  let macs = 0;
-  for (let r = 0; r < R; r++) {
-    const base = r * C;
-    let a = edgeAct[r];
-    let g = edgeTag[r];
-    let k = g * RC + base;
-    actNext[base] = a;
-    tagNext[base] = g;
-    psumNext[base] = (r === 0 ? top[0] : psum[base - C]) + a * weights[k];
-    macs += weightValid[k];
-    for (let i = base + 1, end = base + C; i < end; i++) {
-      a = act[i - 1];
-      g = tag[i - 1];
-      k = g * RC + i;
-      actNext[i] = a;
-      tagNext[i] = g;
-      psumNext[i] = (r === 0 ? top[i] : psum[i - C]) + a * weights[k];
-      macs += weightValid[k];
-    }
+function rowSegmentInt(
+  psum: Int32Array, pBase: number, firstRow: boolean, top: Int32Array,
+  setup: Float32Array, a0: number, weights: Float32Array, wBase: number, c0: number, c1: number,
+): void {
+  const aOff = a0 + c0;
+  if (firstRow) {
+    for (let c = c0; c <= c1; c++) psum[pBase + c] = top[c] + setup[aOff - c] * weights[wBase + c];
+    return;
   }
-  return macs;
+  let c = c0;
+  let p = pBase + c0;
+  let w = wBase + c0;
+  let a = aOff - c0;
+  for (const end = c1 - 3; c <= end; c += 4, p += 4, w += 4, a -= 4) {
+    psum[p] += setup[a] * weights[w];
+    psum[p + 1] += setup[a - 1] * weights[w + 1];
+    psum[p + 2] += setup[a - 2] * weights[w + 2];
+    psum[p + 3] += setup[a - 3] * weights[w + 3];
+  }
+  for (; c <= c1; c++, p++, w++, a--) psum[p] += setup[a] * weights[w];
 }

@@ -85,13 +85,17 @@ export class TpuDatapath {
     }
   }
 
-  /** Phase 1: combinational outputs from current registers. Phase 2: evaluate. */
-  evaluate(t: number): void {
+  /**
+   * Phase 1: combinational outputs from current registers (and `probe`, which may read them).
+   * Phase 2: every unit evaluates, in the configured order.
+   */
+  evaluate(t: number, probe?: () => void): void {
     this.driveInputs();
     this.acc.evaluateTop(t);
+    probe?.();
     for (const u of this.order) {
       if (u === 0) this.array.evaluate(t, this.acc.top);
-      else if (u === 1) this.acc.evaluateBottom(t, this.array.psum, (this.cfg.rows - 1) * this.cfg.cols);
+      else if (u === 1) this.acc.evaluateBottom(t, this.array);
       else this.activation.evaluate(t, this.acc.data, this.cfg.cols);
     }
   }

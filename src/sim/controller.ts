@@ -12,6 +12,7 @@
 import type { HwConfig } from "../config/hw-config.js";
 import { RuntimeFault } from "../errors.js";
 import { TpuDatapath } from "../hw/tpu.js";
+import type { PeSample } from "../hw/systolic-array.js";
 import type { Program } from "../isa/program.js";
 import { decodeOp, type DecodedOp, OP_HALT, OP_MMUL, OP_NOP, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
 import { checkOperands } from "./operand-check.js";
@@ -85,6 +86,8 @@ export class Simulator implements MachineState {
   blockerUnit = -1;
   private readonly ctx: IssueContext;
   private readonly row = makeTraceRow();
+  private peIn = new Float64Array(0);
+  private readonly peSample: PeSample = { actIn: 0, weight: 0, psumIn: 0, psumOut: 0, bank: 0 };
   private readonly peRow: PeTraceRow = { cycle: 0, row: 0, col: 0, actIn: 0, weight: 0, psumIn: 0, psumOut: 0, bank: 0 };
 
   constructor(
@@ -216,8 +219,9 @@ export class Simulator implements MachineState {
       dp.streamPass = s.op.pc;
       dp.streamLast = b === s.vectors - 1;
     } else dp.streamValid = false;
-    dp.evaluate(t);
-    if (tracing && sink.wantsPe) this.emitPeRows(t, sink);
+    const pe = tracing && sink.wantsPe;
+    dp.evaluate(t, pe ? () => this.capturePeInputs(t, sink) : undefined);
+    if (pe) this.emitPeRows(t, sink);
     dp.commit(t);
     this.stats.macs += dp.array.macs;
     if (dp.acc.faultRow >= 0) {
@@ -229,22 +233,37 @@ export class Simulator implements MachineState {
     }
   }
 
+  /** PE rows of the traced region: inputs read before the datapath evaluates, outputs after. */
+  private capturePeInputs(t: number, sink: TraceSink): void {
+    const a = this.dp.array;
+    const reg = sink.peRegion;
+    const n = Math.max(0, Math.min(a.R, reg.r1) - reg.r0) * Math.max(0, Math.min(a.C, reg.c1) - reg.c0);
+    if (this.peIn.length < n) this.peIn = new Float64Array(n);
+    let i = 0;
+    for (let r = Math.max(0, reg.r0); r < Math.min(a.R, reg.r1); r++) {
+      for (let c = Math.max(0, reg.c0); c < Math.min(a.C, reg.c1); c++) {
+        a.peInputs(t, r, c, this.dp.acc.top, this.peSample);
+        this.peIn[i++] = this.peSample.psumIn;
+      }
+    }
+  }
+
   private emitPeRows(t: number, sink: TraceSink): void {
     const a = this.dp.array;
-    const { R, C, RC } = a;
     const reg = sink.peRegion;
     const row = this.peRow;
     row.cycle = t;
-    for (let r = Math.max(0, reg.r0); r < Math.min(R, reg.r1); r++) {
-      for (let c = Math.max(0, reg.c0); c < Math.min(C, reg.c1); c++) {
-        const i = r * C + c;
+    let i = 0;
+    for (let r = Math.max(0, reg.r0); r < Math.min(a.R, reg.r1); r++) {
+      for (let c = Math.max(0, reg.c0); c < Math.min(a.C, reg.c1); c++) {
+        a.peInputs(t, r, c, this.dp.acc.top, this.peSample);
         row.row = r;
         row.col = c;
-        row.bank = a.tagNext[i];
-        row.actIn = a.actNext[i];
-        row.weight = a.weights[a.tagNext[i] * RC + i];
-        row.psumIn = r === 0 ? this.dp.acc.top[c] : a.psum[i - C];
-        row.psumOut = a.psumNext[i];
+        row.bank = this.peSample.bank;
+        row.actIn = this.peSample.actIn;
+        row.weight = this.peSample.weight;
+        row.psumIn = this.peIn[i++];
+        row.psumOut = a.psumOut(t, r, c, row.psumIn);
         sink.pe(row);
       }
     }
