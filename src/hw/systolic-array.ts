@@ -22,6 +22,7 @@
  * Bubbles (tag 0) are not computed: their partial sums are never written to the accumulators.
  */
 import type { HwConfig } from "../config/hw-config.js";
+import { copyTileExtent } from "./tile-copy.js";
 
 export interface PeSample {
   actIn: number;
@@ -230,8 +231,12 @@ export class SystolicArray {
   /** Fast mode: place a whole tile in a bank at once (the shift is timed by the controller). */
   loadBankDirect(bank: number, tile: Float32Array, offset: number, rows: number, cols: number): void {
     const base = (bank + 1) * this.RC;
-    for (let i = 0; i < this.RC; i++) this.weights[base + i] = tile[offset + i];
-    for (let r = 0; r < this.R; r++) this.rowCols[(bank + 1) * this.R + r] = r < rows ? cols : 0;
+    const rc = (bank + 1) * this.R;
+    let oldRows = 0;
+    let oldCols = 0;
+    for (let r = 0; r < this.R; r++) if (this.rowCols[rc + r] > 0) (oldRows = r + 1), (oldCols = Math.max(oldCols, this.rowCols[rc + r]));
+    copyTileExtent(tile, offset, this.weights, base, this.C, rows, cols, oldRows, oldCols);
+    for (let r = 0; r < this.R; r++) this.rowCols[rc + r] = r < rows ? cols : 0;
   }
 }
 

@@ -12,6 +12,7 @@
  * Pushes and pops are staged and applied in commit().
  */
 import type { HwConfig } from "../config/hw-config.js";
+import { copyTileExtent } from "./tile-copy.js";
 
 export class WeightFifo {
   readonly depth: number;
@@ -28,7 +29,13 @@ export class WeightFifo {
   private stagingRows = 0;
   private stagingCols = 0;
 
+  private readonly cols: number;
+  /** Extent of the values currently in `staging` (what a refill must clear). */
+  stagingDirtyRows = 0;
+  stagingDirtyCols = 0;
+
   constructor(cfg: Readonly<HwConfig>) {
+    this.cols = cfg.cols;
     this.depth = cfg.weightFifoTiles;
     this.tileSize = cfg.rows * cfg.cols;
     this.tiles = new Float32Array(this.depth * this.tileSize);
@@ -70,7 +77,8 @@ export class WeightFifo {
     }
     if (this.pushPending) {
       const slot = (this.head + this.count) % this.depth;
-      this.tiles.set(this.staging, slot * this.tileSize);
+      copyTileExtent(this.staging, 0, this.tiles, slot * this.tileSize, this.cols,
+        this.stagingRows, this.stagingCols, this.tileRows[slot], this.tileCols[slot]);
       this.tileRows[slot] = this.stagingRows;
       this.tileCols[slot] = this.stagingCols;
       this.count++;

@@ -25,3 +25,26 @@ export function fromBf16Bits(b: number): number {
 export function roundBf16(x: number): number {
   return fromBf16Bits(toBf16Bits(x));
 }
+
+/**
+ * Round fp32 values in place to bf16 (nearest, ties to even), elements [from, to) of `buf`, through
+ * an integer view of the same memory. Returns the index of the first non-finite value, or -1.
+ * Same results as roundBf16 element by element; used on whole rows where speed matters. `bits` is
+ * an integer view of `buf` (pass one to avoid creating it on every call).
+ */
+export function roundBf16InPlace(
+  buf: Float32Array, from: number, to: number,
+  bits: Uint32Array = new Uint32Array(buf.buffer, buf.byteOffset, buf.length),
+): number {
+  let bad = -1;
+  for (let i = from; i < to; i++) {
+    const b = bits[i];
+    if ((b & 0x7f800000) === 0x7f800000) {
+      if (bad < 0) bad = i;
+      bits[i] = (b & 0x007fffff) !== 0 ? (b | 0x00400000) & 0xffff0000 : b & 0xffff0000;
+      continue;
+    }
+    bits[i] = ((b + 0x7fff + ((b >>> 16) & 1)) & 0xffff0000) >>> 0;
+  }
+  return bad;
+}

@@ -17,6 +17,7 @@ import type { Program } from "../isa/program.js";
 import { decodeOp, type DecodedOp, OP_HALT, OP_MMUL, OP_NOP, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
 import { checkOperands } from "./operand-check.js";
 import { executeAtIssue, type IssueContext } from "./issue.js";
+import { BankNonzeros } from "./fast.js";
 import { emptyStats, type RunStats } from "./stats.js";
 import * as T from "./timing.js";
 import { STALL, blockReason, classifyCycle, type MachineState } from "./hazards.js";
@@ -103,6 +104,7 @@ export class Simulator implements MachineState {
       f32: new Float32Array(hw.cols),
       f64: new Float64Array(hw.cols),
       transpose: new Float32Array(0),
+      nonzeros: new BankNonzeros(hw.rows, hw.cols),
     };
   }
 
@@ -279,7 +281,10 @@ export class Simulator implements MachineState {
     const rows = fifo.tileRows[slot];
     const cols = fifo.tileCols[slot];
     if (this.options.mode === "detailed") this.dp.array.startShift(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
-    else this.dp.array.loadBankDirect(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
+    else {
+      this.dp.array.loadBankDirect(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
+      this.ctx.nonzeros.build(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
+    }
     fifo.stagePop();
     this.bankState[bank] = 1;
     this.bankReadyAt[bank] = t + T.weightShiftCycles(this.hw);

@@ -1,9 +1,9 @@
 /**
  * Whole-instruction executors for fast mode. Same arithmetic, same addition order as the register
  * model (docs/ARCHITECTURE.md "Order of additions"): for vector b and column c the partial sum starts
- * at the accumulator (accumulating pass) or +0 and runs down the tile rows in order. Lanes past the
- * vector length or the tile's rows add +-0 and are skipped; the accumulator write adds +0 (no
- * negative zero), which is what the skipped lanes could have changed.
+ * at the accumulator (accumulating pass) or +0 and runs down the tile rows in order. Products with a
+ * zero factor (padding lanes, zero activations, zero weights) add +-0 and are skipped; the
+ * accumulator write adds +0 (no negative zero), which is all the skipped terms could have changed.
  */
 import type { ActivationOp } from "../hw/activation-unit.js";
 import { activate } from "../numerics/vector-ops.js";
@@ -19,27 +19,68 @@ export interface PassOp {
 }
 
 /**
- * One pass through a tile. `weights` holds the bank (R x C, row-major from `wOffset`), `tileRows`
- * and `tileCols` its valid extent. Writes all C columns of each accumulator row, like the array.
- * Returns the flat accumulator index of the first non-finite result (bf16), or -1.
+ * Nonzero weights of the two banks, row by row: fast mode's passes skip products with a zero factor
+ * (they add +-0, which changes no value; the accumulator write normalises the sign of zero). Built
+ * when a tile enters a bank.
+ */
+export class BankNonzeros {
+  readonly rowStart: Int32Array[];
+  readonly cols: Int32Array[];
+
+  constructor(
+    private readonly R: number,
+    private readonly C: number,
+  ) {
+    this.rowStart = [new Int32Array(R + 1), new Int32Array(R + 1)];
+    this.cols = [new Int32Array(R * C), new Int32Array(R * C)];
+  }
+
+  /** Scan the tile's valid extent (outside it every weight is zero). */
+  build(bank: number, weights: Float32Array, offset: number, tileRows: number, tileCols: number): void {
+    const { R, C } = this;
+    const start = this.rowStart[bank];
+    const cols = this.cols[bank];
+    let n = 0;
+    for (let r = 0; r < R; r++) {
+      start[r] = n;
+      if (r >= tileRows) continue;
+      const base = offset + r * C;
+      for (let c = 0; c < tileCols; c++) if (weights[base + c] !== 0) cols[n++] = c;
+    }
+    start[R] = n;
+  }
+}
+
+/**
+ * One pass through a tile. `weights` holds the bank (R x C, row-major from `wOffset`), `nz` its
+ * nonzeros. Writes all C columns of each accumulator row, like the array. Returns the flat
+ * accumulator index of the first non-finite result (bf16), or -1.
  */
 export function fastPassFloat(
   ub: Float32Array, acc: Float32Array, weights: Float32Array, wOffset: number,
-  R: number, C: number, tileRows: number, tileCols: number, op: PassOp, f32: Float32Array,
+  R: number, C: number, tileCols: number, rowStart: Int32Array, nzCols: Int32Array, op: PassOp, f32: Float32Array,
 ): number {
-  const lanes = Math.min(op.cols, tileRows, R);
+  const lanes = Math.min(op.cols, R);
   let fault = -1;
   for (let b = 0; b < op.vectors; b++) {
     const row = (op.acc + b) * C;
     const x = op.ub + b * op.ustride;
-    for (let c = 0; c < C; c++) f32[c] = op.accumulate ? acc[row + c] : 0;
+    // Columns past the tile get acc + 0 (unchanged: the accumulators hold no -0) or 0.
+    if (op.accumulate) for (let c = 0; c < tileCols; c++) f32[c] = acc[row + c];
+    else {
+      f32.fill(0, 0, tileCols);
+      acc.fill(0, row + tileCols, row + C);
+    }
     for (let r = 0; r < lanes; r++) {
       const a = ub[x + r];
       if (a === 0) continue;
       const w = wOffset + r * C;
-      for (let c = 0; c < tileCols; c++) f32[c] += a * weights[w + c];
+      for (let j = rowStart[r], end = rowStart[r + 1]; j < end; j++) {
+        const c = nzCols[j];
+        f32[c] += a * weights[w + c];
+      }
     }
-    for (let c = 0; c < C; c++) {
+    for (let c = 0; c < tileCols; c++) {
       const v = f32[c] + 0;
       if ((v !== v || v === Infinity || v === -Infinity) && fault < 0) fault = row + c;
       acc[row + c] = v;
@@ -50,20 +91,24 @@ export function fastPassFloat(
 
 export function fastPassInt(
   ub: Float32Array, acc: Int32Array, weights: Float32Array, wOffset: number,
-  R: number, C: number, tileRows: number, tileCols: number, op: PassOp, sums: Float64Array,
+  R: number, C: number, tileCols: number, rowStart: Int32Array, nzCols: Int32Array, op: PassOp, sums: Float64Array,
 ): void {
-  const lanes = Math.min(op.cols, tileRows, R);
+  const lanes = Math.min(op.cols, R);
   for (let b = 0; b < op.vectors; b++) {
     const row = (op.acc + b) * C;
     const x = op.ub + b * op.ustride;
-    for (let c = 0; c < C; c++) sums[c] = op.accumulate ? acc[row + c] : 0;
+    for (let c = 0; c < tileCols; c++) sums[c] = op.accumulate ? acc[row + c] : 0;
+    if (!op.accumulate) acc.fill(0, row + tileCols, row + C);
     for (let r = 0; r < lanes; r++) {
       const a = ub[x + r];
       if (a === 0) continue;
       const w = wOffset + r * C;
-      for (let c = 0; c < tileCols; c++) sums[c] += a * weights[w + c];
+      for (let j = rowStart[r], end = rowStart[r + 1]; j < end; j++) {
+        const c = nzCols[j];
+        sums[c] += a * weights[w + c];
+      }
     }
-    for (let c = 0; c < C; c++) acc[row + c] = sums[c] | 0;
+    for (let c = 0; c < tileCols; c++) acc[row + c] = sums[c] | 0;
   }
 }
 

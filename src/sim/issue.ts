@@ -12,7 +12,7 @@ import { readTile } from "../hw/weight-loader.js";
 import {
   type DecodedOp, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD, OP_VTR, OP_WHM, OP_WHMA, UNIT_NAMES,
 } from "./decode.js";
-import { fastActivation, fastPassFloat, fastPassInt } from "./fast.js";
+import { BankNonzeros, fastActivation, fastPassFloat, fastPassInt } from "./fast.js";
 import type { RunStats } from "./stats.js";
 import * as T from "./timing.js";
 import { VEC_COPY } from "../numerics/vector-ops.js";
@@ -25,6 +25,7 @@ export interface IssueContext {
   readonly f32: Float32Array;
   readonly f64: Float64Array;
   transpose: Float32Array;
+  readonly nonzeros: BankNonzeros;
 }
 
 const ACC_BYTES = 4;
@@ -67,7 +68,9 @@ export function executeAtIssue(
     case OP_RDW: {
       tc = t + T.weightLoadCycles(hw, f.rows, f.cols) - 1;
       const read = { addr: f.wm, stride: f.wstride, rows: f.rows, cols: f.cols, transpose: f.transpose === 1 };
-      const bad = readTile(dp.wm, read, dp.fifo.staging, hw.cols, hw.dtype);
+      const bad = readTile(dp.wm, read, dp.fifo.staging, hw.cols, hw.dtype, dp.fifo.stagingDirtyRows, dp.fifo.stagingDirtyCols);
+      dp.fifo.stagingDirtyRows = f.rows;
+      dp.fifo.stagingDirtyCols = f.cols;
       if (bf16 && bad >= 0) fault(`non-finite weight at weight memory address ${bad}`);
       stats.bytes.weightMemoryRead += f.rows * f.cols * eb;
       break;
@@ -75,7 +78,9 @@ export function executeAtIssue(
     case OP_RDWU: {
       tc = t + T.stationaryLoadCycles(f.rows, f.cols, f.transpose === 1) - 1;
       const read = { addr: f.ub, stride: f.ustride, rows: f.rows, cols: f.cols, transpose: f.transpose === 1 };
-      readTile(dp.ub, read, dp.fifo.staging, hw.cols, null);
+      readTile(dp.ub, read, dp.fifo.staging, hw.cols, null, dp.fifo.stagingDirtyRows, dp.fifo.stagingDirtyCols);
+      dp.fifo.stagingDirtyRows = f.rows;
+      dp.fifo.stagingDirtyCols = f.cols;
       stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
       break;
     }
@@ -88,11 +93,13 @@ export function executeAtIssue(
         stats.macs += f.rows * tileRows * tileCols;
         const pass = { ub: f.ub, ustride: f.ustride, vectors: f.rows, cols: f.cols, acc: f.acc, accumulate: f.accumulate === 1 };
         const wOffset = (bank + 1) * hw.rows * hw.cols;
+        const starts = ctx.nonzeros.rowStart[bank];
+        const cols = ctx.nonzeros.cols[bank];
         if (bf16) {
-          const bad = fastPassFloat(dp.ub, dp.acc.data as Float32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileRows, tileCols, pass, ctx.f32);
+          const bad = fastPassFloat(dp.ub, dp.acc.data as Float32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, starts, cols, pass, ctx.f32);
           if (bad >= 0) fault(`non-finite value written to accumulator row ${Math.floor(bad / hw.cols)}, column ${bad % hw.cols}`);
         } else {
-          fastPassInt(dp.ub, dp.acc.data as Int32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileRows, tileCols, pass, ctx.f64);
+          fastPassInt(dp.ub, dp.acc.data as Int32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, starts, cols, pass, ctx.f64);
         }
       }
       break;
