@@ -44,7 +44,8 @@ export function withTrace<T>(y: Argv<T>) {
     .option("trace-from", { type: "number", describe: "first traced cycle" })
     .option("trace-to", { type: "number", describe: "last traced cycle" })
     .option("trace-every", { type: "number", describe: "trace every Nth cycle" })
-    .option("trace-pe", { type: "string", describe: "also trace PEs R0:R1,C0:C1 (end excluded) to <trace>.pe.csv; needs --mode detailed" });
+    .option("trace-pe", { type: "string", describe: "also trace PEs R0:R1,C0:C1 (end excluded) to <trace>.pe.csv; needs --mode detailed" })
+    .option("trace-date", { type: "string", hidden: true, describe: "fixed VCD $date text (reproducible example traces)" });
 }
 
 export function hardwareFlags(argv: Record<string, unknown>): HardwareFlags {
@@ -76,6 +77,7 @@ export function traceSinkFrom(argv: Record<string, unknown>, mode: SimMode): Abo
     to: argv["trace-to"] as number | undefined,
     every: argv["trace-every"] as number | undefined,
     pe: peText === undefined ? undefined : parsePeRegion(peText),
+    vcdDate: argv["trace-date"] as string | undefined,
   });
 }
 
