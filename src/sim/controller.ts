@@ -14,7 +14,7 @@ import { RuntimeFault } from "../errors.js";
 import { TpuDatapath } from "../hw/tpu.js";
 import type { PeSample } from "../hw/systolic-array.js";
 import type { Program } from "../isa/program.js";
-import { decodeOp, type DecodedOp, OP_HALT, OP_MMUL, OP_NOP, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
+import { decodeOp, type DecodedOp, OP_ACT, OP_HALT, OP_MMUL, OP_NOP, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
 import { checkOperands } from "./operand-check.js";
 import { executeAtIssue, type IssueContext } from "./issue.js";
 import { BankNonzeros } from "./fast.js";
@@ -135,7 +135,13 @@ export class Simulator implements MachineState {
         throw new RuntimeFault(`weight memory data segment ends at ${end}, beyond ${this.dp.wm.length}`, this.now, "loader", "");
       }
     }
-    this.dp.ensureHost(p.hostNeeded);
+    try {
+      this.dp.ensureHost(p.hostNeeded);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      const op = p.ops.find((o) => o.accesses.some((a) => a.mem === 3 && a.hi === p.hostNeeded));
+      throw new RuntimeFault(`host memory of ${p.hostNeeded} elements cannot be allocated`, this.now, "loader", op ? describeInstruction(op) : "");
+    }
     for (const seg of p.data) (seg.memory === "host" ? this.dp.host : this.dp.wm).set(seg.values, seg.address);
     this.pc = 0;
     this.halted = this.ops.length === 0;
@@ -159,9 +165,10 @@ export class Simulator implements MachineState {
         break;
       }
       let next = t + 1;
-      if (detailed) {
+      if (detailed || (next >= sink.from && next <= sink.to)) {
+        // Stepping every cycle: still detect a machine that can never move again (deadlock).
         if (!changed && this.inflight.length === 0) this.nextEvent(t, changed, t + 1);
-      } else if (!(next >= sink.from && next <= sink.to)) {
+      } else {
         const limit = Math.min(maxCycles, sliceEnd, sink.from > t ? sink.from : Number.POSITIVE_INFINITY);
         next = this.nextEvent(t, changed, limit);
         if (next > t + 1) this.chargeSkipped(t + 1, next);
@@ -227,11 +234,14 @@ export class Simulator implements MachineState {
     dp.commit(t);
     this.stats.macs += dp.array.macs;
     if (dp.acc.faultRow >= 0) {
-      const p = this.inflight.find((x) => x.op.code === OP_MMUL);
+      // The pass whose result (row, column) is due now: passes in flight overlap in the array.
+      const { faultRow, faultCol } = dp.acc;
+      const p = this.inflight.find((x) => x.op.code === OP_MMUL && T.resultWriteCycle(this.hw, x.t0, faultRow - x.op.f.acc, faultCol) === t);
       throw new RuntimeFault(`non-finite value written to accumulator row ${dp.acc.faultRow}, column ${dp.acc.faultCol}`, t, "matrix", p ? describeInstruction(p.op) : "");
     }
     if (dp.activation.faultIndex >= 0) {
-      throw new RuntimeFault(`non-finite value written to unified buffer address ${dp.activation.faultIndex}`, t, "activation", "");
+      const act = this.inflight.find((x) => x.op.code === OP_ACT);
+      throw new RuntimeFault(`non-finite value written to unified buffer address ${dp.activation.faultIndex}`, t, "activation", act ? describeInstruction(act.op) : "");
     }
   }
 
@@ -421,5 +431,6 @@ function deadlockReason(m: Simulator, head: DecodedOp | null): string {
   if (head && head.code === OP_MMUL && head.f.switch) {
     return "weight FIFO underflow: MMUL with `switch` but no weight tile is loaded or loading";
   }
+  if (!head) return "the program ended without HALT: nothing left to issue";
   return "deadlock: the head instruction can never issue";
 }

@@ -65,8 +65,9 @@ export function blockReason(m: MachineState, op: DecodedOp, t: number): number {
     case OP_NOP:
       return STALL.none;
     case OP_HALT:
-    case OP_SYNC:
       return m.inflight.length === 0 ? STALL.none : STALL.drain;
+    case OP_SYNC:
+      return m.inflight.length === 0 ? STALL.none : STALL.non_matrix;
     case OP_RHM:
     case OP_WHM:
     case OP_WHMA:
@@ -116,7 +117,6 @@ export function classifyCycle(m: MachineState, t: number, head: DecodedOp | null
   if (reason !== STALL.none) return CAUSE_NAMES[reason];
   switch (head.code) {
     case OP_HALT:
-    case OP_SYNC:
       return "drain";
     case OP_RHM:
     case OP_WHM:

@@ -72,7 +72,11 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const wall = (performance.now() - started) / 1000;
   const { params: _params, ...rest } = result;
   emit(json, { ...rest, cycles: result.stats.cycles, saved: argv.save ?? null, wallSeconds: wall }, () => {
-    const lines = result.epochs.map(formatEpoch);
+    const lines = [`epoch  loss     train acc  test acc   cycles`];
+    for (const e of result.epochs) {
+      const test = e.testAccuracy === null ? "     -    " : fmtPct(e.testAccuracy).padStart(9);
+      lines.push(`${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4)}  ${fmtPct(e.trainAccuracy).padStart(9)}  ${test}  ${fmtInt(e.cycles)}`);
+    }
     if (result.epochs.length > 1) {
       lines.push("", "loss per epoch:", asciichart.plot(result.epochs.map((e) => e.loss), { height: 10, format: (x: number) => x.toFixed(4).padStart(8) }));
     }
