@@ -11,6 +11,7 @@ import { summarize, type RunSummary } from "../sim/stats.js";
 import { quantizeForInference } from "../workloads/quantize.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
+import type { TraceSink } from "../sim/trace.js";
 import { NetworkOnChip } from "./network.js";
 import { evaluateSet } from "./train.js";
 
@@ -23,6 +24,8 @@ export interface EvalOptions {
   stop?: StopFlag;
   test?: MnistSet;
   calibration?: MnistSet;
+  sink?: TraceSink;
+  maxCycles?: number;
 }
 
 export interface EvalResult {
@@ -50,7 +53,7 @@ export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
     net = new NetworkOnChip(spec, hw, opts.mode, "inference");
     net.setParams(params);
   }
-  const r = await evaluateSet(net, test, opts.stop);
+  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop });
   return {
     workload: spec.name,
     dtype: hw.dtype,

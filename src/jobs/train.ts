@@ -11,7 +11,7 @@ import type { TraceSink } from "../sim/trace.js";
 import { initParameters } from "../workloads/init.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import { StopRequested, type StopFlag } from "./drive.js";
-import { NetworkOnChip } from "./network.js";
+import { NetworkOnChip, type RunLimits } from "./network.js";
 
 export interface TrainOptions {
   spec: WorkloadSpec;
@@ -132,14 +132,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 }
 
 /** Accuracy and loss of a loaded inference network over a whole data set (last batch padded). */
-export async function evaluateSet(net: NetworkOnChip, set: MnistSet, stop?: StopFlag): Promise<{ accuracy: number; loss: number }> {
+export async function evaluateSet(net: NetworkOnChip, set: MnistSet, stop?: StopFlag, limits: RunLimits = {}): Promise<{ accuracy: number; loss: number }> {
   const B = net.batch;
   let correct = 0;
   let loss = 0;
   for (let first = 0, i = 0; first < set.count; first += B, i++) {
     if (stop?.stopped) throw new StopRequested();
     const count = Math.min(B, set.count - first);
-    const out = await net.step(set.images, null, null, first, count, {});
+    const out = await net.step(set.images, null, null, first, count, limits);
     const r = net.score(out, set.labels, null, first, count);
     correct += r.correct;
     loss += r.loss * count;
