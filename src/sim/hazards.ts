@@ -65,9 +65,8 @@ export function blockReason(m: MachineState, op: DecodedOp, t: number): number {
     case OP_NOP:
       return STALL.none;
     case OP_HALT:
-      return m.inflight.length === 0 ? STALL.none : STALL.drain;
     case OP_SYNC:
-      return m.inflight.length === 0 ? STALL.none : STALL.non_matrix;
+      return m.inflight.length === 0 ? STALL.none : STALL.drain;
     case OP_RHM:
     case OP_WHM:
     case OP_WHMA:
