@@ -41,9 +41,7 @@ export function readTile(
   let fault = -1;
   const bits = new Uint32Array(tile.buffer, tile.byteOffset, tile.length);
   for (let r = 0; r < rows && fault < 0; r++) {
-    let bad = convert === "bf16" ? roundBf16InPlace(tile, r * C, r * C + cols, bits) : -1;
-    // Also catches finite fp32 weights that round to bf16 infinity.
-    if (bad < 0) bad = firstNonFinite(tile, r * C, r * C + cols);
+    const bad = convert === "bf16" ? roundBf16InPlace(tile, r * C, r * C + cols, bits) : firstNonFinite(tile, r * C, r * C + cols);
     if (bad >= 0) fault = addr + r * rs + (bad - r * C) * cs;
   }
   if (fault >= 0 && convert === "bf16") {

@@ -28,7 +28,8 @@ export function roundBf16(x: number): number {
 
 /**
  * Round fp32 values in place to bf16 (nearest, ties to even), elements [from, to) of `buf`, through
- * an integer view of the same memory. Returns the index of the first non-finite value, or -1.
+ * an integer view of the same memory. Returns the index of the first value that is, or rounds to,
+ * a non-finite one, or -1.
  * Same results as roundBf16 element by element; used on whole rows where speed matters. `bits` is
  * an integer view of `buf` (pass one to avoid creating it on every call).
  */
@@ -44,7 +45,10 @@ export function roundBf16InPlace(
       bits[i] = (b & 0x007fffff) !== 0 ? (b | 0x00400000) & 0xffff0000 : b & 0xffff0000;
       continue;
     }
-    bits[i] = ((b + 0x7fff + ((b >>> 16) & 1)) & 0xffff0000) >>> 0;
+    const r = ((b + 0x7fff + ((b >>> 16) & 1)) & 0xffff0000) >>> 0;
+    // A finite fp32 beyond the largest bf16 rounds to infinity: reported like one.
+    if ((r & 0x7f800000) === 0x7f800000 && bad < 0) bad = i;
+    bits[i] = r;
   }
   return bad;
 }

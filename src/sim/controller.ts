@@ -43,6 +43,9 @@ export interface RunOptions {
 
 export const DEFAULT_MAX_CYCLES = 2_000_000_000_000;
 
+/** Host memory grows to what a program touches, up to 2 GiB of float64. */
+export const MAX_HOST_ELEMENTS = 2 ** 28;
+
 export interface PreparedProgram {
   readonly ops: DecodedOp[];
   readonly data: Program["data"];
@@ -136,11 +139,15 @@ export class Simulator implements MachineState {
       }
     }
     try {
+      if (p.hostNeeded > MAX_HOST_ELEMENTS) throw new RangeError("host memory limit");
       this.dp.ensureHost(p.hostNeeded);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
       const op = p.ops.find((o) => o.accesses.some((a) => a.mem === 3 && a.hi === p.hostNeeded));
-      throw new RuntimeFault(`host memory of ${p.hostNeeded} elements cannot be allocated`, this.now, "loader", op ? describeInstruction(op) : "");
+      throw new RuntimeFault(
+        `the program touches host memory up to element ${p.hostNeeded}, beyond the ${MAX_HOST_ELEMENTS}-element (2 GiB) host memory`,
+        this.now, "loader", op ? describeInstruction(op) : "",
+      );
     }
     for (const seg of p.data) (seg.memory === "host" ? this.dp.host : this.dp.wm).set(seg.values, seg.address);
     this.pc = 0;
