@@ -1,7 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Ajv from "ajv";
+import * as AjvModule from "ajv";
+
+// ajv is CommonJS: under NodeNext its class is the module's `default` export.
+const Ajv = AjvModule.default.default;
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PerfettoSink } from "../../src/io/perfetto-sink.js";
 import { TRACE_UNITS, makeTraceRow, type TraceUnit } from "../../src/sim/trace.js";
