@@ -125,9 +125,9 @@ export function buildHwConfig(
       jsonPath: `${path}.preset`,
     });
   }
-  const merged: Record<string, unknown> = { ...base };
+  const merged: Record<string, unknown> = Object.assign(Object.create(null), base);
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in base)) {
+    if (!Object.hasOwn(base, key)) {
       throw new UserInputError(`unknown hardware parameter "${key}"`, { file, jsonPath: `${path}.${key}` });
     }
     merged[key] = value;
@@ -137,7 +137,7 @@ export function buildHwConfig(
 
 function validateAndDerive(p: Record<string, unknown>, path: string, file?: string): HwConfig {
   const fail = (key: string, what: string): never => {
-    throw new UserInputError(`${what} (got ${JSON.stringify(p[key])})`, { file, jsonPath: `${path}.${key}` });
+    throw new UserInputError(`${what} (got ${describeValue(p[key])})`, { file, jsonPath: `${path}.${key}` });
   };
   for (const k of INTEGER_FIELDS) {
     const v = p[k];
@@ -166,6 +166,12 @@ function validateAndDerive(p: Record<string, unknown>, path: string, file?: stri
   if (cfg.unifiedBufferElements < 1) fail("unifiedBufferBytes", "must hold at least one element");
   if (cfg.weightMemoryElements < 1) fail("weightMemoryBytes", "must hold at least one fp32 weight");
   return Object.freeze(cfg);
+}
+
+/** A short, safe rendering of a user's value for error messages (deeply nested values included). */
+function describeValue(v: unknown): string {
+  if (v === null || typeof v !== "object") return typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : String(v);
+  return Array.isArray(v) ? "an array" : "an object";
 }
 
 /** "16x16" or "3x5" -> [rows, cols]; errors name the flag. */

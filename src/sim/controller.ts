@@ -150,8 +150,11 @@ export class Simulator implements MachineState {
       );
     }
     for (const seg of p.data) (seg.memory === "host" ? this.dp.host : this.dp.wm).set(seg.values, seg.address);
+    if (this.ops.length === 0) {
+      throw new RuntimeFault("the program has no instructions (it needs at least HALT)", this.now, "loader", "");
+    }
     this.pc = 0;
-    this.halted = this.ops.length === 0;
+    this.halted = false;
   }
 
   /** Run until HALT (true) or until a slice ends (false). Throws RuntimeFault on faults. */

@@ -146,11 +146,9 @@ describe.each(MODES)("%s mode", (mode) => {
       expectFault(faultOf(prog, mode, { sink: new RecordingSink() }), { cycle: Math.max(2, done + 1), unit: "control", instruction: "pc 1: NOP", detail: /without HALT/ });
     });
 
-    it("an empty program is halted from the start", () => {
+    it("an empty program is rejected like any program without HALT", () => {
       const sim = new Simulator(hw, { mode });
-      sim.load(program([]));
-      expect(sim.run()).toBe(true);
-      expect(sim.stats.cycles).toBe(0);
+      expect(() => sim.load(program([]))).toThrow(/no instructions.*HALT/);
     });
   });
 
