@@ -2,7 +2,7 @@
 import type { Argv } from "yargs";
 import { PRESETS } from "../config/hw-config.js";
 import { UserInputError } from "../errors.js";
-import { createTraceSink, parsePeRegion, type AbortableTraceSink } from "../io/trace-sinks.js";
+import { createTraceSink, parsePeRegion, traceWindow, type AbortableTraceSink } from "../io/trace-sinks.js";
 import type { HardwareFlags } from "../jobs/hardware.js";
 import { DEFAULT_MAX_CYCLES, type SimMode } from "../sim/controller.js";
 
@@ -45,7 +45,21 @@ export function withTrace<T>(y: Argv<T>) {
     .option("trace-to", { type: "number", describe: "last traced cycle" })
     .option("trace-every", { type: "number", describe: "trace every Nth cycle" })
     .option("trace-pe", { type: "string", describe: "also trace PEs R0:R1,C0:C1 (end excluded) to <trace>.pe.csv; needs --mode detailed" })
-    .option("trace-date", { type: "string", hidden: true, describe: "fixed VCD $date text (reproducible example traces)" });
+    .option("trace-date", { type: "string", hidden: true, describe: "fixed VCD $date text (reproducible example traces)" })
+    .check((argv) => {
+      const given = (flag: string) => argv[flag] !== undefined;
+      if (!given("trace")) {
+        const orphan = ["trace-format", "trace-from", "trace-to", "trace-every", "trace-pe"].find(given);
+        if (orphan !== undefined) throw new UsageError(`--${orphan} needs --trace FILE`);
+      }
+      try {
+        traceWindow({ from: argv["trace-from"] as number | undefined, to: argv["trace-to"] as number | undefined, every: argv["trace-every"] as number | undefined });
+      } catch (err) {
+        if (err instanceof UserInputError) throw new UsageError(`${err.where.field}: ${err.detail}`);
+        throw err;
+      }
+      return true;
+    });
 }
 
 export function hardwareFlags(argv: Record<string, unknown>): HardwareFlags {

@@ -16,7 +16,8 @@ export interface Matrix {
 
 const SUPPORTED = "supported extensions are .npy and .csv";
 
-function formatOf(path: string): "npy" | "csv" {
+/** The format a matrix file's extension names; UserInputError for any other extension. */
+export function matrixFormatOf(path: string): "npy" | "csv" {
   const ext = extname(path).toLowerCase();
   if (ext === ".npy") return "npy";
   if (ext === ".csv") return "csv";
@@ -27,10 +28,10 @@ function formatOf(path: string): "npy" | "csv" {
 }
 
 export function readMatrix(path: string): Matrix {
-  return formatOf(path) === "npy" ? readNpy(path) : readMatrixCsv(path);
+  return matrixFormatOf(path) === "npy" ? readNpy(path) : readMatrixCsv(path);
 }
 
 export function writeMatrix(path: string, m: Matrix): void {
-  if (formatOf(path) === "npy") writeNpy(path, m);
+  if (matrixFormatOf(path) === "npy") writeNpy(path, m);
   else writeMatrixCsv(path, m);
 }

@@ -51,7 +51,7 @@ export function parseWeights(text: string, file: string, spec: WorkloadSpec): Fl
   if (typeof data !== "object" || data === null) fail("$", "expected a JSON object");
   const w = data as Record<string, unknown>;
   if (w.format !== WEIGHTS_FORMAT) fail("$.format", `expected "${WEIGHTS_FORMAT}"`);
-  if (w.inputs !== spec.inputs) fail("$.inputs", `the workload has ${spec.inputs} inputs, the weights ${String(w.inputs)}`);
+  if (w.inputs !== spec.inputs) fail("$.inputs", `the workload has ${spec.inputs} inputs, the weights ${shown(w.inputs)}`);
   if (!Array.isArray(w.layers)) return fail("$.layers", "expected an array");
   if (w.layers.length !== spec.layers.length) {
     fail("$.layers", `the workload has ${spec.layers.length} layers, the weights ${w.layers.length}`);
@@ -61,7 +61,11 @@ export function parseWeights(text: string, file: string, spec: WorkloadSpec): Fl
     const l = (w.layers as unknown[])[i] as Record<string, unknown>;
     if (typeof l !== "object" || l === null) fail(at, "expected an object");
     const cols = (i === 0 ? spec.inputs : spec.layers[i - 1].units) + 1;
-    if (l.units !== layer.units) fail(`${at}.units`, `the workload's layer has ${layer.units} units, the weights ${String(l.units)}`);
+    if (l.units !== layer.units) fail(`${at}.units`, `the workload's layer has ${layer.units} units, the weights ${shown(l.units)}`);
+    // Same shapes with another activation would run and report a meaningless accuracy.
+    if (l.activation !== undefined && l.activation !== layer.activation) {
+      fail(`${at}.activation`, `the workload's layer uses ${layer.activation}, the weights were trained with ${shown(l.activation)}`);
+    }
     const values = l.values;
     if (!Array.isArray(values)) return fail(`${at}.values`, "expected an array of numbers");
     if (values.length !== layer.units * cols) {
@@ -70,9 +74,22 @@ export function parseWeights(text: string, file: string, spec: WorkloadSpec): Fl
     const out = new Float32Array(values.length);
     for (let j = 0; j < values.length; j++) {
       const v = values[j];
-      if (typeof v !== "number" || !Number.isFinite(v)) fail(`${at}.values[${j}]`, `expected a finite number, got ${JSON.stringify(v)}`);
+      if (typeof v !== "number" || !Number.isFinite(v)) fail(`${at}.values[${j}]`, `expected a finite number, got ${shown(v)}`);
+      // Weight memory holds fp32: a finite float64 beyond its range would become infinity there.
       out[j] = v as number;
+      if (!Number.isFinite(out[j])) fail(`${at}.values[${j}]`, `${String(v)} is beyond the fp32 range (largest magnitude about 3.4e38)`);
     }
     return out;
   });
+}
+
+/** A JSON value for a message: shortened, and safe for values nested too deeply to stringify. */
+function shown(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = Array.isArray(v) ? "[...]" : "{...}";
+  }
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }

@@ -11,6 +11,7 @@ import {
   openSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
   type WriteStream,
 } from "node:fs";
@@ -107,6 +108,31 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     }
     removeQuietly(tempPath);
     throw new OutputError(describeWriteError(err, path));
+  }
+}
+
+/**
+ * Checks, before a long run, that `path` could be written later: creates and removes a temp file
+ * beside it. Throws OutputError naming the problem (missing folder, no permission).
+ */
+export function checkWritable(path: string): void {
+  let isFolder = false;
+  try {
+    isFolder = statSync(path).isDirectory();
+  } catch {
+    // Missing or unreachable: opening the temp file below reports why.
+  }
+  // The temp file would be created, but the final rename onto a folder would fail after the run.
+  if (isFolder) {
+    throw new OutputError(describeWriteError(Object.assign(new Error(), { code: "EISDIR" }), path));
+  }
+  const tempPath = tempPathFor(path);
+  try {
+    closeSync(openSync(tempPath, "wx"));
+  } catch (err) {
+    throw new OutputError(describeWriteError(err, path));
+  } finally {
+    removeQuietly(tempPath);
   }
 }
 

@@ -23,6 +23,8 @@ const SPECIAL_F32: ReadonlyMap<string, number> = new Map([
 const ADDRESS_LIMIT = 2 ** 32;
 /** Cap on one data segment, so that a typo like `.zero 4000000000` is an error, not an out-of-memory crash. */
 export const MAX_SEGMENT_VALUES = 2 ** 26;
+/** Longest chain of .equ symbols defined through each other: resolution recurses once per link. */
+export const MAX_EQU_CHAIN = 1000;
 
 type Token = { readonly kind: "word" | "=" | "," | ":"; readonly text: string; readonly col: number };
 type Operand = { readonly name: Token; readonly value?: Token };
@@ -55,6 +57,8 @@ class Assembler {
   private readonly segments: OpenSegment[] = [];
   /** The data section being filled; undefined while in .text. */
   private open: OpenSegment | undefined;
+  /** .equ definitions being resolved right now (the current chain's length). */
+  private chain = 0;
 
   constructor(private readonly file: string) {}
 
@@ -222,8 +226,13 @@ class Assembler {
     if (sym.value === undefined) {
       const expr = sym.expr as Token;
       if (sym.resolving) this.fail(sym.line, expr.col, `circular definition of '${m[1]}'`);
+      if (this.chain >= MAX_EQU_CHAIN) {
+        this.fail(sym.line, expr.col, `'${m[1]}' is defined through a chain of more than ${MAX_EQU_CHAIN} .equ symbols`);
+      }
       sym.resolving = true;
+      this.chain++;
       sym.value = this.evalInt(expr, sym.line, undefined, early);
+      this.chain--;
       sym.resolving = false;
     }
     const offset = m[3] === undefined ? 0 : Number(m[3]);

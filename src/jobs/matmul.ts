@@ -32,6 +32,11 @@ export interface MatmulResult {
 
 export async function matmul(job: MatmulJob): Promise<MatmulResult> {
   const { a, b, hw } = job;
+  for (const [m, name, file] of [[a, "A", job.aName], [b, "B", job.bName]] as const) {
+    if (m.rows === 0 || m.cols === 0) {
+      throw new UserInputError(`${name} is ${m.rows}x${m.cols}, an empty matrix: matmul needs at least one row and one column`, { file });
+    }
+  }
   if (a.cols !== b.rows) {
     throw new UserInputError(
       `shapes cannot multiply: A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols} (A's columns must equal B's rows)`,

@@ -1,6 +1,7 @@
 /** `tpusim matmul A B -o C`: a matrix product on the simulated chip, tiled as needed. */
 import type { Argv } from "yargs";
-import { readMatrix, writeMatrix } from "../../data/matrix.js";
+import { matrixFormatOf, readMatrix, writeMatrix } from "../../data/matrix.js";
+import { checkWritable } from "../../io/atomic-write.js";
 import { resolveHardware } from "../../jobs/hardware.js";
 import { matmul } from "../../jobs/matmul.js";
 import type { SimMode } from "../../sim/controller.js";
@@ -24,6 +25,9 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const b = readMatrix(argv.b as string);
   const hw = resolveHardware(hardwareFlags(argv), { preset: "tpu-v2", overrides: {} });
   const mode = argv.mode as SimMode;
+  // A bad output name fails now, not after the run (and before a trace is opened).
+  matrixFormatOf(argv.out as string);
+  checkWritable(argv.out as string);
   const sink = traceSinkFrom(argv, mode);
   const r = await withSink(sink, () =>
     matmul({ a, b, hw, mode, maxCycles: argv["max-cycles"] as number, sink, stop: stopFlag, aName: argv.a as string, bName: argv.b as string }),

@@ -2,7 +2,7 @@
 import asciichart from "asciichart";
 import type { Argv } from "yargs";
 import { weightsToJson } from "../../data/weights.js";
-import { writeFileAtomic } from "../../io/atomic-write.js";
+import { checkWritable, writeFileAtomic } from "../../io/atomic-write.js";
 import { resolveHardware } from "../../jobs/hardware.js";
 import { train, type EpochResult } from "../../jobs/train.js";
 import type { SimMode } from "../../sim/controller.js";
@@ -34,12 +34,14 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const spec = withWorkloadOverrides(base, argv);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
   const mode = argv.mode as SimMode;
+  // A --save path that cannot be written fails now, not after the whole training run.
+  if (argv.save) checkWritable(argv.save as string);
   const sink = traceSinkFrom(argv, mode);
   const started = performance.now();
-  const bar = progressBar(!json, 1, "epoch {epoch} |{bar}| {value}/{total} batches | {ips} images/s | {cycles} cycles | loss {loss}");
   const log = (s: string) => {
     if (!json) process.stderr.write(s + "\n");
   };
+  const bar = progressBar(!json, 1, "epoch {epoch} |{bar}| {value}/{total} batches | {ips} images/s | {cycles} cycles | loss {loss}");
   log(`training ${spec.name} on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode), batch ${spec.batch}, lr ${spec.learningRate}, ${spec.epochs} epoch(s)`);
   let barTotal = 0;
   const result = await withSink(sink, () =>
@@ -56,7 +58,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       onProgress: (p) => {
         if (barTotal !== p.batches) {
           barTotal = p.batches;
-          (bar as unknown as { setTotal?: (n: number) => void }).setTotal?.(p.batches);
+          bar.setTotal(p.batches);
         }
         const secs = (performance.now() - started) / 1000;
         bar.update(p.batch, { epoch: p.epoch, ips: Math.round(p.images / Math.max(secs, 1e-3)), cycles: fmtInt(p.cycles), loss: p.loss.toFixed(4) });
