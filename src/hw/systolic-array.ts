@@ -267,6 +267,7 @@ function rowSegmentFloat(
   for (; c <= c1; c++, p++, w++, a--) psum[p] += setup[a] * weights[w];
 }
 
+/** The int8 twin of rowSegmentFloat: a separate function keeps each typed-array site monomorphic. */
 function rowSegmentInt(
   psum: Int32Array, pBase: number, firstRow: boolean, top: Int32Array,
   setup: Float32Array, a0: number, weights: Float32Array, wBase: number, c0: number, c1: number,
