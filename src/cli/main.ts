@@ -9,14 +9,16 @@ import * as evalCommand from "./commands/eval.js";
 import * as info from "./commands/info.js";
 import * as train from "./commands/train.js";
 import * as matmul from "./commands/matmul.js";
+import * as merge from "./commands/merge.js";
 import * as run from "./commands/run.js";
+import * as sweep from "./commands/sweep.js";
 import { EXIT_USER_ERROR, reportError } from "./output.js";
 import { installSigintHandler } from "./stop.js";
 import { UsageError } from "./options.js";
 import { StopRequested } from "../jobs/drive.js";
 import { Interrupted } from "./output.js";
 
-const COMMANDS = [train, evalCommand, run, matmul, compile, asm, disasm, info];
+const COMMANDS = [train, evalCommand, run, matmul, sweep, merge, compile, asm, disasm, info];
 
 async function main(): Promise<void> {
   installSigintHandler();
@@ -32,7 +34,8 @@ async function main(): Promise<void> {
     .fail((msg, err, y) => {
       if (err && !(err instanceof UsageError)) throw err;
       y.showHelp((s: string) => process.stderr.write(s + "\n"));
-      process.stderr.write(`\ntpusim: ${err ? err.message : msg}\n`);
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): the error stays one line.
+      process.stderr.write(`\ntpusim: ${(err ? err.message : msg).replace(/\s*\n\s*/g, " ")}\n`);
       process.exit(EXIT_USER_ERROR);
     });
   for (const c of COMMANDS) cli = cli.command(c as never);
