@@ -14,6 +14,7 @@ import { resolveHardware } from "../src/jobs/hardware.js";
 import { train } from "../src/jobs/train.js";
 import { Simulator } from "../src/sim/controller.js";
 import { loadWorkload } from "../src/workloads/spec.js";
+import { parseArrayList, planSweep, runSweep } from "../src/jobs/sweep.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -84,22 +85,22 @@ async function main(): Promise<void> {
     results.fastEpoch = ep;
   }
   if (only.includes("sweep")) {
-    try {
-      const { sweep } = (await import(["..", "src", "jobs", "sweep.js"].join("/"))) as { sweep: (o: Record<string, unknown>) => Promise<unknown> };
-      const t0 = performance.now();
-      await sweep({
-        workloadPath: "workloads/mnist-784-16-16-10.json",
-        arrays: ["4x4", "8x8", "16x16", "32x32", "64x64", "128x128", "256x256"],
-        epochs: 1,
-        jobs: availableParallelism(),
-      });
-      const seconds = (performance.now() - t0) / 1000;
-      results.sweep = { seconds };
-      log(`seven-size MNIST sweep, one epoch each, ${availableParallelism()} workers: ${seconds.toFixed(1)} s`);
-    } catch (e) {
-      results.sweep = { error: String((e as Error).message) };
-      log(`sweep: ${(e as Error).message}`);
-    }
+    const spec = loadWorkload("workloads/mnist-784-16-16-10.json");
+    const plan = planSweep({
+      spec,
+      hardware: {},
+      arrays: parseArrayList("4x4,8x8,16x16,32x32,64x64,128x128,256x256"),
+      vary: [],
+      shard: null,
+      mode: "fast",
+      epochs: 1,
+      steps: null,
+    });
+    const t0 = performance.now();
+    const r = await runSweep(plan, { jobs: availableParallelism() });
+    const seconds = (performance.now() - t0) / 1000;
+    results.sweep = { seconds, points: r.rows.length };
+    log(`seven-size MNIST sweep, one epoch each, ${availableParallelism()} workers: ${seconds.toFixed(1)} s`);
   }
   if (only.includes("trace")) {
     const r = await traceThroughput();
