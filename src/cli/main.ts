@@ -2,10 +2,12 @@
 /** tpusim: the yargs root. Commands live in ./commands, one file each; they call jobs/. */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import * as adversarial from "./commands/adversarial.js";
 import * as asm from "./commands/asm.js";
 import * as compile from "./commands/compile.js";
 import * as disasm from "./commands/disasm.js";
 import * as evalCommand from "./commands/eval.js";
+import * as fool from "./commands/fool.js";
 import * as info from "./commands/info.js";
 import * as train from "./commands/train.js";
 import * as matmul from "./commands/matmul.js";
@@ -18,7 +20,7 @@ import { UsageError } from "./options.js";
 import { StopRequested } from "../jobs/drive.js";
 import { Interrupted } from "./output.js";
 
-const COMMANDS = [train, evalCommand, run, matmul, sweep, merge, compile, asm, disasm, info];
+const COMMANDS = [train, evalCommand, adversarial, fool, run, matmul, sweep, merge, compile, asm, disasm, info];
 
 async function main(): Promise<void> {
   installSigintHandler();

@@ -7,7 +7,7 @@
  * Unified buffer and host memory: buffers packed densely from address 0 in declaration order (nothing
  * is reused: the step's whole working set is small next to the buffer, and distinct addresses keep
  * the scoreboard from serialising unrelated instructions). Weight memory: M_0, M_1, ... packed from 0.
- * Accumulators: each matmul takes `slots * M` rows from a rolling pointer that wraps to row 0, so
+ * Accumulators: each matmul takes `slots * slotRows` rows from a rolling pointer that wraps to row 0, so
  * consecutive matmuls use different rows when they fit and one matmul's results never straddle the
  * end. A batch that does not fit is a UserInputError naming the batch, the need and the capacity (the
  * batch is not split).
@@ -15,7 +15,6 @@
 import { UserInputError } from "../errors.js";
 import type { HwConfig } from "../config/hw-config.js";
 import { addressLimit } from "./footprint.js";
-import { matmulShape } from "./ir.js";
 import type { BufferDecl, CompilerIr, Op, WeightDecl } from "./ir.js";
 
 
@@ -67,7 +66,7 @@ export function allocate(ir: CompilerIr, hw: HwConfig): CompilerIr {
   const ops: Op[] = ir.ops.map((op) => {
     if (op.kind !== "matmul") return op;
     if (!op.tiling) throw new Error("internal: allocate needs tiled matmuls");
-    const need = op.tiling.slots * matmulShape(op).m;
+    const need = op.tiling.slots * op.tiling.slotRows;
     if (need > hw.accumulatorRows) throw new Error(`internal: ${op.note} needs ${need} accumulator rows`);
     if (next + need > hw.accumulatorRows) next = 0;
     const accBase = next;

@@ -15,7 +15,9 @@ const oneLine = (s: string) => s.replace(/[\r\n]+/g, " ");
 
 export function emitAssembly(c: CompiledProgram): string {
   const { spec, hw } = c;
-  const layers = spec.layers.map((l) => `${l.units} ${l.activation}`).join(", ");
+  const layers = spec.layers
+    .map((l) => (l.conv ? `conv ${l.conv.kernel}x${l.conv.kernel}x${l.conv.channels} stride ${l.conv.stride} padding ${l.conv.padding} ${l.activation}` : `${l.units} ${l.activation}`))
+    .join(", ");
   const lines = [
     `; tpusim ${c.kind} for workload "${oneLine(spec.name)}": ${spec.inputs} inputs, layers ${layers}, batch ${c.batch}`,
     `; grid ${hw.rows}x${hw.cols} (R x C), ${hw.dtype}, weight FIFO ${hw.weightFifoTiles} tiles, ` +

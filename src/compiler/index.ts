@@ -45,6 +45,16 @@ export function compileInference(
   return lower(spec, hw, { kind: "inference", int8 }, opts);
 }
 
+/**
+ * Forward, loss gradient and the backward pass down to the input: E_0 = dL/dX_0 (B x K_0) goes to
+ * host memory next to the outputs; weight memory is not written. The loss target Y is data: the
+ * host writes the one-hot rows it wants (the true label to push away from it, a chosen digit to pull
+ * towards it).
+ */
+export function compileInputGradient(spec: WorkloadSpec, hw: HwConfig, opts: CompileOptions = {}): CompiledProgram {
+  return lower(spec, hw, { kind: "input-gradient" }, opts);
+}
+
 function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: CompileOptions): CompiledProgram {
   if (!Number.isInteger(spec.batch) || spec.batch < 1) {
     throw new UserInputError(`batch must be an integer >= 1 (got ${spec.batch})`, { field: "batch" });
@@ -70,6 +80,7 @@ function finish(ir: CompilerIr, hw: HwConfig): CompiledProgram {
   const address = (name: string) => findBuffer(ir, name).address!;
   const stride = (name: string) => findBuffer(ir, name).cols;
   const hasLabels = ir.buffers.some((b) => b.name === "labels");
+  const hasGradient = ir.buffers.some((b) => b.name === "input-gradient");
   return {
     kind: ir.kind,
     spec: ir.spec,
@@ -87,6 +98,7 @@ function finish(ir: CompilerIr, hw: HwConfig): CompiledProgram {
       labelsStride: hasLabels ? stride("labels") : 0,
       output: address("output"),
       outputStride: stride("output"),
+      ...(hasGradient ? { inputGradient: address("input-gradient"), inputGradientStride: stride("input-gradient") } : {}),
     },
     buffers: ir.buffers,
     weights: ir.weights.map((w) => ({ address: w.address!, rows: w.rows, cols: w.cols })),

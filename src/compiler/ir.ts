@@ -18,7 +18,12 @@ import type { ActivationFunction, Instruction, VectorFunction } from "../isa/opc
 import type { Program } from "../isa/program.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 
-export type ProgramKind = "train-step" | "inference";
+/**
+ * train-step: forward, loss gradient, backward, SGD. inference: forward only. input-gradient:
+ * forward, loss gradient and the backward pass carried down to layer 0 (E_0 = dL/dX_0, the gradient
+ * of the loss with respect to the input image), with no weight update.
+ */
+export type ProgramKind = "train-step" | "inference" | "input-gradient";
 
 /** Quantisation parameters of one layer for int8 inference. */
 export interface Int8LayerParams {
@@ -41,13 +46,22 @@ export interface BufferDecl {
   readonly address?: number;
 }
 
-/** A rectangular window of a buffer. */
+/**
+ * A window of a buffer: `rows` x `cols` elements starting at (row, col). By default logical row r is
+ * buffer row row + r. `pitch` reshapes: logical rows are `pitch` elements apart in the flat buffer
+ * (a contiguous B x N*C buffer seen as B*N rows of C; a host gather with pitch = stride; pitch 0
+ * broadcasts one row). `segment` packs `segment` logical rows, `pitch` apart, into each buffer row:
+ * logical row r lies in buffer row row + floor(r / segment) at column col + (r % segment) * pitch
+ * (a convolution's B*P output rows written into B rows of the next layer's input).
+ */
 export interface View {
   readonly buffer: string;
   readonly row: number;
   readonly col: number;
   readonly rows: number;
   readonly cols: number;
+  readonly pitch?: number;
+  readonly segment?: number;
 }
 
 /** The fp32 parameter matrix M_l (N_l x (K_l+1), bias in the last column) in weight memory. */
@@ -90,14 +104,17 @@ export type Epilogue =
 export type TileStep =
   | {
       readonly kind: "pass";
-      /** Index into kTiles / nTiles. */
+      /** Index into kTiles / nTiles / mTiles. */
       readonly k: number;
       readonly n: number;
-      /** Accumulator slot (region of M rows) this n-tile uses. */
+      readonly m: number;
+      /** Accumulator slot (region of slotRows rows) this (m, n) tile uses. */
       readonly slot: number;
       readonly accumulate: boolean;
+      /** Load the (k, n) stationary tile and switch to it; false: the previous pass's tile is still active. */
+      readonly load: boolean;
     }
-  | { readonly kind: "drain"; readonly n: number; readonly slot: number };
+  | { readonly kind: "drain"; readonly n: number; readonly m: number; readonly slot: number };
 
 export interface Span {
   readonly start: number;
@@ -109,8 +126,11 @@ export interface Tiling {
   readonly kTiles: readonly Span[];
   /** Output column splits, each <= C (tile cols, ACT/VSGD cols). */
   readonly nTiles: readonly Span[];
-  /** Accumulator regions of M rows used by this matmul. */
+  /** Splits of the M vectors (one span unless the op has a rowBlock). */
+  readonly mTiles: readonly Span[];
+  /** Accumulator regions used by this matmul, each slotRows rows (the largest m-tile). */
   readonly slots: number;
+  readonly slotRows: number;
   readonly steps: readonly TileStep[];
 }
 
@@ -132,6 +152,18 @@ export interface MatmulOp extends OpBase {
   readonly input: View;
   readonly stationary: Stationary;
   readonly epilogue: Epilogue;
+  /**
+   * Result rows come in blocks of this many (a convolution's positions of one image): the vectors
+   * are tiled in blocks, each block's drain stays inside one segment of a segmented destination, and
+   * blocks sharing a stationary tile reuse it without reloading it.
+   */
+  readonly rowBlock?: number;
+  /**
+   * Host-to-unified-buffer transfers that fill row block m's input rows (a convolution's im2col
+   * gathers for image m). They are lowered in front of the passes, one block ahead, so the DMA fills
+   * block m+1 while the array multiplies block m.
+   */
+  readonly blockInputs?: readonly (readonly TransferOp[])[];
   readonly tiling?: Tiling;
   /** First accumulator row of slot 0, set by allocate. */
   readonly accBase?: number;
@@ -146,7 +178,8 @@ export interface TransferOp extends OpBase {
 
 export interface VectorOp extends OpBase {
   readonly kind: "vector";
-  readonly phase: "loss" | "backward";
+  /** input: prepares layer 0's input (lowered with the transfers); loss, backward: as named. */
+  readonly phase: "input" | "loss" | "backward";
   readonly fn: VectorFunction;
   readonly dst: View;
   readonly a: View;
@@ -227,6 +260,9 @@ export interface HostLayout {
   readonly labelsStride: number;
   readonly output: number;
   readonly outputStride: number;
+  /** input-gradient programs only: E_0 (B x K_0), the loss gradient with respect to the pixels. */
+  readonly inputGradient?: number;
+  readonly inputGradientStride?: number;
 }
 
 /** The compiler's result: a program plus the memory layout the runtime needs to use it. */

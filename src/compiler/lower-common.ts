@@ -4,7 +4,7 @@
  */
 import { makeInstruction } from "../isa/opcodes.js";
 import type { Instruction } from "../isa/opcodes.js";
-import { findBuffer, findWeights, matmulShape } from "./ir.js";
+import { findBuffer, findWeights } from "./ir.js";
 import type { CompilerIr, MatmulOp, Op, View, WeightView } from "./ir.js";
 
 export interface Placed {
@@ -14,10 +14,24 @@ export interface Placed {
   readonly stride: number;
 }
 
+/**
+ * Address of the view's logical (row, col) and the stride of the rows that follow it (ir.ts View). A
+ * block of rows placed this way must not cross a segment boundary of a segmented view.
+ */
 export function placeView(ir: CompilerIr, v: View, row = 0, col = 0): Placed {
   const b = findBuffer(ir, v.buffer);
   if (b.address === undefined) throw new Error(`internal: buffer ${b.name} is not allocated`);
-  return { address: b.address + (v.row + row) * b.cols + v.col + col, stride: b.cols };
+  const pitch = v.pitch ?? b.cols;
+  const segment = v.segment === undefined ? 0 : Math.floor(row / v.segment);
+  const inSegment = v.segment === undefined ? row : row % v.segment;
+  return { address: b.address + (v.row + segment) * b.cols + v.col + inSegment * pitch + col, stride: pitch };
+}
+
+/** Rows [row, row + rows) of a segmented view lie in one segment (one strided block). */
+export function assertOneSegment(v: View, row: number, rows: number, what: string): void {
+  if (v.segment !== undefined && Math.floor(row / v.segment) !== Math.floor((row + rows - 1) / v.segment)) {
+    throw new Error(`internal: ${what} crosses a segment of ${v.buffer}`);
+  }
 }
 
 export function placeWeights(ir: CompilerIr, v: WeightView, row = 0, col = 0): Placed {
@@ -31,52 +45,66 @@ export function lowerOps<T extends Op>(ir: CompilerIr, select: (op: Op) => op is
   return { ...ir, ops: ir.ops.map((op) => (select(op) ? { ...op, code: lower(op) } : op)) };
 }
 
-export function lowerMatmul(ir: CompilerIr, op: MatmulOp): Instruction[] {
+/**
+ * `blockInput(m)`: instructions filling row block m's input, emitted one block ahead of the passes
+ * (blocks 0 and 1 before block 0's first pass, block m+1 before block m's first pass).
+ */
+export function lowerMatmul(ir: CompilerIr, op: MatmulOp, blockInput?: (m: number) => Instruction[]): Instruction[] {
   const t = op.tiling;
   if (!t || op.accBase === undefined) throw new Error(`internal: ${op.note} is not tiled and placed`);
-  const { m } = matmulShape(op);
-  const accRow = (slot: number) => op.accBase! + slot * m;
+  const accRow = (slot: number) => op.accBase! + slot * t.slotRows;
   const tileName = op.role === "gradient" ? ["b-tile", "column tile"] : op.role === "error" ? ["n-tile", "k-tile"] : ["k-tile", "n-tile"];
-  const where = (k: number, n: number) =>
-    `${op.note}, ${tileName[0]} ${k + 1}/${t.kTiles.length}, ${tileName[1]} ${n + 1}/${t.nTiles.length}`;
+  const blocks = t.mTiles.length > 1;
+  const block = (mi: number) => (blocks ? `, image ${mi + 1}/${t.mTiles.length}` : "");
+  const where = (k: number, n: number, mi: number) =>
+    `${op.note}, ${tileName[0]} ${k + 1}/${t.kTiles.length}, ${tileName[1]} ${n + 1}/${t.nTiles.length}${block(mi)}`;
   const out: Instruction[] = [];
+  let filled = 0;
+  const fill = (upTo: number) => {
+    for (; blockInput && filled <= Math.min(upTo, t.mTiles.length - 1); filled++) out.push(...blockInput(filled));
+  };
   for (const step of t.steps) {
     const nt = t.nTiles[step.n];
+    const mt = t.mTiles[step.m];
     if (step.kind === "pass") {
+      fill(step.m + 1);
       const kt = t.kTiles[step.k];
-      out.push(loadTile(ir, op, kt.start, kt.size, nt.start, nt.size, where(step.k, step.n)));
-      const x = placeView(ir, op.input, 0, kt.start);
+      if (step.load) out.push(loadTile(ir, op, kt.start, kt.size, nt.start, nt.size, where(step.k, step.n, step.m)));
+      const x = placeView(ir, op.input, mt.start, kt.start);
+      const flags = { switch: step.load ? 1 : 0, accumulate: step.accumulate ? 1 : 0 };
       out.push(
         makeInstruction(
           "MMUL",
-          { ub: x.address, ustride: x.stride, rows: m, cols: kt.size, acc: accRow(step.slot), switch: 1, accumulate: step.accumulate ? 1 : 0 },
-          where(step.k, step.n),
+          { ub: x.address, ustride: x.stride, rows: mt.size, cols: kt.size, acc: accRow(step.slot), ...flags },
+          where(step.k, step.n, step.m),
         ),
       );
       continue;
     }
     const e = op.epilogue;
-    const cols = `${tileName[1]} ${step.n + 1}/${t.nTiles.length}`;
+    const cols = `${tileName[1]} ${step.n + 1}/${t.nTiles.length}${block(step.m)}`;
     if (e.kind === "activate") {
-      const d = placeView(ir, e.dst, 0, nt.start);
+      assertOneSegment(e.dst, mt.start, mt.size, op.note);
+      const d = placeView(ir, e.dst, mt.start, nt.start);
       out.push(
         makeInstruction(
           "ACT",
-          { acc: accRow(step.slot), rows: m, cols: nt.size, ub: d.address, ustride: d.stride, fn: e.fn, inscale: e.inScale, outscale: e.outScale },
+          { acc: accRow(step.slot), rows: mt.size, cols: nt.size, ub: d.address, ustride: d.stride, fn: e.fn, inscale: e.inScale, outscale: e.outScale },
           `${op.note}: ${e.fn} into ${e.dst.buffer}, ${cols}`,
         ),
       );
     } else {
-      const w = placeWeights(ir, e.target, 0, nt.start);
+      const w = placeWeights(ir, e.target, mt.start, nt.start);
       out.push(
         makeInstruction(
           "VSGD",
-          { wm: w.address, wstride: w.stride, acc: accRow(step.slot), rows: m, cols: nt.size, lr: e.lr },
+          { wm: w.address, wstride: w.stride, acc: accRow(step.slot), rows: mt.size, cols: nt.size, lr: e.lr },
           `layer ${op.layer} sgd: M${op.layer} -= lr · G, ${cols}`,
         ),
       );
     }
   }
+  fill(t.mTiles.length - 1);
   return out;
 }
 

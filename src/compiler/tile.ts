@@ -2,16 +2,19 @@
  * Transformations: matmul ops -> matmul ops with a `tiling` for the R x C array.
  *   Input:  matmuls stated as M vectors x K contraction x N outputs (ir.ts).
  *   Output: the same ops plus kTiles (K split by R: tile rows, MMUL cols), nTiles (N split by C: tile
- *           cols), and the ordered steps: passes (k-tile, n-tile, accumulator slot, accumulate flag)
- *           and drains (the epilogue of one n-tile). Edge tiles carry their true size; the hardware
- *           pads the rest of the grid with zeros.
+ *           cols), mTiles (the M vectors: one span, or row blocks for an op with `rowBlock`), and the
+ *           ordered steps: passes (k-tile, n-tile, m-tile, accumulator slot, accumulate flag, whether
+ *           to load the tile) and drains (the epilogue of one (m, n) tile). Edge tiles carry their
+ *           true size; the hardware pads the rest of the grid with zeros.
  *
  * Order: n-tiles are processed in groups whose accumulator regions (M rows each) fit at once; inside a
  * group the loop is k outer, n inner, so consecutive accumulating passes target different accumulator
  * rows whenever the group holds more than one n-tile (ARCHITECTURE.md, the accumulator rule), and
  * every output's chain runs k = 0..K-1 in order (the sequential sum the numerics require). When the
  * n-tiles need more than one group, the groups alternate between two halves of the slots so the
- * next group's passes need not wait for the previous group's drain.
+ * next group's passes need not wait for the previous group's drain. A pass loads its tile (RDW or
+ * RDWU, then MMUL switch) unless the pass before it used the same (k, n) tile, which only row
+ * blocks do (pipelinedSteps).
  */
 import { UserInputError } from "../errors.js";
 import type { HwConfig } from "../config/hw-config.js";
@@ -27,32 +30,98 @@ export function tileMatmuls(ir: CompilerIr, hw: HwConfig): CompilerIr {
 
 function tileOne(op: MatmulOp, hw: HwConfig, batch: number): Tiling {
   const { m, k, n } = matmulShape(op);
-  const what = op.role === "gradient" ? `layer ${op.layer} has ${m} units, so its gradient` : `batch ${batch}`;
-  if (m > hw.accumulatorRows) {
+  const block = op.rowBlock ?? m;
+  const what =
+    op.rowBlock !== undefined
+      ? `layer ${op.layer} has ${block} output positions per image, so its pass`
+      : op.role === "gradient"
+        ? `layer ${op.layer} has ${m} units, so its gradient`
+        : `batch ${batch}`;
+  if (block > hw.accumulatorRows) {
     throw new UserInputError(
-      `${what} needs ${m} accumulator rows per tile pass (${op.note}) but the accumulators hold ${hw.accumulatorRows} rows; ` +
-        (op.role === "gradient" ? "use more accumulator rows" : `reduce the batch to at most ${hw.accumulatorRows}`),
-      { field: op.role === "gradient" ? "accumulatorRows" : "batch" },
+      `${what} needs ${block} accumulator rows per tile pass (${op.note}) but the accumulators hold ${hw.accumulatorRows} rows; ` +
+        (op.role === "gradient" || op.rowBlock !== undefined ? "use more accumulator rows" : `reduce the batch to at most ${hw.accumulatorRows}`),
+      { field: op.role === "gradient" || op.rowBlock !== undefined ? "accumulatorRows" : "batch" },
     );
   }
-  if (m > MAX_VECTORS) {
-    throw new UserInputError(`${what} needs ${m} vectors per pass, more than an MMUL moves (${MAX_VECTORS})`, {
+  if (block > MAX_VECTORS) {
+    throw new UserInputError(`${what} needs ${block} vectors per pass, more than an MMUL moves (${MAX_VECTORS})`, {
       field: op.role === "gradient" ? "layers" : "batch",
     });
   }
   const kTiles = split(k, hw.rows);
   const nTiles = split(n, hw.cols);
-  const fit = Math.floor(hw.accumulatorRows / m);
-  const oneGroup = nTiles.length <= fit;
-  const slots = oneGroup ? nTiles.length : fit >= 2 ? 2 * Math.floor(fit / 2) : 1;
-  const group = oneGroup ? nTiles.length : Math.max(1, Math.floor(fit / 2));
-  const steps: TileStep[] = [];
-  for (let first = 0; first < nTiles.length; first += group) {
-    const last = Math.min(nTiles.length, first + group);
-    for (let kk = 0; kk < kTiles.length; kk++) {
-      for (let nn = first; nn < last; nn++) steps.push({ kind: "pass", k: kk, n: nn, slot: nn % slots, accumulate: kk > 0 });
+  const mTiles = split(m, block);
+  const fit = Math.floor(hw.accumulatorRows / block);
+  const { slots, steps } =
+    mTiles.length > 1 && fit >= 2 * nTiles.length
+      ? pipelinedSteps(kTiles.length, nTiles.length, mTiles.length, Math.floor(fit / (2 * nTiles.length)))
+      : sequentialSteps(kTiles.length, nTiles.length, mTiles.length, fit);
+  return { kTiles, nTiles, mTiles, slots, slotRows: block, steps: markLoads(steps) };
+}
+
+type Unloaded = Omit<Extract<TileStep, { kind: "pass" }>, "load"> | Extract<TileStep, { kind: "drain" }>;
+
+/** Each m-tile in turn: its n-tiles in groups that fit the accumulators, as described above. */
+function sequentialSteps(kCount: number, nCount: number, mCount: number, fit: number): { slots: number; steps: Unloaded[] } {
+  const oneGroup = nCount <= fit;
+  const slots = oneGroup ? nCount : fit >= 2 ? 2 * Math.floor(fit / 2) : 1;
+  const group = oneGroup ? nCount : Math.max(1, Math.floor(fit / 2));
+  const steps: Unloaded[] = [];
+  for (let m = 0; m < mCount; m++) {
+    for (let first = 0; first < nCount; first += group) {
+      const last = Math.min(nCount, first + group);
+      for (let k = 0; k < kCount; k++) {
+        for (let n = first; n < last; n++) steps.push({ kind: "pass", k, n, m, slot: n % slots, accumulate: k > 0 });
+      }
+      for (let n = first; n < last; n++) steps.push({ kind: "drain", n, m, slot: n % slots });
     }
-    for (let nn = first; nn < last; nn++) steps.push({ kind: "drain", n: nn, slot: nn % slots });
   }
-  return { kTiles, nTiles, slots, steps };
+  return { slots, steps };
+}
+
+/**
+ * Row blocks in waves of `perWave` m-tiles that alternate between two halves of the slots. Inside a
+ * wave the loop is k, then n, then m, so consecutive passes share a stationary tile (loaded once)
+ * and target different accumulator rows; the previous wave's drains are interleaved one by one with
+ * this wave's last passes, so the activation unit drains one block while the array computes the next
+ * (the controller issues in order: a drain placed after all the passes would hold back the next wave).
+ */
+function pipelinedSteps(kCount: number, nCount: number, mCount: number, perWave: number): { slots: number; steps: Unloaded[] } {
+  const wavePairs = perWave * nCount;
+  const steps: Unloaded[] = [];
+  let pending: Unloaded[] = [];
+  let slots = 0;
+  for (let first = 0, w = 0; first < mCount; first += perWave, w++) {
+    const last = Math.min(mCount, first + perWave);
+    const slot = (m: number, n: number) => (w % 2) * wavePairs + (m - first) * nCount + n;
+    const drains: Unloaded[] = [];
+    for (let k = 0; k < kCount; k++) {
+      for (let n = 0; n < nCount; n++) {
+        for (let m = first; m < last; m++) {
+          steps.push({ kind: "pass", k, n, m, slot: slot(m, n), accumulate: k > 0 });
+          slots = Math.max(slots, slot(m, n) + 1);
+          if (k !== kCount - 1) continue;
+          drains.push({ kind: "drain", n, m, slot: slot(m, n) });
+          const previous = pending.shift();
+          if (previous) steps.push(previous);
+        }
+      }
+    }
+    steps.push(...pending);
+    pending = drains;
+  }
+  steps.push(...pending);
+  return { slots, steps };
+}
+
+/** A pass loads its tile unless the pass before it used the same (k, n) tile. */
+function markLoads(steps: readonly Unloaded[]): TileStep[] {
+  let previous: { k: number; n: number } | undefined;
+  return steps.map((s) => {
+    if (s.kind === "drain") return s;
+    const load = !(previous && previous.k === s.k && previous.n === s.n);
+    previous = s;
+    return { ...s, load };
+  });
 }

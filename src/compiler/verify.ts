@@ -15,7 +15,7 @@ import { TpusimError } from "../errors.js";
 import type { HwConfig } from "../config/hw-config.js";
 import { addressLimit } from "./footprint.js";
 import { findWeights, matmulShape } from "./ir.js";
-import type { CompiledProgram, CompilerIr, MatmulOp, View } from "./ir.js";
+import type { CompiledProgram, CompilerIr, MatmulOp, TransferOp, View } from "./ir.js";
 import { checkInstruction, checkProgram } from "./verify-program.js";
 
 export class VerifyError extends TpusimError {
@@ -50,22 +50,27 @@ function checkGraph(ir: CompilerIr): string[] {
     if (names.has(b.name)) problems.push(`buffer ${b.name} is declared twice`);
     names.add(b.name);
   }
-  const view = (v: View, space: "ub" | "host", what: string) => {
+  const view = (v: View, space: "ub" | "host", what: string, segmented = false) => {
     const b = ir.buffers.find((x) => x.name === v.buffer);
     if (!b) return problems.push(`${what}: unknown buffer ${v.buffer}`);
     if (b.space !== space) problems.push(`${what}: buffer ${b.name} is in ${b.space}, expected ${space}`);
-    if (v.row < 0 || v.col < 0 || v.row + v.rows > b.rows || v.col + v.cols > b.cols || v.rows < 1 || v.cols < 1) {
-      problems.push(`${what}: view ${v.rows}x${v.cols} at (${v.row}, ${v.col}) outside ${b.name} (${b.rows}x${b.cols})`);
+    if (v.segment !== undefined && !segmented) problems.push(`${what}: a segmented view of ${b.name} where one strided block is needed`);
+    if (!viewInside(v, b.rows, b.cols)) {
+      const shape = v.pitch === undefined ? "" : `, pitch ${v.pitch}${v.segment === undefined ? "" : `, segment ${v.segment}`}`;
+      problems.push(`${what}: view ${v.rows}x${v.cols} at (${v.row}, ${v.col})${shape} outside ${b.name} (${b.rows}x${b.cols})`);
     }
   };
   const same = (a: View, b: View, what: string) => {
     if (a.rows !== b.rows || a.cols !== b.cols) problems.push(`${what}: shapes ${a.rows}x${a.cols} and ${b.rows}x${b.cols} differ`);
   };
+  const transfer = (op: TransferOp) => {
+    view(op.host, "host", op.note);
+    view(op.ub, "ub", op.note);
+    same(op.host, op.ub, op.note);
+  };
   for (const op of ir.ops) {
     if (op.kind === "transfer") {
-      view(op.host, "host", op.note);
-      view(op.ub, "ub", op.note);
-      same(op.host, op.ub, op.note);
+      transfer(op);
     } else if (op.kind === "vector") {
       for (const v of [op.dst, op.a, op.b]) view(v, "ub", op.note);
       same(op.dst, op.a, op.note);
@@ -76,12 +81,34 @@ function checkGraph(ir: CompilerIr): string[] {
       if (op.src.rows !== op.dst.cols || op.src.cols !== op.dst.rows) problems.push(`${op.note}: destination is not the transposed shape`);
     } else if (op.kind === "matmul") {
       problems.push(...checkMatmulShape(ir, op, view));
+      if (op.blockInputs && op.blockInputs.length !== Math.ceil(op.input.rows / (op.rowBlock ?? op.input.rows))) {
+        problems.push(`${op.note}: ${op.blockInputs.length} lists of block inputs for its row blocks`);
+      }
+      for (const t of op.blockInputs?.flat() ?? []) {
+        transfer(t);
+        if (t.direction !== "host-to-ub" || t.ub.buffer !== op.input.buffer) problems.push(`${t.note}: a block input must fill ${op.input.buffer}`);
+      }
     }
   }
   return problems;
 }
 
-function checkMatmulShape(ir: CompilerIr, op: MatmulOp, view: (v: View, s: "ub" | "host", w: string) => unknown): string[] {
+/**
+ * Every element of the view lies inside a rows x cols buffer: per dimension for a plain view; for a
+ * pitched view by flat extent; for a segmented one each segment inside its buffer row.
+ */
+function viewInside(v: View, rows: number, cols: number): boolean {
+  if (v.row < 0 || v.col < 0 || v.rows < 1 || v.cols < 1 || (v.pitch !== undefined && v.pitch < 0)) return false;
+  if (v.pitch === undefined && v.segment === undefined) return v.row + v.rows <= rows && v.col + v.cols <= cols;
+  const pitch = v.pitch ?? cols;
+  if (v.segment === undefined) return v.row * cols + v.col + (v.rows - 1) * pitch + v.cols <= rows * cols;
+  if (v.segment < 1) return false;
+  const segments = Math.ceil(v.rows / v.segment);
+  const span = (Math.min(v.segment, v.rows) - 1) * pitch + v.cols;
+  return v.row + segments <= rows && v.col + span <= cols;
+}
+
+function checkMatmulShape(ir: CompilerIr, op: MatmulOp, view: (v: View, s: "ub" | "host", w: string, segmented?: boolean) => unknown): string[] {
   const problems: string[] = [];
   const { m, k, n } = matmulShape(op);
   view(op.input, "ub", op.note);
@@ -96,8 +123,12 @@ function checkMatmulShape(ir: CompilerIr, op: MatmulOp, view: (v: View, s: "ub" 
   else inWeights(s.view);
   const e = op.epilogue;
   const out = e.kind === "activate" ? e.dst : e.target;
-  if (e.kind === "activate") view(e.dst, "ub", op.note);
+  if (e.kind === "activate") view(e.dst, "ub", op.note, true);
   else inWeights(e.target);
+  const out2 = e.kind === "activate" ? e.dst : undefined;
+  if (out2?.segment !== undefined && (op.rowBlock === undefined || out2.segment % op.rowBlock !== 0)) {
+    problems.push(`${op.note}: a segmented destination needs row blocks that divide its segments`);
+  }
   if (out.rows !== m || out.cols !== n) problems.push(`${op.note}: result is ${m}x${n} but the epilogue writes ${out.rows}x${out.cols}`);
   return problems;
 }
@@ -118,26 +149,40 @@ function checkTiling(ir: CompilerIr, hw: HwConfig): string[] {
     };
     cover(t.kTiles, k, hw.rows, "k-tile");
     cover(t.nTiles, n, hw.cols, "n-tile");
-    const nextK = new Array<number>(t.nTiles.length).fill(0);
-    const drained = new Array<boolean>(t.nTiles.length).fill(false);
+    cover(t.mTiles, matmulShape(op).m, Math.min(t.slotRows, hw.accumulatorRows), "m-tile");
+    if (op.rowBlock !== undefined && t.mTiles.some((s) => s.start % op.rowBlock! !== 0)) problems.push(`${op.note}: an m-tile splits a row block`);
+    // Every (m, n) output tile: its passes in k order, then one drain, on a slot no other live tile holds.
+    const pairs = t.mTiles.length * t.nTiles.length;
+    const pair = (s: { m: number; n: number }) => s.m * t.nTiles.length + s.n;
+    const label = (p: number) => {
+      const m = Math.floor(p / t.nTiles.length);
+      return t.mTiles.length === 1 ? `n-tile ${p % t.nTiles.length}` : `tile (m ${m}, n ${p % t.nTiles.length})`;
+    };
+    const nextK = new Array<number>(pairs).fill(0);
+    const drained = new Array<boolean>(pairs).fill(false);
     const owner = new Map<number, number>();
+    let previous: { k: number; n: number } | undefined;
     for (const s of t.steps) {
+      const p = pair(s);
+      const name = label(p);
       if (s.slot < 0 || s.slot >= t.slots) problems.push(`${op.note}: slot ${s.slot} outside ${t.slots} slots`);
       if (s.kind === "pass") {
         const holder = owner.get(s.slot);
-        if (holder !== undefined && holder !== s.n) problems.push(`${op.note}: n-tile ${s.n} reuses slot ${s.slot} while n-tile ${holder} is live`);
-        owner.set(s.slot, s.n);
-        if (s.k !== nextK[s.n] || drained[s.n]) problems.push(`${op.note}: pass (k ${s.k}, n ${s.n}) out of order`);
-        if (s.accumulate !== s.k > 0) problems.push(`${op.note}: pass (k ${s.k}, n ${s.n}) has accumulate=${s.accumulate}`);
-        nextK[s.n] = s.k + 1;
+        if (holder !== undefined && holder !== p) problems.push(`${op.note}: ${name} reuses slot ${s.slot} while ${label(holder)} is live`);
+        owner.set(s.slot, p);
+        if (s.k !== nextK[p] || drained[p]) problems.push(`${op.note}: pass (k ${s.k}) of ${name} out of order`);
+        if (s.accumulate !== s.k > 0) problems.push(`${op.note}: pass (k ${s.k}) of ${name} has accumulate=${s.accumulate}`);
+        if (!s.load && !(previous && previous.k === s.k && previous.n === s.n)) problems.push(`${op.note}: pass (k ${s.k}) of ${name} reuses a tile it did not load`);
+        nextK[p] = s.k + 1;
+        previous = s;
       } else {
-        if (nextK[s.n] !== t.kTiles.length || drained[s.n]) problems.push(`${op.note}: n-tile ${s.n} drained before all its passes or twice`);
-        if (owner.get(s.slot) !== s.n) problems.push(`${op.note}: n-tile ${s.n} drains slot ${s.slot} it does not own`);
-        drained[s.n] = true;
+        if (nextK[p] !== t.kTiles.length || drained[p]) problems.push(`${op.note}: ${name} drained before all its passes or twice`);
+        if (owner.get(s.slot) !== p) problems.push(`${op.note}: ${name} drains slot ${s.slot} it does not own`);
+        drained[p] = true;
         owner.delete(s.slot);
       }
     }
-    if (drained.some((d) => !d)) problems.push(`${op.note}: some n-tiles are never drained`);
+    if (drained.some((d) => !d)) problems.push(`${op.note}: some output tiles are never drained`);
   }
   return problems;
 }
@@ -158,7 +203,7 @@ function checkPlacement(ir: CompilerIr, hw: HwConfig): string[] {
   }
   for (const op of ir.ops) {
     if (op.kind !== "matmul" || op.accBase === undefined || !op.tiling) continue;
-    const end = op.accBase + op.tiling.slots * matmulShape(op).m;
+    const end = op.accBase + op.tiling.slots * op.tiling.slotRows;
     if (op.accBase < 0 || end > hw.accumulatorRows) problems.push(`${op.note}: accumulator rows [${op.accBase}, ${end}) outside ${hw.accumulatorRows}`);
   }
   return problems;

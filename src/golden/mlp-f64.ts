@@ -6,6 +6,7 @@
  */
 import { Random } from "../numerics/random.js";
 import type { LayerActivation, WorkloadSpec } from "../workloads/types.js";
+import { convForwardF64, convGradientF64 } from "./conv-f64.js";
 
 const RELATIVE_FLOOR = 1e-6;
 
@@ -36,6 +37,12 @@ export function forwardF64(spec: WorkloadSpec, params: Params, images: ArrayLike
   spec.layers.forEach((layer, l) => {
     const N = layer.units;
     const m = params[l];
+    if (layer.conv) {
+      x = convForwardF64(layer.conv, m, x, count, (z) => activation(layer.activation, z));
+      activations.push(x as Float64Array);
+      K = N;
+      return;
+    }
     const a = new Float64Array(count * N);
     for (let b = 0; b < count; b++) {
       for (let n = 0; n < N; n++) {
@@ -66,23 +73,18 @@ export function trainStepF64(
 ): TrainStepF64 {
   const B = labels.length;
   const L = spec.layers.length;
-  const { activations } = forwardF64(spec, params, images, B);
-  const J = outputUnits(spec);
-  const out = activations[L - 1];
-  const loss = sumSquaredError(out, labels, J);
-  let delta = new Float64Array(B * J);
-  for (let b = 0; b < B; b++) {
-    for (let j = 0; j < J; j++) {
-      const i = b * J + j;
-      delta[i] = ((2 * (out[i] - (labels[b] === j ? 1 : 0))) / B) * derivative(spec.layers[L - 1].activation, out[i]);
-    }
-  }
+  const { activations, deltas, loss } = backwardF64(spec, params, images, labels);
   const gradients: Float64Array[] = new Array(L);
   for (let l = L - 1; l >= 0; l--) {
     const K = l === 0 ? spec.inputs : spec.layers[l - 1].units;
     const N = spec.layers[l].units;
     const x: ArrayLike<number> = l === 0 ? images : activations[l - 1];
-    const m = params[l];
+    const delta = deltas[l];
+    const conv = spec.layers[l].conv;
+    if (conv) {
+      gradients[l] = convGradientF64(conv, x, delta, B);
+      continue;
+    }
     const g = new Float64Array(N * (K + 1));
     for (let b = 0; b < B; b++) {
       for (let n = 0; n < N; n++) {
@@ -93,19 +95,93 @@ export function trainStepF64(
       }
     }
     gradients[l] = g;
-    if (l === 0) break;
-    const below = new Float64Array(B * K);
-    for (let b = 0; b < B; b++) {
-      for (let k = 0; k < K; k++) {
-        let e = 0;
-        for (let n = 0; n < N; n++) e += delta[b * N + n] * m[n * (K + 1) + k];
-        below[b * K + k] = e * derivative(spec.layers[l - 1].activation, x[b * K + k]);
-      }
-    }
-    delta = below;
   }
   const updated = params.map((m, l) => Float64Array.from(m, (w, i) => w - spec.learningRate * gradients[l][i]));
   return { activations, gradients, loss, params: updated };
+}
+
+/** dL/dx of every pixel (B x inputs) for loss targets `targets` (one class per image). */
+export function inputGradientF64(
+  spec: WorkloadSpec,
+  params: Params,
+  images: ArrayLike<number>,
+  targets: ArrayLike<number>,
+): { activations: Float64Array[]; inputGradient: Float64Array; loss: number } {
+  if (spec.layers[0].conv) throw new Error("internal: no input gradient through a convolution");
+  const { activations, deltas, loss } = backwardF64(spec, params, images, targets);
+  const inputGradient = errorProductF64(deltas[0], params[0], targets.length, spec.inputs, spec.layers[0].units);
+  return { activations, inputGradient, loss };
+}
+
+/** Forward, loss and delta_l = dL/dZ_l of every layer. */
+function backwardF64(spec: WorkloadSpec, params: Params, images: ArrayLike<number>, labels: ArrayLike<number>) {
+  const B = labels.length;
+  const L = spec.layers.length;
+  const { activations } = forwardF64(spec, params, images, B);
+  const J = outputUnits(spec);
+  const out = activations[L - 1];
+  const loss = sumSquaredError(out, labels, J);
+  const deltas: Float64Array[] = new Array(L);
+  deltas[L - 1] = new Float64Array(B * J);
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < J; j++) {
+      const i = b * J + j;
+      deltas[L - 1][i] = ((2 * (out[i] - (labels[b] === j ? 1 : 0))) / B) * derivative(spec.layers[L - 1].activation, out[i]);
+    }
+  }
+  for (let l = L - 1; l > 0; l--) {
+    const K = spec.layers[l - 1].units;
+    const e = errorProductF64(deltas[l], params[l], B, K, spec.layers[l].units);
+    const x = activations[l - 1];
+    deltas[l - 1] = e.map((v, i) => v * derivative(spec.layers[l - 1].activation, x[i]));
+  }
+  return { activations, deltas, loss };
+}
+
+/** delta (B x N) · M[:, :K] with M stored N x (K + 1). */
+function errorProductF64(delta: Float64Array, m: ArrayLike<number>, B: number, K: number, N: number): Float64Array {
+  const e = new Float64Array(B * K);
+  for (let b = 0; b < B; b++) {
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let n = 0; n < N; n++) s += delta[b * N + n] * m[n * (K + 1) + k];
+      e[b * K + k] = s;
+    }
+  }
+  return e;
+}
+
+/**
+ * Central differences of the loss with respect to `samples` pixels (picked with Random(spec.seed))
+ * against inputGradientF64, with the same relative-error rule as finiteDifferenceCheck.
+ */
+export function inputFiniteDifferenceCheck(
+  spec: WorkloadSpec,
+  params: Params,
+  images: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  options: { samples: number; eps: number },
+): { maxRelativeError: number; checked: number } {
+  const { inputGradient } = inputGradientF64(spec, params, images, targets);
+  const work = Float64Array.from(images);
+  const rng = new Random(spec.seed);
+  let maxRelativeError = 0;
+  let checked = 0;
+  for (let s = 0; s < options.samples; s++) {
+    const i = rng.below(work.length);
+    const saved = work[i];
+    work[i] = saved + options.eps;
+    const up = lossF64(spec, params, work, targets);
+    work[i] = saved - options.eps;
+    const down = lossF64(spec, params, work, targets);
+    work[i] = saved;
+    const numeric = (up - down) / (2 * options.eps);
+    const analytic = inputGradient[i];
+    const scale = Math.max(Math.abs(analytic), Math.abs(numeric));
+    if (scale > RELATIVE_FLOOR) checked++;
+    maxRelativeError = Math.max(maxRelativeError, Math.abs(analytic - numeric) / Math.max(scale, RELATIVE_FLOOR));
+  }
+  return { maxRelativeError, checked };
 }
 
 /**
@@ -187,7 +263,9 @@ function checkShapes(spec: WorkloadSpec, params: Params, images: ArrayLike<numbe
   if (params.length !== spec.layers.length) throw new Error(`internal: ${params.length} parameter matrices for ${spec.layers.length} layers`);
   if (images.length < count * spec.inputs) throw new Error(`internal: ${images.length} pixels for ${count} images of ${spec.inputs}`);
   spec.layers.forEach((layer, l) => {
-    const K = l === 0 ? spec.inputs : spec.layers[l - 1].units;
-    if (params[l].length !== layer.units * (K + 1)) throw new Error(`internal: layer ${l} has ${params[l].length} parameters`);
+    const c = layer.conv;
+    const K = c ? c.kernel * c.kernel * c.inputChannels : l === 0 ? spec.inputs : spec.layers[l - 1].units;
+    const N = c ? c.channels : layer.units;
+    if (params[l].length !== N * (K + 1)) throw new Error(`internal: layer ${l} has ${params[l].length} parameters`);
   });
 }

@@ -22,6 +22,7 @@ import {
   vectorLane,
 } from "../numerics/vector-ops.js";
 import type { Int8Plan } from "../workloads/quantize.js";
+import { imagePatches } from "./conv-patches.js";
 import type { LayerActivation, WorkloadSpec } from "../workloads/types.js";
 
 const f32 = Math.fround;
@@ -43,9 +44,12 @@ export interface TrainStepResult {
 }
 
 interface Shape {
+  /** Inputs (a convolution's patch length), outputs per row (a convolution's channels). */
   K: number;
   N: number;
   act: LayerActivation;
+  /** Rows per image: a convolution's output positions, 1 for a dense layer. */
+  positions: number;
 }
 
 /** One SGD step on a batch of B = labels.length images (B x inputs fp32 pixels in [0, 1]). */
@@ -56,16 +60,83 @@ export function trainStepSameNumerics(
   labels: Uint8Array | number[],
 ): TrainStepResult {
   const B = labels.length;
+  const pass = backwardPass(spec, params, images, labels);
+  const { shapes, xs, deltas } = pass;
+  const L = shapes.length;
+  const gradients: Float32Array[] = new Array(L);
+  const updated: Float32Array[] = new Array(L);
+  const lr = f32(spec.learningRate);
+  for (let l = L - 1; l >= 0; l--) {
+    const { K, N, positions } = shapes[l];
+    const delta = deltas[l];
+    const x = xs[l];
+    const g = new Float32Array(N * (K + 1));
+    // A convolution's gradient sums over every position of every image, in row order.
+    const rows = B * positions;
+    for (let n = 0; n < N; n++) {
+      for (let k = 0; k <= K; k++) {
+        let s = 0;
+        for (let b = 0; b < rows; b++) s = f32(s + delta[b * N + n] * x[b * (K + 1) + k]);
+        g[n * (K + 1) + k] = s + 0;
+      }
+    }
+    gradients[l] = g;
+    updated[l] = params[l].map((m, i) => sgdStep(m, lr, g[i]));
+  }
+  return { activations: pass.activations, deltas, gradients, params: updated, loss: pass.loss };
+}
+
+export interface InputGradientResult {
+  /** a of every layer (bf16 values), B x N_l. */
+  activations: Float32Array[];
+  /** delta of every layer (bf16 values), B x N_l. */
+  deltas: Float32Array[];
+  /** E_0 = delta_0 · M_0[:, :K_0] through the activation unit (identity, bf16): B x inputs. */
+  inputGradient: Float32Array;
+  /** (1/B) sum_b sum_j (A - Y)^2 in float64 from the bf16 outputs A. */
+  loss: number;
+}
+
+/**
+ * dL/dX_0 as the machine computes it: the training step's forward pass and deltas (`targets` are the
+ * loss targets Y, one class per image), then one more error product through M_0, and no update.
+ */
+export function inputGradientSameNumerics(
+  spec: WorkloadSpec,
+  params: Float32Array[],
+  images: Float32Array,
+  targets: Uint8Array | number[],
+): InputGradientResult {
+  const B = targets.length;
+  if (spec.layers[0].conv) throw new Error("internal: no input gradient through a convolution");
+  const pass = backwardPass(spec, params, images, targets);
+  const inputGradient = errorProduct(pass.deltas[0], pass.weightsBf16[0], B, spec.inputs, pass.shapes[0].N);
+  return { activations: pass.activations, deltas: pass.deltas, inputGradient, loss: pass.loss };
+}
+
+interface BackwardPass {
+  shapes: Shape[];
+  weightsBf16: Float32Array[];
+  /** X_l with the bias lane, l = 0..L. */
+  xs: Float32Array[];
+  activations: Float32Array[];
+  deltas: Float32Array[];
+  loss: number;
+}
+
+/** Forward, loss and every layer's delta (through the weights as they were before any update). */
+function backwardPass(spec: WorkloadSpec, params: Float32Array[], images: Float32Array, labels: Uint8Array | number[]): BackwardPass {
+  const B = labels.length;
   const shapes = shapesOf(spec, params, images, B);
   const L = shapes.length;
   checkLabels(labels, shapes[L - 1].N);
   const weightsBf16 = params.map(toBf16Matrix);
-  const xs: Float32Array[] = [inputRows(images, B, spec.inputs)];
+  const xs: Float32Array[] = [inputRows(spec, images, B)];
   const activations: Float32Array[] = [];
-  shapes.forEach(({ K, N, act }, l) => {
-    const a = forwardLayer(xs[l], weightsBf16[l], B, K, N, act);
+  shapes.forEach(({ K, N, act, positions }, l) => {
+    const a = forwardLayer(xs[l], weightsBf16[l], B * positions, K, N, act);
     activations.push(a);
-    xs.push(withBiasLane(a, B, N));
+    xs.push(withBiasLane(a, B, N * positions));
   });
 
   const { N: J, act: outAct } = shapes[L - 1];
@@ -86,42 +157,29 @@ export function trainStepSameNumerics(
       deltas[L - 1][i] = vectorLane(DERIVATIVE_CODE[outAct], e, A[i], twoOverB, "bf16");
     }
   }
-
-  const gradients: Float32Array[] = new Array(L);
-  const updated: Float32Array[] = new Array(L);
-  const lr = f32(spec.learningRate);
-  for (let l = L - 1; l >= 0; l--) {
+  for (let l = L - 1; l > 0; l--) {
     const { K, N } = shapes[l];
-    const delta = deltas[l];
-    const x = xs[l];
-    const g = new Float32Array(N * (K + 1));
-    for (let n = 0; n < N; n++) {
-      for (let k = 0; k <= K; k++) {
-        let s = 0;
-        for (let b = 0; b < B; b++) s = f32(s + delta[b * N + n] * x[b * (K + 1) + k]);
-        g[n * (K + 1) + k] = s + 0;
-      }
-    }
-    gradients[l] = g;
-    if (l > 0) {
-      // Back-propagates through M_l as it was before this step's update.
-      const w = weightsBf16[l];
-      const below = shapes[l - 1];
-      const aBelow = activations[l - 1];
-      const d = new Float32Array(B * K);
-      for (let b = 0; b < B; b++) {
-        for (let k = 0; k < K; k++) {
-          let s = 0;
-          for (let n = 0; n < N; n++) s = f32(s + delta[b * N + n] * w[n * (K + 1) + k]);
-          const e = activate(s + 0, ACT_IDENTITY, 1, 1, "bf16");
-          d[b * K + k] = vectorLane(DERIVATIVE_CODE[below.act], e, aBelow[b * K + k], 1, "bf16");
-        }
-      }
-      deltas[l - 1] = d;
-    }
-    updated[l] = params[l].map((m, i) => sgdStep(m, lr, g[i]));
+    const e = errorProduct(deltas[l], weightsBf16[l], B, K, N);
+    const below = shapes[l - 1];
+    const aBelow = activations[l - 1];
+    const d = new Float32Array(B * K);
+    for (let i = 0; i < B * K; i++) d[i] = vectorLane(DERIVATIVE_CODE[below.act], e[i], aBelow[i], 1, "bf16");
+    deltas[l - 1] = d;
   }
-  return { activations, deltas, gradients, params: updated, loss };
+  return { shapes, weightsBf16, xs, activations, deltas, loss };
+}
+
+/** E = delta · M[:, :K] (B x K): the fp32 chain over n = 0..N-1, then the activation unit (identity). */
+function errorProduct(delta: Float32Array, w: Float32Array, B: number, K: number, N: number): Float32Array {
+  const e = new Float32Array(B * K);
+  for (let b = 0; b < B; b++) {
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let n = 0; n < N; n++) s = f32(s + delta[b * N + n] * w[n * (K + 1) + k]);
+      e[b * K + k] = activate(s + 0, ACT_IDENTITY, 1, 1, "bf16");
+    }
+  }
+  return e;
 }
 
 /** bf16 inference on `count` images; predicted = argmax of the outputs, ties to the lowest index. */
@@ -132,11 +190,11 @@ export function predictSameNumerics(
   count: number,
 ): { outputs: Float32Array; predicted: Uint8Array } {
   const shapes = shapesOf(spec, params, images, count);
-  let x = inputRows(images, count, spec.inputs);
+  let x = inputRows(spec, images, count);
   let outputs = new Float32Array(0);
-  shapes.forEach(({ K, N, act }, l) => {
-    outputs = forwardLayer(x, toBf16Matrix(params[l]), count, K, N, act);
-    x = withBiasLane(outputs, count, N);
+  shapes.forEach(({ K, N, act, positions }, l) => {
+    outputs = forwardLayer(x, toBf16Matrix(params[l]), count * positions, K, N, act);
+    x = withBiasLane(outputs, count, N * positions);
   });
   return { outputs, predicted: argmaxRows(outputs, count, shapes[shapes.length - 1].N) };
 }
@@ -151,6 +209,7 @@ export function predictInt8(
   images: Float32Array,
   count: number,
 ): { outputs: Float32Array; predicted: Uint8Array } {
+  if (spec.layers[0].conv) throw new Error("internal: no int8 convolution");
   const shapes = shapesOf(spec, null, images, count);
   let x: Float32Array = new Float32Array(count * (spec.inputs + 1));
   for (let b = 0; b < count; b++) {
@@ -175,8 +234,11 @@ export function predictInt8(
   return { outputs, predicted: argmaxRows(outputs, count, shapes[shapes.length - 1].N) };
 }
 
-/** X_0: bf16 pixels plus the bias lane. */
-function inputRows(images: Float32Array, B: number, K: number): Float32Array {
+/** X_0: bf16 pixels plus the bias lane, or for a convolution its patches (bf16 pixels, lane 1). */
+function inputRows(spec: WorkloadSpec, images: Float32Array, B: number): Float32Array {
+  const conv = spec.layers[0].conv;
+  if (conv) return imagePatches(images, B, conv, roundBf16, 1);
+  const K = spec.inputs;
   const x = new Float32Array(B * (K + 1));
   for (let b = 0; b < B; b++) {
     for (let k = 0; k < K; k++) x[b * (K + 1) + k] = roundBf16(images[b * K + k]);
@@ -233,8 +295,10 @@ function checkLabels(labels: ArrayLike<number>, classes: number): void {
 function shapesOf(spec: WorkloadSpec, params: Float32Array[] | null, images: Float32Array, B: number): Shape[] {
   if (images.length < B * spec.inputs) throw new Error(`internal: ${images.length} pixels for ${B} images`);
   return spec.layers.map((layer, l) => {
-    const K = l === 0 ? spec.inputs : spec.layers[l - 1].units;
-    if (params && params[l]?.length !== layer.units * (K + 1)) throw new Error(`internal: layer ${l} parameter shape`);
-    return { K, N: layer.units, act: layer.activation };
+    const c = layer.conv;
+    const K = c ? c.kernel * c.kernel * c.inputChannels : l === 0 ? spec.inputs : spec.layers[l - 1].units;
+    const N = c ? c.channels : layer.units;
+    if (params && params[l]?.length !== N * (K + 1)) throw new Error(`internal: layer ${l} parameter shape`);
+    return { K, N, act: layer.activation, positions: c ? c.outputHeight * c.outputWidth : 1 };
   });
 }

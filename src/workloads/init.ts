@@ -8,15 +8,31 @@ import type { WorkloadSpec } from "./types.js";
 
 const f32 = Math.fround;
 
-/** Inputs K_l of each layer (fan-in, without the bias lane). */
+/**
+ * Inputs K_l of each layer (fan-in, without the bias lane): the previous layer's outputs, or for a
+ * convolution the patch it sees at one position, kernel^2 * inputChannels.
+ */
 export function layerInputs(spec: WorkloadSpec): number[] {
-  return spec.layers.map((_, l) => (l === 0 ? spec.inputs : spec.layers[l - 1].units));
+  return spec.layers.map((layer, l) => {
+    if (layer.conv) return layer.conv.kernel * layer.conv.kernel * layer.conv.inputChannels;
+    return l === 0 ? spec.inputs : spec.layers[l - 1].units;
+  });
+}
+
+/** Rows N_l of M_l: a dense layer's units, a convolution's channels (its weights are shared by every position). */
+export function layerOutputs(spec: WorkloadSpec): number[] {
+  return spec.layers.map((layer) => layer.conv?.channels ?? layer.units);
+}
+
+/** Shape of each M_l: N_l rows, K_l + 1 columns (bias last). */
+export function parameterShapes(spec: WorkloadSpec): { rows: number; cols: number }[] {
+  const fanIn = layerInputs(spec);
+  return layerOutputs(spec).map((rows, l) => ({ rows, cols: fanIn[l] + 1 }));
 }
 
 /** Number of trainable values, biases included (784-16-16-10 -> 13002). */
 export function parameterCount(spec: WorkloadSpec): number {
-  const fanIn = layerInputs(spec);
-  return spec.layers.reduce((sum, layer, l) => sum + layer.units * (fanIn[l] + 1), 0);
+  return parameterShapes(spec).reduce((sum, s) => sum + s.rows * s.cols, 0);
 }
 
 /**
@@ -27,11 +43,14 @@ export function parameterCount(spec: WorkloadSpec): number {
 export function initParameters(spec: WorkloadSpec): Float32Array[] {
   const rng = new Random(spec.seed);
   const fanIn = layerInputs(spec);
+  const outputs = layerOutputs(spec);
   return spec.layers.map((layer, l) => {
     const K = fanIn[l];
-    const N = layer.units;
+    const N = outputs[l];
     const m = new Float32Array(N * (K + 1));
-    const draw = drawer(spec.init, rng, K, N);
+    // Glorot counts a convolution's fan-out over its kernel window, as Keras does.
+    const fanOut = layer.conv ? N * layer.conv.kernel * layer.conv.kernel : N;
+    const draw = drawer(spec.init, rng, K, fanOut);
     for (let n = 0; n < N; n++) {
       for (let k = 0; k < K; k++) m[n * (K + 1) + k] = draw.weight();
     }

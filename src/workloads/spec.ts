@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { buildHwConfig, PRESETS } from "../config/hw-config.js";
 import { UserInputError } from "../errors.js";
+import { CONV_FIELDS, validateConv } from "./conv-spec.js";
 import type { InitScheme, LayerActivation, LayerSpec, WorkloadSpec } from "./types.js";
 
 const TOP_LEVEL_FIELDS = [
@@ -15,6 +16,7 @@ const ACTIVATIONS: readonly LayerActivation[] = ["sigmoid", "relu", "identity"];
 const INITS: readonly InitScheme[] = ["normal-fanin", "uniform-fanin", "glorot-uniform"];
 const MNIST_INPUTS = 784;
 const MNIST_CLASSES = 10;
+const DENSE_FIELDS = ["type", "units", "activation"];
 /** Random (numerics/random.ts) keeps 32 bits of the seed: larger seeds would silently alias. */
 const MAX_SEED = 0xffffffff;
 
@@ -23,7 +25,7 @@ interface Problem {
   message: string;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 /** Parse and validate a workload spec; `file` only labels errors. */
 export function parseWorkload(text: string, file?: string): WorkloadSpec {
@@ -186,10 +188,17 @@ function validateLayers(value: unknown, problems: Problem[], mnist: boolean): re
       return void problems.push({ path, message: `must be an object with "units" and "activation" (got ${show(layer)})` });
     }
     const field = new FieldChecker(layer, path, problems);
+    const last = i === value.length - 1;
+    const type = layer.type === undefined ? "dense" : field.oneOf("type", ["dense", "conv"] as const);
+    if (type === "conv") {
+      if (mnist && last) field.fail("type", `the last layer must be a dense layer of ${MNIST_CLASSES} units for dataset "mnist"`);
+      const conv = validateConv(layer, field, i, ACTIVATIONS);
+      if (conv) layers.push(conv);
+      return;
+    }
     const units = field.integer("units", 1);
     const activation = field.oneOf("activation", ACTIVATIONS);
-    field.rejectUnknown(["units", "activation"]);
-    const last = i === value.length - 1;
+    field.rejectUnknown(type === undefined ? [...DENSE_FIELDS, ...CONV_FIELDS] : DENSE_FIELDS);
     if (mnist && last && units !== undefined && units !== MNIST_CLASSES) {
       field.fail("units", `the last layer must have ${MNIST_CLASSES} units for dataset "mnist" (got ${units})`);
     }
@@ -225,7 +234,7 @@ function validateHardware(value: unknown, problems: Problem[], file?: string): W
 }
 
 /** Type and range checks of one object's fields; each failure records a problem and yields undefined. */
-class FieldChecker {
+export class FieldChecker {
   constructor(
     private readonly obj: Json,
     private readonly path: string,
@@ -292,6 +301,12 @@ function childPath(parent: string, key: string): string {
 
 /** A value as it appeared in the JSON, shortened so one message stays on one readable line. */
 function show(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    // Nested too deeply for JSON.stringify's recursion: the opening bracket is enough to recognise it.
+    s = Array.isArray(v) ? "[...]" : "{...}";
+  }
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }

@@ -5,9 +5,31 @@ export type LayerActivation = "sigmoid" | "relu" | "identity";
 export type LossKind = "sse";
 export type InitScheme = "normal-fanin" | "uniform-fanin" | "glorot-uniform";
 
+/**
+ * A 2-D convolution (workloads/README.md): square kernel, stride, zero padding, over an
+ * inputHeight x inputWidth x inputChannels image (pixel (y, x, ci) at (y * inputWidth + x) *
+ * inputChannels + ci). Its output is outputHeight x outputWidth positions of `channels` values,
+ * flattened position-major: value (oy, ox, c) at (oy * outputWidth + ox) * channels + c.
+ */
+export interface ConvSpec {
+  readonly kernel: number;
+  readonly channels: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly inputHeight: number;
+  readonly inputWidth: number;
+  readonly inputChannels: number;
+  /** floor((inputHeight + 2 padding - kernel) / stride) + 1, likewise for the width. */
+  readonly outputHeight: number;
+  readonly outputWidth: number;
+}
+
 export interface LayerSpec {
+  /** Outputs of the layer: a dense layer's units; a convolution's outputHeight * outputWidth * channels. */
   readonly units: number;
   readonly activation: LayerActivation;
+  /** Present for a convolution layer ("type": "conv"); its parameters are channels x (kernel^2 inputChannels + 1). */
+  readonly conv?: ConvSpec;
 }
 
 export interface WorkloadSpec {
