@@ -4,6 +4,7 @@
  * mismatch.
  */
 import { UserInputError } from "../errors.js";
+import { parameterShapes } from "../workloads/init.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import { readInputText } from "./read-input.js";
 
@@ -18,6 +19,7 @@ export interface WeightsFile {
 }
 
 export function weightsToJson(spec: WorkloadSpec, params: readonly Float32Array[]): string {
+  const shapes = parameterShapes(spec);
   const file: WeightsFile = {
     format: WEIGHTS_FORMAT,
     version: 1,
@@ -26,8 +28,8 @@ export function weightsToJson(spec: WorkloadSpec, params: readonly Float32Array[
     layers: spec.layers.map((l, i) => ({
       units: l.units,
       activation: l.activation,
-      rows: l.units,
-      cols: (i === 0 ? spec.inputs : spec.layers[i - 1].units) + 1,
+      rows: shapes[i].rows,
+      cols: shapes[i].cols,
       values: Array.from(params[i]),
     })),
   };
@@ -56,11 +58,12 @@ export function parseWeights(text: string, file: string, spec: WorkloadSpec): Fl
   if (w.layers.length !== spec.layers.length) {
     fail("$.layers", `the workload has ${spec.layers.length} layers, the weights ${w.layers.length}`);
   }
+  const shapes = parameterShapes(spec);
   return spec.layers.map((layer, i) => {
     const at = `$.layers[${i}]`;
     const l = (w.layers as unknown[])[i] as Record<string, unknown>;
     if (typeof l !== "object" || l === null) fail(at, "expected an object");
-    const cols = (i === 0 ? spec.inputs : spec.layers[i - 1].units) + 1;
+    const { rows, cols } = shapes[i];
     if (l.units !== layer.units) fail(`${at}.units`, `the workload's layer has ${layer.units} units, the weights ${shown(l.units)}`);
     // Same shapes with another activation would run and report a meaningless accuracy.
     if (l.activation !== undefined && l.activation !== layer.activation) {
@@ -68,8 +71,8 @@ export function parseWeights(text: string, file: string, spec: WorkloadSpec): Fl
     }
     const values = l.values;
     if (!Array.isArray(values)) return fail(`${at}.values`, "expected an array of numbers");
-    if (values.length !== layer.units * cols) {
-      fail(`${at}.values`, `expected ${layer.units} x ${cols} = ${layer.units * cols} numbers, got ${values.length}`);
+    if (values.length !== rows * cols) {
+      fail(`${at}.values`, `expected ${rows} x ${cols} = ${rows * cols} numbers, got ${values.length}`);
     }
     const out = new Float32Array(values.length);
     for (let j = 0; j < values.length; j++) {
