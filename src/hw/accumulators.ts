@@ -67,8 +67,8 @@ export class Accumulators {
   /** Compute top[] for cycle t from current registers. Must run before the array evaluates. */
   evaluateTop(t: number): void {
     const { C, N } = this;
-    for (let c = 0; c < C; c++) {
-      const s = (((t - 1 - c) % N) + N) % N;
+    let s = (((t - 1) % N) + N) % N;
+    for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
       this.top[c] = this.ctrlValid[s] && this.ctrlAccumulate[s] ? this.data[this.ctrlRow[s] * C + c] : 0;
     }
   }
@@ -77,8 +77,8 @@ export class Accumulators {
   evaluateBottom(t: number, array: { bottom(t: number, c: number): number }): void {
     const { C, N, R } = this;
     this.completingPass = -1;
-    for (let c = 0; c < C; c++) {
-      const s = (((t - R - 1 - c) % N) + N) % N;
+    let s = (((t - R - 1) % N) + N) % N;
+    for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
       if (!this.ctrlValid[s]) continue;
       this.writePending[c] = 1;
       this.writeRow[c] = this.ctrlRow[s];

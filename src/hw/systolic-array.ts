@@ -121,8 +121,9 @@ export class SystolicArray {
     let count = 0;
     let live = false;
     const lo = t - this.R - this.C;
-    for (let x = lo; x <= t - 1; x++) {
-      const g = this.tags[this.mod(x, N)];
+    const tags = this.tags;
+    for (let x = lo, slot = this.mod(lo, N); x <= t - 1; x++, slot = slot === N - 1 ? 0 : slot + 1) {
+      const g = tags[slot];
       if (count > 0 && this.runTag[count - 1] === g) this.runEnd[count - 1] = x;
       else {
         this.runStart[count] = x;
