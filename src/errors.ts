@@ -58,3 +58,15 @@ export function formatLocation(w: InputLocation): string {
   if (w.field !== undefined) parts.push(`field ${w.field}`);
   return parts.length ? parts.join(", ") + ": " : "";
 }
+
+/** A user's value for a message: shortened, and safe for values nested too deeply to stringify. */
+export function showValue(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    // Nested too deeply for JSON.stringify's recursion: the opening bracket is enough to recognise it.
+    s = Array.isArray(v) ? "[...]" : "{...}";
+  }
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}

@@ -2,7 +2,7 @@
  * The machine's parameters. A HwConfig is built from a preset, then overrides, then validation
  * (errors name the JSON path), then derive(); the result is frozen and passed explicitly.
  */
-import { UserInputError } from "../errors.js";
+import { showValue, UserInputError } from "../errors.js";
 
 export type DType = "int8" | "bf16";
 
@@ -137,7 +137,7 @@ export function buildHwConfig(
 
 function validateAndDerive(p: Record<string, unknown>, path: string, file?: string): HwConfig {
   const fail = (key: string, what: string): never => {
-    throw new UserInputError(`${what} (got ${describeValue(p[key])})`, { file, jsonPath: `${path}.${key}` });
+    throw new UserInputError(`${what} (got ${showValue(p[key])})`, { file, jsonPath: `${path}.${key}` });
   };
   for (const k of INTEGER_FIELDS) {
     const v = p[k];
@@ -168,11 +168,6 @@ function validateAndDerive(p: Record<string, unknown>, path: string, file?: stri
   return Object.freeze(cfg);
 }
 
-/** A short, safe rendering of a user's value for error messages (deeply nested values included). */
-function describeValue(v: unknown): string {
-  if (v === null || typeof v !== "object") return typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : String(v);
-  return Array.isArray(v) ? "an array" : "an object";
-}
 
 /** "16x16" or "3x5" -> [rows, cols]; errors name the flag. */
 export function parseArraySize(text: string, where = "--array"): [number, number] {

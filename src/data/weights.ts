@@ -3,7 +3,7 @@
  * last column) as JSON. Reading checks them against the workload and names the JSON path of any
  * mismatch.
  */
-import { UserInputError } from "../errors.js";
+import { showValue, UserInputError } from "../errors.js";
 import { parameterShapes } from "../workloads/init.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import { readInputText } from "./read-input.js";
@@ -53,7 +53,7 @@ export function parseWeights(text: string, file: string, spec: WorkloadSpec): Fl
   if (typeof data !== "object" || data === null) fail("$", "expected a JSON object");
   const w = data as Record<string, unknown>;
   if (w.format !== WEIGHTS_FORMAT) fail("$.format", `expected "${WEIGHTS_FORMAT}"`);
-  if (w.inputs !== spec.inputs) fail("$.inputs", `the workload has ${spec.inputs} inputs, the weights ${shown(w.inputs)}`);
+  if (w.inputs !== spec.inputs) fail("$.inputs", `the workload has ${spec.inputs} inputs, the weights ${showValue(w.inputs)}`);
   if (!Array.isArray(w.layers)) return fail("$.layers", "expected an array");
   if (w.layers.length !== spec.layers.length) {
     fail("$.layers", `the workload has ${spec.layers.length} layers, the weights ${w.layers.length}`);
@@ -64,10 +64,10 @@ export function parseWeights(text: string, file: string, spec: WorkloadSpec): Fl
     const l = (w.layers as unknown[])[i] as Record<string, unknown>;
     if (typeof l !== "object" || l === null) fail(at, "expected an object");
     const { rows, cols } = shapes[i];
-    if (l.units !== layer.units) fail(`${at}.units`, `the workload's layer has ${layer.units} units, the weights ${shown(l.units)}`);
+    if (l.units !== layer.units) fail(`${at}.units`, `the workload's layer has ${layer.units} units, the weights ${showValue(l.units)}`);
     // Same shapes with another activation would run and report a meaningless accuracy.
     if (l.activation !== undefined && l.activation !== layer.activation) {
-      fail(`${at}.activation`, `the workload's layer uses ${layer.activation}, the weights were trained with ${shown(l.activation)}`);
+      fail(`${at}.activation`, `the workload's layer uses ${layer.activation}, the weights were trained with ${showValue(l.activation)}`);
     }
     const values = l.values;
     if (!Array.isArray(values)) return fail(`${at}.values`, "expected an array of numbers");
@@ -77,7 +77,7 @@ export function parseWeights(text: string, file: string, spec: WorkloadSpec): Fl
     const out = new Float32Array(values.length);
     for (let j = 0; j < values.length; j++) {
       const v = values[j];
-      if (typeof v !== "number" || !Number.isFinite(v)) fail(`${at}.values[${j}]`, `expected a finite number, got ${shown(v)}`);
+      if (typeof v !== "number" || !Number.isFinite(v)) fail(`${at}.values[${j}]`, `expected a finite number, got ${showValue(v)}`);
       // Weight memory holds fp32: a finite float64 beyond its range would become infinity there.
       out[j] = v as number;
       if (!Number.isFinite(out[j])) fail(`${at}.values[${j}]`, `${String(v)} is beyond the fp32 range (largest magnitude about 3.4e38)`);
@@ -86,13 +86,3 @@ export function parseWeights(text: string, file: string, spec: WorkloadSpec): Fl
   });
 }
 
-/** A JSON value for a message: shortened, and safe for values nested too deeply to stringify. */
-function shown(v: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = Array.isArray(v) ? "[...]" : "{...}";
-  }
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
-}

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { buildHwConfig, PRESETS } from "../config/hw-config.js";
-import { UserInputError } from "../errors.js";
+import { showValue, UserInputError } from "../errors.js";
 import { CONV_FIELDS, validateConv } from "./conv-spec.js";
 import type { InitScheme, LayerActivation, LayerSpec, WorkloadSpec } from "./types.js";
 
@@ -146,7 +146,7 @@ function locateSyntaxError(text: string): SyntaxStop {
 
 function validateRoot(root: unknown, problems: Problem[], file?: string): WorkloadSpec | undefined {
   if (!isObject(root)) {
-    problems.push({ path: "$", message: `must be a JSON object (got ${show(root)})` });
+    problems.push({ path: "$", message: `must be a JSON object (got ${showValue(root)})` });
     return undefined;
   }
   const field = new FieldChecker(root, "$", problems);
@@ -179,13 +179,13 @@ function validateRoot(root: unknown, problems: Problem[], file?: string): Worklo
 function validateLayers(value: unknown, problems: Problem[], mnist: boolean): readonly LayerSpec[] | undefined {
   if (value === undefined) return void problems.push({ path: "$.layers", message: "is required" });
   if (!Array.isArray(value) || value.length === 0) {
-    return void problems.push({ path: "$.layers", message: `must be a non-empty array of layers (got ${show(value)})` });
+    return void problems.push({ path: "$.layers", message: `must be a non-empty array of layers (got ${showValue(value)})` });
   }
   const layers: LayerSpec[] = [];
   value.forEach((layer: unknown, i) => {
     const path = `$.layers[${i}]`;
     if (!isObject(layer)) {
-      return void problems.push({ path, message: `must be an object with "units" and "activation" (got ${show(layer)})` });
+      return void problems.push({ path, message: `must be an object with "units" and "activation" (got ${showValue(layer)})` });
     }
     const field = new FieldChecker(layer, path, problems);
     const last = i === value.length - 1;
@@ -211,14 +211,14 @@ function validateHardware(value: unknown, problems: Problem[], file?: string): W
   const path = "$.hardware";
   if (value === undefined) return void problems.push({ path, message: "is required" });
   if (!isObject(value)) {
-    return void problems.push({ path, message: `must be an object with "preset" and optional "overrides" (got ${show(value)})` });
+    return void problems.push({ path, message: `must be an object with "preset" and optional "overrides" (got ${showValue(value)})` });
   }
   const field = new FieldChecker(value, path, problems);
   const preset = field.string("preset", false);
   const overrides = value.overrides === undefined ? {} : value.overrides;
   field.rejectUnknown(["preset", "overrides"]);
   if (!isObject(overrides)) {
-    return void field.fail("overrides", `must be an object of hardware parameters (got ${show(overrides)})`);
+    return void field.fail("overrides", `must be an object of hardware parameters (got ${showValue(overrides)})`);
   }
   if (preset === undefined) return undefined;
   try {
@@ -250,7 +250,7 @@ export class FieldChecker {
     const v = this.obj[key];
     if (v === undefined) return this.fail(key, "is required");
     if (typeof v !== "string" || (!allowEmpty && v.length === 0)) {
-      return this.fail(key, `must be a ${allowEmpty ? "" : "non-empty "}string (got ${show(v)})`);
+      return this.fail(key, `must be a ${allowEmpty ? "" : "non-empty "}string (got ${showValue(v)})`);
     }
     return v;
   }
@@ -259,7 +259,7 @@ export class FieldChecker {
     const v = this.obj[key];
     if (v === undefined) return this.fail(key, "is required");
     if (!allowed.includes(v as T)) {
-      return this.fail(key, `must be ${allowed.map((a) => `"${a}"`).join(" or ")} (got ${show(v)})`);
+      return this.fail(key, `must be ${allowed.map((a) => `"${a}"`).join(" or ")} (got ${showValue(v)})`);
     }
     return v as T;
   }
@@ -269,7 +269,7 @@ export class FieldChecker {
     if (v === undefined) return this.fail(key, "is required");
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
-      return this.fail(key, `must be an integer ${range} (got ${show(v)})`);
+      return this.fail(key, `must be an integer ${range} (got ${showValue(v)})`);
     }
     return v;
   }
@@ -279,7 +279,7 @@ export class FieldChecker {
     if (v === undefined) return this.fail(key, "is required");
     // The machine applies the rate as fp32, so a rate that rounds to 0 there would not train.
     if (typeof v !== "number" || !Number.isFinite(v) || !(Math.fround(v) > 0)) {
-      return this.fail(key, `must be a number > 0 (got ${show(v)})`);
+      return this.fail(key, `must be a number > 0 (got ${showValue(v)})`);
     }
     return v;
   }
@@ -299,14 +299,3 @@ function childPath(parent: string, key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
 }
 
-/** A value as it appeared in the JSON, shortened so one message stays on one readable line. */
-function show(v: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    // Nested too deeply for JSON.stringify's recursion: the opening bracket is enough to recognise it.
-    s = Array.isArray(v) ? "[...]" : "{...}";
-  }
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
-}

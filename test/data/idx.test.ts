@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UserInputError } from "../../src/errors.js";
 import { idxHeaderLength, parseIdx, readIdx } from "../../src/data/idx.js";
+import { errorOf } from "../helpers/user-error.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 const dir = mkdtempSync(join(tmpdir(), "tpusim-idx-"));
@@ -20,15 +21,6 @@ function idx(dims: number[], data: number[], type = 0x08): Uint8Array {
   return out;
 }
 
-function errorOf(fn: () => unknown): UserInputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserInputError);
-    return err as UserInputError;
-  }
-  throw new Error("expected a UserInputError");
-}
 
 describe("parseIdx", () => {
   it("reads 1-D and 3-D unsigned-byte arrays", () => {

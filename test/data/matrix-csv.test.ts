@@ -9,20 +9,12 @@ import {
   readMatrixCsv,
   writeMatrixCsv,
 } from "../../src/data/matrix-csv.js";
+import { errorOf } from "../helpers/user-error.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 const dir = mkdtempSync(join(tmpdir(), "tpusim-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function errorOf(fn: () => unknown): UserInputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserInputError);
-    return err as UserInputError;
-  }
-  throw new Error("expected a UserInputError");
-}
 
 describe("parseMatrixCsv", () => {
   it("reads rows with optional spaces and a trailing newline", () => {

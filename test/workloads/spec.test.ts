@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserInputError } from "../../src/errors.js";
 import { loadWorkload, parseWorkload } from "../../src/workloads/spec.js";
+import { errorOf } from "../helpers/user-error.js";
 
 const WORKLOADS = join(import.meta.dirname, "../../workloads");
 
@@ -29,15 +30,6 @@ function withChange(change: (spec: Record<string, any>) => void): string {
   return JSON.stringify(spec, null, 2);
 }
 
-function errorOf(fn: () => unknown): UserInputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserInputError);
-    return err as UserInputError;
-  }
-  throw new Error("expected a UserInputError");
-}
 
 describe("shipped workloads", () => {
   const files = readdirSync(WORKLOADS).filter((f) => f.endsWith(".json"));
