@@ -4,10 +4,11 @@
  * memory. Weight memory is never written, so one chip serves any number of calls.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import { compileInputGradient, type CompiledProgram } from "../compiler/index.js";
-import { Simulator, type PreparedProgram, type SimMode } from "../sim/controller.js";
+import { compileInputGradient } from "../compiler/index.js";
+import type { SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import { driveToHalt } from "./drive.js";
+import { ChipProgram } from "./chip-program.js";
 import type { RunLimits } from "./network.js";
 
 export interface InputGradientRun {
@@ -17,31 +18,9 @@ export interface InputGradientRun {
   gradient: Float32Array;
 }
 
-export class InputGradientOnChip {
-  readonly sim: Simulator;
-  readonly compiled: CompiledProgram;
-  private readonly prepared: PreparedProgram;
-  private readonly inputs: number;
-  private readonly outputs: number;
-
-  constructor(
-    readonly spec: WorkloadSpec,
-    readonly hw: HwConfig,
-    mode: SimMode,
-  ) {
-    this.compiled = compileInputGradient(spec, hw);
-    this.sim = new Simulator(hw, { mode });
-    this.prepared = this.sim.prepare(this.compiled.program);
-    this.inputs = spec.inputs;
-    this.outputs = spec.layers[spec.layers.length - 1].units;
-  }
-
-  get batch(): number {
-    return this.compiled.batch;
-  }
-
-  setParams(params: readonly Float32Array[]): void {
-    params.forEach((p, l) => this.sim.dp.wm.set(p, this.compiled.weights[l].address));
+export class InputGradientOnChip extends ChipProgram {
+  constructor(spec: WorkloadSpec, hw: HwConfig, mode: SimMode) {
+    super(spec, hw, mode, compileInputGradient(spec, hw));
   }
 
   /**

@@ -3,10 +3,11 @@
  * host-side glue (writing a batch to host memory, reading outputs back, loss and accuracy).
  */
 import type { HwConfig } from "../config/hw-config.js";
-import { compileInference, compileTrainingStep, type CompiledProgram, type Int8LayerParams } from "../compiler/index.js";
-import { Simulator, type PreparedProgram, type SimMode } from "../sim/controller.js";
+import { compileInference, compileTrainingStep, type Int8LayerParams } from "../compiler/index.js";
+import type { SimMode } from "../sim/controller.js";
 import type { TraceSink } from "../sim/trace.js";
 import type { WorkloadSpec } from "../workloads/types.js";
+import { ChipProgram } from "./chip-program.js";
 import { driveToHalt, type StopFlag } from "./drive.js";
 
 export interface BatchResult {
@@ -20,16 +21,10 @@ export interface RunLimits {
   stop?: StopFlag;
 }
 
-export class NetworkOnChip {
-  readonly sim: Simulator;
-  readonly compiled: CompiledProgram;
-  private readonly prepared: PreparedProgram;
-  private readonly inputs: number;
-  private readonly outputs: number;
-
+export class NetworkOnChip extends ChipProgram {
   constructor(
-    readonly spec: WorkloadSpec,
-    readonly hw: HwConfig,
+    spec: WorkloadSpec,
+    hw: HwConfig,
     mode: SimMode,
     kind: "train-step" | "inference",
     int8?: readonly Int8LayerParams[],
@@ -40,23 +35,7 @@ export class NetworkOnChip {
     /** Real value of one output unit (int8 codes are scaled back for loss and reports). */
     private readonly outputScale = 1,
   ) {
-    this.compiled = kind === "train-step" ? compileTrainingStep(spec, hw) : compileInference(spec, hw, int8);
-    this.sim = new Simulator(hw, { mode });
-    this.prepared = this.sim.prepare(this.compiled.program);
-    this.inputs = spec.inputs;
-    this.outputs = spec.layers[spec.layers.length - 1].units;
-  }
-
-  get batch(): number {
-    return this.compiled.batch;
-  }
-
-  setParams(params: readonly Float32Array[]): void {
-    params.forEach((p, l) => this.sim.dp.wm.set(p, this.compiled.weights[l].address));
-  }
-
-  getParams(): Float32Array[] {
-    return this.compiled.weights.map((w) => this.sim.dp.wm.slice(w.address, w.address + w.rows * w.cols));
+    super(spec, hw, mode, kind === "train-step" ? compileTrainingStep(spec, hw) : compileInference(spec, hw, int8));
   }
 
   /**
