@@ -12,7 +12,6 @@
 import type { HwConfig } from "../config/hw-config.js";
 import { RuntimeFault } from "../errors.js";
 import { TpuDatapath } from "../hw/tpu.js";
-import type { PeSample } from "../hw/systolic-array.js";
 import type { Program } from "../isa/program.js";
 import { decodeOp, type DecodedOp, OP_ACT, OP_HALT, OP_MMUL, OP_NOP, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
 import { checkOperands } from "./operand-check.js";
@@ -22,7 +21,9 @@ import { emptyStats, type RunStats } from "./stats.js";
 import * as T from "./timing.js";
 import { STALL, blockReason, classifyCycle, type MachineState } from "./hazards.js";
 import { fillTraceRow } from "./trace-fill.js";
-import { NULL_SINK, makeTraceRow, type PeTraceRow, type StallCause, type TraceSink } from "./trace.js";
+import { deadlockReason, nextEventCycle } from "./events.js";
+import { PeProbe } from "./pe-probe.js";
+import { NULL_SINK, makeTraceRow, type StallCause, type TraceSink } from "./trace.js";
 import { describeInstruction } from "./describe.js";
 
 export type SimMode = "fast" | "detailed";
@@ -90,15 +91,14 @@ export class Simulator implements MachineState {
   blockerUnit = -1;
   private readonly ctx: IssueContext;
   private readonly row = makeTraceRow();
-  private peIn = new Float64Array(0);
-  private readonly peSample: PeSample = { actIn: 0, weight: 0, psumIn: 0, psumOut: 0, bank: 0 };
-  private readonly peRow: PeTraceRow = { cycle: 0, row: 0, col: 0, actIn: 0, weight: 0, psumIn: 0, psumOut: 0, bank: 0 };
+  private readonly peProbe: PeProbe;
 
   constructor(
     readonly hw: HwConfig,
     readonly options: SimulatorOptions = { mode: "fast" },
   ) {
     this.dp = new TpuDatapath(hw, options.evaluateOrder);
+    this.peProbe = new PeProbe(this.dp);
     this.ctx = {
       hw,
       dp: this.dp,
@@ -239,8 +239,8 @@ export class Simulator implements MachineState {
       dp.streamLast = b === s.vectors - 1;
     } else dp.streamValid = false;
     const pe = tracing && sink.wantsPe;
-    dp.evaluate(t, pe ? () => this.capturePeInputs(t, sink) : undefined);
-    if (pe) this.emitPeRows(t, sink);
+    dp.evaluate(t, pe ? () => this.peProbe.capture(t, sink) : undefined);
+    if (pe) this.peProbe.emit(t, sink);
     dp.commit(t);
     this.stats.macs += dp.array.macs;
     if (dp.acc.faultRow >= 0) {
@@ -252,42 +252,6 @@ export class Simulator implements MachineState {
     if (dp.activation.faultIndex >= 0) {
       const act = this.inflight.find((x) => x.op.code === OP_ACT);
       throw new RuntimeFault(`non-finite value written to unified buffer address ${dp.activation.faultIndex}`, t, "activation", act ? describeInstruction(act.op) : "");
-    }
-  }
-
-  /** PE rows of the traced region: inputs read before the datapath evaluates, outputs after. */
-  private capturePeInputs(t: number, sink: TraceSink): void {
-    const a = this.dp.array;
-    const reg = sink.peRegion;
-    const n = Math.max(0, Math.min(a.R, reg.r1) - reg.r0) * Math.max(0, Math.min(a.C, reg.c1) - reg.c0);
-    if (this.peIn.length < n) this.peIn = new Float64Array(n);
-    let i = 0;
-    for (let r = Math.max(0, reg.r0); r < Math.min(a.R, reg.r1); r++) {
-      for (let c = Math.max(0, reg.c0); c < Math.min(a.C, reg.c1); c++) {
-        a.peInputs(t, r, c, this.dp.acc.top, this.peSample);
-        this.peIn[i++] = this.peSample.psumIn;
-      }
-    }
-  }
-
-  private emitPeRows(t: number, sink: TraceSink): void {
-    const a = this.dp.array;
-    const reg = sink.peRegion;
-    const row = this.peRow;
-    row.cycle = t;
-    let i = 0;
-    for (let r = Math.max(0, reg.r0); r < Math.min(a.R, reg.r1); r++) {
-      for (let c = Math.max(0, reg.c0); c < Math.min(a.C, reg.c1); c++) {
-        a.peInputs(t, r, c, this.dp.acc.top, this.peSample);
-        row.row = r;
-        row.col = c;
-        row.bank = this.peSample.bank;
-        row.actIn = this.peSample.actIn;
-        row.weight = this.peSample.weight;
-        row.psumIn = this.peIn[i++];
-        row.psumOut = a.psumOut(t, r, c, row.psumIn);
-        sink.pe(row);
-      }
     }
   }
 
@@ -399,28 +363,12 @@ export class Simulator implements MachineState {
     }
   }
 
-  /** Earliest cycle after t at which anything can change (fast mode). */
+  /** Earliest cycle after t at which anything can change (fast mode); faults on a deadlock. */
   private nextEvent(t: number, changed: boolean, limit: number): number {
     if (changed) return t + 1;
-    let next = Number.POSITIVE_INFINITY;
-    const consider = (x: number): void => {
-      if (x > t && x < next) next = x;
-    };
-    for (const e of this.inflight) consider(e.tc);
-    consider(this.mmFreeAt);
-    for (let b = 0; b < 2; b++) if (this.bankState[b] === 1) consider(this.bankReadyAt[b]);
-    if (this.dp.fifo.occupancy > 0) {
-      consider(this.shifterBusyUntil + 1);
-      for (let b = 0; b < 2; b++) if (this.bankState[b] === 0) consider(T.bankFreeAt(this.hw, this.bankLastUse[b]));
-    }
     const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
-    if (head && head.code === OP_MMUL && head.f.accumulate) {
-      for (const e of this.inflight) if (e.op.code === OP_MMUL) consider(T.accumulateReadyAt(this.hw, e.t0, e.op.f.acc, head.f.acc));
-    }
-    if (next === Number.POSITIVE_INFINITY) {
-      const op = head ?? this.ops[this.ops.length - 1];
-      this.fault(deadlockReason(this, head), t, op);
-    }
+    const next = nextEventCycle(this, t, head);
+    if (next === Number.POSITIVE_INFINITY) this.fault(deadlockReason(head), t, head ?? this.ops[this.ops.length - 1]);
     return Math.min(next, Math.max(limit, t + 1));
   }
 
@@ -435,12 +383,4 @@ export class Simulator implements MachineState {
     if (cause === "none") this.stats.matrixBusyCycles += cycles;
     else this.stats.stalls[cause] += cycles;
   }
-}
-
-function deadlockReason(m: Simulator, head: DecodedOp | null): string {
-  if (head && head.code === OP_MMUL && head.f.switch) {
-    return "weight FIFO underflow: MMUL with `switch` but no weight tile is loaded or loading";
-  }
-  if (!head) return "the program ended without HALT: nothing left to issue";
-  return "deadlock: the head instruction can never issue";
 }
