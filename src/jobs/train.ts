@@ -34,6 +34,9 @@ export interface TrainOptions {
   test?: MnistSet;
 }
 
+/** Steps averaged into one point of the loss curve. */
+export const LOSS_CURVE_WINDOW = 50;
+
 export interface TrainProgress {
   epoch: number;
   batch: number;
@@ -61,6 +64,8 @@ export interface TrainResult {
   testImages: number;
   steps: number;
   epochs: EpochResult[];
+  /** Mean training loss over consecutive windows of LOSS_CURVE_WINDOW steps, in order (for plots). */
+  lossCurve: number[];
   /** Hardware statistics of the training steps (evaluation excluded). */
   stats: RunSummary;
   params: Float32Array[];
@@ -77,6 +82,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const B = net.batch;
   const batches = Math.floor(trainSet.count / B);
   const epochs: EpochResult[] = [];
+  const lossCurve: number[] = [];
+  let windowLoss = 0;
+  let windowSteps = 0;
   let steps = 0;
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
     const order = shuffledOrder(trainSet.count, spec.seed, epoch);
@@ -89,6 +97,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const out = await net.step(trainSet.images, trainSet.labels, order, i * B, B, opts);
       const r = net.score(out, trainSet.labels, order, i * B, B);
       lossSum += r.loss;
+      windowLoss += r.loss;
+      if (++windowSteps === LOSS_CURVE_WINDOW) {
+        lossCurve.push(windowLoss / windowSteps);
+        windowLoss = 0;
+        windowSteps = 0;
+      }
       correct += r.correct;
       seen += B;
       steps++;
@@ -126,6 +140,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     testImages: testSet?.count ?? 0,
     steps,
     epochs,
+    lossCurve: windowSteps > 0 ? [...lossCurve, windowLoss / windowSteps] : lossCurve,
     stats: summarize(net.sim.stats, hw),
     params: net.getParams(),
   };

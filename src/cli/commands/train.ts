@@ -4,7 +4,7 @@ import type { Argv } from "yargs";
 import { weightsToJson } from "../../data/weights.js";
 import { checkWritable, writeFileAtomic } from "../../io/atomic-write.js";
 import { resolveHardware } from "../../jobs/hardware.js";
-import { train, type EpochResult } from "../../jobs/train.js";
+import { LOSS_CURVE_WINDOW, train, type EpochResult } from "../../jobs/train.js";
 import type { SimMode } from "../../sim/controller.js";
 import { loadWorkload } from "../../workloads/spec.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
@@ -79,8 +79,10 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       const test = e.testAccuracy === null ? "     -    " : fmtPct(e.testAccuracy).padStart(9);
       lines.push(`${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4)}  ${fmtPct(e.trainAccuracy).padStart(9)}  ${test}  ${fmtInt(e.cycles)}`);
     }
-    if (result.epochs.length > 1) {
-      lines.push("", "loss per epoch:", asciichart.plot(result.epochs.map((e) => e.loss), { height: 10, format: (x: number) => x.toFixed(4).padStart(8) }));
+    if (result.lossCurve.length > 1) {
+      const curve = downsample(result.lossCurve, 72);
+      lines.push("", `training loss, mean of every ${LOSS_CURVE_WINDOW * Math.ceil(result.lossCurve.length / 72)} steps:`,
+        asciichart.plot(curve, { height: 10, format: (x: number) => x.toFixed(4).padStart(8) }));
     }
     lines.push("", `hardware (training steps only), ${result.steps} steps of batch ${result.batch}:`, formatStats(result.stats));
     if (argv.save) lines.push("", `weights saved to ${argv.save}`);
@@ -92,4 +94,15 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
 function formatEpoch(e: EpochResult): string {
   const test = e.testAccuracy === null ? "" : `  test accuracy ${fmtPct(e.testAccuracy)}`;
   return `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}  train accuracy ${fmtPct(e.trainAccuracy)}${test}  (cycles so far ${fmtInt(e.cycles)})`;
+}
+
+/** At most `width` points: means of consecutive groups (a terminal is only so wide). */
+function downsample(values: readonly number[], width: number): number[] {
+  const group = Math.ceil(values.length / width);
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i += group) {
+    const part = values.slice(i, i + group);
+    out.push(part.reduce((a, b) => a + b, 0) / part.length);
+  }
+  return out;
 }
