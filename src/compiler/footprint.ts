@@ -64,6 +64,8 @@ export function footprint(ins: Instruction): Access[] {
     }
     case "VTR":
       return [acc("ub", false, "src", f.sstride, f.rows, f.cols), acc("ub", true, "dst", f.dstride, f.cols, f.rows)];
+    case "VSMX":
+      return [acc("ub", false, "src", f.sstride, f.rows, f.cols), acc("ub", true, "dst", f.dstride, f.rows, f.cols)];
     case "WHMA":
       return [
         { space: "acc", write: false, field: "acc", start: f.acc, end: f.acc + f.rows },
@@ -86,7 +88,7 @@ export function overlaps(a: { start: number; end: number }, b: { start: number; 
 
 /** The address fields of each memory (the ones footprint() reads). */
 const ADDRESS_FIELDS: Record<Exclude<Space, "acc">, readonly [string, string][]> = {
-  ub: [["RHM", "ub"], ["WHM", "ub"], ["RDWU", "ub"], ["MMUL", "ub"], ["ACT", "ub"], ["VEC", "dst"], ["VEC", "a"], ["VEC", "b"], ["VTR", "src"], ["VTR", "dst"]],
+  ub: [["RHM", "ub"], ["WHM", "ub"], ["RDWU", "ub"], ["MMUL", "ub"], ["ACT", "ub"], ["VEC", "dst"], ["VEC", "a"], ["VEC", "b"], ["VTR", "src"], ["VTR", "dst"], ["VSMX", "src"], ["VSMX", "dst"]],
   weights: [["RDW", "wm"], ["VSGD", "wm"]],
   host: [["RHM", "host"], ["WHM", "host"]],
 };

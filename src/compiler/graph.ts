@@ -10,7 +10,8 @@
  *           in E_0 = delta_0 · M_0[:, :K_0] (dL/dX_0), which goes to host memory; no weight changes.
  *
  * Buffers: X_l (B x (K_l+1), constant lane in column K_l) for l < L; X_L = A (B x N_out); Y, e, D_l
- * (delta, B x N_l), DT_l (N_l x B), E_l (B x K_l). Host: input (B x (K_0+1)), labels, output and the
+ * (delta, B x N_l), DT_l (N_l x B), E_l (B x K_l). With loss "softmax-cross-entropy" the loss ops are
+ * P = softmax(A) row by row (VSMX; buffer P instead of e) and delta_{L-1} = (1/B) (P - Y). Host: input (B x (K_0+1)), labels, output and the
  * constant lanes (B x lanes, one column per distinct lane value).
  *
  * A convolution as layer 0 (graph-conv.ts): X_0 holds the image patches (B*P x (KK+1)), filled by
@@ -143,21 +144,40 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
   ops.push({ kind: "transfer", direction: "ub-to-host", layer: L - 1, note: "output A to host", host: whole(hostOutput), ub: whole(X[L]) });
 
   if (backward && Y) {
-    const e = add("e", "ub", B, nOut, "output error A - Y");
+    const crossEntropy = spec.loss === "softmax-cross-entropy";
+    if (crossEntropy && spec.layers[L - 1].activation !== "identity") {
+      throw new UserInputError("softmax-cross-entropy needs an identity output layer (its outputs are the logits)", { field: "loss" });
+    }
+    const e = crossEntropy ? add("P", "ub", B, nOut, "softmax probabilities of the logits A") : add("e", "ub", B, nOut, "output error A - Y");
     const D = spec.layers.map((_, l) => add(`D${l}`, "ub", B, N(l), `layer ${l} delta`));
     const DT = train ? spec.layers.map((_, l) => add(`DT${l}`, "ub", rowsOfM(l), rowsOfX(l), `layer ${l} delta transposed`)) : [];
-    ops.push({ kind: "vector", phase: "loss", layer: L - 1, note: "loss: e = A - Y", fn: "sub", dst: whole(e), a: whole(X[L]), b: whole(Y), imm: 1 });
-    ops.push({
-      kind: "vector",
-      phase: "loss",
-      layer: L - 1,
-      note: `loss: delta${L - 1} = (2/B) e ⊙ ${spec.layers[L - 1].activation}'(A)`,
-      fn: derivativeFn(spec.layers[L - 1].activation),
-      dst: whole(D[L - 1]),
-      a: whole(e),
-      b: whole(X[L]),
-      imm: Math.fround(2 / B),
-    });
+    if (crossEntropy) {
+      ops.push({ kind: "softmax", layer: L - 1, note: "loss: P = softmax(A) per row", src: whole(X[L]), dst: whole(e) });
+      ops.push({
+        kind: "vector",
+        phase: "loss",
+        layer: L - 1,
+        note: `loss: delta${L - 1} = (1/B) (P - Y)`,
+        fn: "sub",
+        dst: whole(D[L - 1]),
+        a: whole(e),
+        b: whole(Y),
+        imm: Math.fround(1 / B),
+      });
+    } else {
+      ops.push({ kind: "vector", phase: "loss", layer: L - 1, note: "loss: e = A - Y", fn: "sub", dst: whole(e), a: whole(X[L]), b: whole(Y), imm: 1 });
+      ops.push({
+        kind: "vector",
+        phase: "loss",
+        layer: L - 1,
+        note: `loss: delta${L - 1} = (2/B) e ⊙ ${spec.layers[L - 1].activation}'(A)`,
+        fn: derivativeFn(spec.layers[L - 1].activation),
+        dst: whole(D[L - 1]),
+        a: whole(e),
+        b: whole(X[L]),
+        imm: Math.fround(2 / B),
+      });
+    }
     const lr = Math.fround(spec.learningRate);
     for (let l = L - 1; l >= 0; l--) {
       if (train && l === 0 && conv) ops.push(...convTransposeOps(conv, B, D[0], DT[0]));

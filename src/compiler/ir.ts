@@ -193,11 +193,18 @@ export interface TransposeOp extends OpBase {
   readonly dst: View;
 }
 
+/** Row-wise softmax (VSMX) of the loss phase: dst[r] = softmax(src[r]). */
+export interface SoftmaxOp extends OpBase {
+  readonly kind: "softmax";
+  readonly src: View;
+  readonly dst: View;
+}
+
 export interface HaltOp extends OpBase {
   readonly kind: "halt";
 }
 
-export type Op = MatmulOp | TransferOp | VectorOp | TransposeOp | HaltOp;
+export type Op = MatmulOp | TransferOp | VectorOp | TransposeOp | SoftmaxOp | HaltOp;
 
 /** Values the program preloads into a host buffer (the constant lanes). */
 export interface HostData {

@@ -9,7 +9,7 @@ import type { HwConfig } from "../config/hw-config.js";
 import { footprint } from "./footprint.js";
 import type { Space } from "./footprint.js";
 
-const CARRIES_DATA = new Set(["RHM", "WHM", "RDW", "RDWU", "MMUL", "ACT", "VEC", "VTR", "VSGD", "WHMA"]);
+const CARRIES_DATA = new Set(["RHM", "WHM", "RDW", "RDWU", "MMUL", "ACT", "VEC", "VTR", "VSGD", "WHMA", "VSMX"]);
 
 export function describe(ins: Instruction, pc?: number): string {
   const where = pc === undefined ? "" : `pc ${pc} `;

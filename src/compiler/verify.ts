@@ -75,6 +75,10 @@ function checkGraph(ir: CompilerIr): string[] {
       for (const v of [op.dst, op.a, op.b]) view(v, "ub", op.note);
       same(op.dst, op.a, op.note);
       same(op.dst, op.b, op.note);
+    } else if (op.kind === "softmax") {
+      view(op.src, "ub", op.note);
+      view(op.dst, "ub", op.note);
+      same(op.src, op.dst, op.note);
     } else if (op.kind === "transpose") {
       view(op.src, "ub", op.note);
       view(op.dst, "ub", op.note);

@@ -2,7 +2,8 @@
  * The MLP in plain float64 real math: the yardstick for how far the machine's bf16 numerics drift,
  * and (with the finite-difference check) for whether the gradient formulas are right at all.
  * Same parameter layout as src/workloads/init.ts: M_l is N_l x (K_l + 1), bias in the last column.
- * Loss L = (1/B) sum_b sum_j (A - Y)^2, so dL/dA = 2 (A - Y) / B.
+ * Loss "sse": L = (1/B) sum_b sum_j (A - Y)^2, so dL/dA = 2 (A - Y) / B. Loss "softmax-cross-entropy"
+ * (identity output, A = logits Z): L = (1/B) sum_b -log softmax(Z_b)[y_b], so dL/dZ = (softmax(Z) - Y) / B.
  */
 import { Random } from "../numerics/random.js";
 import type { LayerActivation, WorkloadSpec } from "../workloads/types.js";
@@ -61,7 +62,7 @@ export function forwardF64(spec: WorkloadSpec, params: Params, images: ArrayLike
 /** Loss of one batch; the batch size is labels.length. */
 export function lossF64(spec: WorkloadSpec, params: Params, images: ArrayLike<number>, labels: ArrayLike<number>): number {
   const { activations } = forwardF64(spec, params, images, labels.length);
-  return sumSquaredError(activations[activations.length - 1], labels, outputUnits(spec));
+  return lossOf(spec, activations[activations.length - 1], labels);
 }
 
 /** One SGD step on a batch of labels.length images. */
@@ -120,13 +121,20 @@ function backwardF64(spec: WorkloadSpec, params: Params, images: ArrayLike<numbe
   const { activations } = forwardF64(spec, params, images, B);
   const J = outputUnits(spec);
   const out = activations[L - 1];
-  const loss = sumSquaredError(out, labels, J);
+  const loss = lossOf(spec, out, labels);
   const deltas: Float64Array[] = new Array(L);
   deltas[L - 1] = new Float64Array(B * J);
-  for (let b = 0; b < B; b++) {
-    for (let j = 0; j < J; j++) {
-      const i = b * J + j;
-      deltas[L - 1][i] = ((2 * (out[i] - (labels[b] === j ? 1 : 0))) / B) * derivative(spec.layers[L - 1].activation, out[i]);
+  if (spec.loss === "softmax-cross-entropy") {
+    for (let b = 0; b < B; b++) {
+      const p = softmaxF64(out, b * J, J);
+      for (let j = 0; j < J; j++) deltas[L - 1][b * J + j] = (p[j] - (labels[b] === j ? 1 : 0)) / B;
+    }
+  } else {
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < J; j++) {
+        const i = b * J + j;
+        deltas[L - 1][i] = ((2 * (out[i] - (labels[b] === j ? 1 : 0))) / B) * derivative(spec.layers[L - 1].activation, out[i]);
+      }
     }
   }
   for (let l = L - 1; l > 0; l--) {
@@ -232,6 +240,38 @@ function derivative(fn: LayerActivation, a: number): number {
   if (fn === "sigmoid") return a * (1 - a);
   if (fn === "relu") return a > 0 ? 1 : 0;
   return 1;
+}
+
+function lossOf(spec: WorkloadSpec, out: Float64Array, labels: ArrayLike<number>): number {
+  if (spec.loss !== "softmax-cross-entropy") return sumSquaredError(out, labels, outputUnits(spec));
+  if (spec.layers[spec.layers.length - 1].activation !== "identity") throw new Error("internal: softmax cross-entropy needs an identity output layer");
+  return crossEntropyF64(out, labels, outputUnits(spec));
+}
+
+/** softmax of row z = v[off .. off+J-1] in real (float64) math. */
+export function softmaxF64(v: ArrayLike<number>, off: number, J: number): Float64Array {
+  let m = -Infinity;
+  for (let j = 0; j < J; j++) m = Math.max(m, v[off + j]);
+  const p = new Float64Array(J);
+  let s = 0;
+  for (let j = 0; j < J; j++) s += p[j] = Math.exp(v[off + j] - m);
+  for (let j = 0; j < J; j++) p[j] /= s;
+  return p;
+}
+
+/** (1/B) sum_b -log softmax(z_b)[y_b] = (1/B) sum_b (logsumexp(z_b) - z_b[y_b]), in float64. */
+export function crossEntropyF64(z: ArrayLike<number>, labels: ArrayLike<number>, J: number): number {
+  let sum = 0;
+  for (let b = 0; b < labels.length; b++) {
+    const y = labels[b];
+    if (!Number.isInteger(y) || y < 0 || y >= J) throw new Error(`internal: label ${y}`);
+    let m = -Infinity;
+    for (let j = 0; j < J; j++) m = Math.max(m, z[b * J + j]);
+    let s = 0;
+    for (let j = 0; j < J; j++) s += Math.exp(z[b * J + j] - m);
+    sum += m + Math.log(s) - z[b * J + y];
+  }
+  return (1 / labels.length) * sum;
 }
 
 function sumSquaredError(out: Float64Array, labels: ArrayLike<number>, J: number): number {

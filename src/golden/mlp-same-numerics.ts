@@ -19,6 +19,7 @@ import {
   VEC_SUB,
   activate,
   sgdStep,
+  softmaxRow,
   vectorLane,
 } from "../numerics/vector-ops.js";
 import type { Int8Plan } from "../workloads/quantize.js";
@@ -39,7 +40,10 @@ export interface TrainStepResult {
   gradients: Float32Array[];
   /** Updated copies of M_l; the inputs are not modified. */
   params: Float32Array[];
-  /** (1/B) sum_b sum_j (A - Y)^2 in float64 from the bf16 outputs A. */
+  /**
+   * In float64 from the bf16 outputs A: SSE (1/B) sum_b sum_j (A - Y)^2; softmax cross-entropy
+   * (1/B) sum_b -log softmax(A_b)[y_b].
+   */
   loss: number;
 }
 
@@ -141,20 +145,33 @@ function backwardPass(spec: WorkloadSpec, params: Float32Array[], images: Float3
 
   const { N: J, act: outAct } = shapes[L - 1];
   const A = activations[L - 1];
+  const crossEntropy = spec.loss === "softmax-cross-entropy";
+  if (crossEntropy && outAct !== "identity") throw new Error("internal: softmax cross-entropy needs an identity output layer");
   let sum = 0;
   for (let b = 0; b < B; b++) {
-    for (let j = 0; j < J; j++) sum += (A[b * J + j] - (labels[b] === j ? 1 : 0)) ** 2;
+    if (crossEntropy) sum += crossEntropyRow(A, b * J, J, labels[b]);
+    else for (let j = 0; j < J; j++) sum += (A[b * J + j] - (labels[b] === j ? 1 : 0)) ** 2;
   }
   const loss = (1 / B) * sum;
 
   const deltas: Float32Array[] = new Array(L);
-  const twoOverB = f32(2 / B);
   deltas[L - 1] = new Float32Array(B * J);
-  for (let b = 0; b < B; b++) {
-    for (let j = 0; j < J; j++) {
-      const i = b * J + j;
-      const e = vectorLane(VEC_SUB, A[i], labels[b] === j ? 1 : 0, 1, "bf16");
-      deltas[L - 1][i] = vectorLane(DERIVATIVE_CODE[outAct], e, A[i], twoOverB, "bf16");
+  if (crossEntropy) {
+    // VSMX: P = softmax(A) per row (bf16), then VEC sub with imm fp32(1/B): delta = bf16(fp32(1/B * fp32(P - Y))).
+    const oneOverB = f32(1 / B);
+    const p = new Float64Array(J);
+    for (let b = 0; b < B; b++) {
+      softmaxRow(A.subarray(b * J, (b + 1) * J), J, p, "bf16");
+      for (let j = 0; j < J; j++) deltas[L - 1][b * J + j] = vectorLane(VEC_SUB, p[j], labels[b] === j ? 1 : 0, oneOverB, "bf16");
+    }
+  } else {
+    const twoOverB = f32(2 / B);
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < J; j++) {
+        const i = b * J + j;
+        const e = vectorLane(VEC_SUB, A[i], labels[b] === j ? 1 : 0, 1, "bf16");
+        deltas[L - 1][i] = vectorLane(DERIVATIVE_CODE[outAct], e, A[i], twoOverB, "bf16");
+      }
     }
   }
   for (let l = L - 1; l > 0; l--) {
@@ -167,6 +184,15 @@ function backwardPass(spec: WorkloadSpec, params: Float32Array[], images: Float3
     deltas[l - 1] = d;
   }
   return { shapes, weightsBf16, xs, activations, deltas, loss };
+}
+
+/** -log softmax(z)[y] of the row z = a[off .. off+J-1] in float64: logsumexp(z) - z_y. */
+function crossEntropyRow(a: ArrayLike<number>, off: number, J: number, y: number): number {
+  let m = -Infinity;
+  for (let j = 0; j < J; j++) m = Math.max(m, a[off + j]);
+  let s = 0;
+  for (let j = 0; j < J; j++) s += Math.exp(a[off + j] - m);
+  return m + Math.log(s) - a[off + y];
 }
 
 /** E = delta · M[:, :K] (B x K): the fp32 chain over n = 0..N-1, then the activation unit (identity). */

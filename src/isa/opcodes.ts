@@ -198,6 +198,20 @@ export const OPCODES: readonly OpcodeSpec[] = [
       f32("lr", "learning rate"),
     ],
   },
+  {
+    mnemonic: "VSMX",
+    code: 0x53,
+    unit: "vector",
+    doc: "Row-wise softmax of a rows x cols block of the unified buffer: dst[r] = softmax(src[r]).",
+    fields: [
+      u("src", 28, "source address"),
+      u("sstride", 16, "source elements between rows"),
+      u("dst", 28, "destination address"),
+      u("dstride", 16, "destination elements between rows"),
+      u("rows", 16, "rows"),
+      u("cols", 16, "elements per row (the softmax runs over each row)"),
+    ],
+  },
 ];
 
 export const OPCODE_BY_MNEMONIC: ReadonlyMap<string, OpcodeSpec> = new Map(OPCODES.map((o) => [o.mnemonic, o]));

@@ -74,19 +74,33 @@ export class NetworkOnChip extends ChipProgram {
     return out;
   }
 
-  /** Loss (1/count) sum (a - y)^2 over the first `count` rows and the number of correct argmaxes. */
+  /**
+   * Loss over the first `count` rows per the spec's loss, in float64: SSE (1/count) sum (a - y)^2, or
+   * softmax cross-entropy (1/count) sum -log softmax(z)[y] from the logits z; and the number of
+   * correct argmaxes.
+   */
   score(outputs: Float32Array, labels: Uint8Array, order: Int32Array | null, first: number, count: number): BatchResult {
     const n = this.outputs;
+    const crossEntropy = this.spec.loss === "softmax-cross-entropy";
     let loss = 0;
     let correct = 0;
     for (let b = 0; b < count; b++) {
       const label = labels[order ? order[first + b] : first + b];
       let best = 0;
+      let max = -Infinity;
       for (let j = 0; j < n; j++) {
         const a = outputs[b * n + j];
-        const d = a - (j === label ? 1 : 0);
-        loss += d * d;
+        if (crossEntropy) max = Math.max(max, a);
+        else {
+          const d = a - (j === label ? 1 : 0);
+          loss += d * d;
+        }
         if (a > outputs[b * n + best]) best = j;
+      }
+      if (crossEntropy) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += Math.exp(outputs[b * n + j] - max);
+        loss += max + Math.log(s) - outputs[b * n + label];
       }
       if (best === label) correct++;
     }

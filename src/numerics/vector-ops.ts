@@ -72,6 +72,19 @@ export function vectorLane(fn: number, a: number, b: number, imm: number, dtype:
   return convertToDtype(fround(imm * vectorFunction(fn, a, b)), dtype);
 }
 
+/**
+ * Softmax of one row (VSMX): m = max_i x_i; e_i = exp(x_i - m) in float64; s = sum of e_i in
+ * index order in float64; out_i = conv(fp32(e_i / s)). `x` holds the decoded source values; the
+ * result is written to `out[0 .. x.length-1]`.
+ */
+export function softmaxRow(x: ArrayLike<number>, cols: number, out: Float64Array | Float32Array, dtype: DType): void {
+  let m = -Infinity;
+  for (let i = 0; i < cols; i++) if (x[i] > m) m = x[i];
+  let s = 0;
+  for (let i = 0; i < cols; i++) s += Math.exp(x[i] - m);
+  for (let i = 0; i < cols; i++) out[i] = convertToDtype(fround(Math.exp(x[i] - m) / s), dtype);
+}
+
 /** SGD on an fp32 master weight. */
 export function sgdStep(w: number, lr: number, g: number): number {
   return fround(w - fround(lr * g));

@@ -19,10 +19,11 @@ export const OP_VEC = 9;
 export const OP_VTR = 10;
 export const OP_VSGD = 11;
 export const OP_WHMA = 12;
+export const OP_VSMX = 13;
 
 const OP_CODES: Record<string, number> = {
   NOP: OP_NOP, HALT: OP_HALT, SYNC: OP_SYNC, RHM: OP_RHM, WHM: OP_WHM, RDW: OP_RDW, RDWU: OP_RDWU,
-  MMUL: OP_MMUL, ACT: OP_ACT, VEC: OP_VEC, VTR: OP_VTR, VSGD: OP_VSGD, WHMA: OP_WHMA,
+  MMUL: OP_MMUL, ACT: OP_ACT, VEC: OP_VEC, VTR: OP_VTR, VSGD: OP_VSGD, WHMA: OP_WHMA, VSMX: OP_VSMX,
 };
 
 /** Unit indices: the first five are TRACE_UNITS order. */
@@ -36,7 +37,7 @@ export const UNIT_NAMES = ["dma", "weights", "matrix", "activation", "vector", "
 
 const OP_UNIT = [
   UNIT_CONTROL, UNIT_CONTROL, UNIT_CONTROL, UNIT_DMA, UNIT_DMA, UNIT_WEIGHTS, UNIT_WEIGHTS,
-  UNIT_MATRIX, UNIT_ACTIVATION, UNIT_VECTOR, UNIT_VECTOR, UNIT_VECTOR, UNIT_DMA,
+  UNIT_MATRIX, UNIT_ACTIVATION, UNIT_VECTOR, UNIT_VECTOR, UNIT_VECTOR, UNIT_DMA, UNIT_VECTOR,
 ];
 
 export const MEM_UB = 0;
@@ -111,6 +112,10 @@ export function decodeOp(ins: Instruction, pc: number): DecodedOp {
     case OP_VTR:
       a.push(block(MEM_UB, f.src, f.sstride, f.rows, f.cols, false));
       a.push(block(MEM_UB, f.dst, f.dstride, f.cols, f.rows, true));
+      break;
+    case OP_VSMX:
+      a.push(block(MEM_UB, f.src, f.sstride, f.rows, f.cols, false));
+      a.push(block(MEM_UB, f.dst, f.dstride, f.rows, f.cols, true));
       break;
     case OP_VSGD:
       a.push(rowsOf(MEM_ACC, f.acc, f.rows, false));

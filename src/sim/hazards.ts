@@ -7,7 +7,7 @@ import type { HwConfig } from "../config/hw-config.js";
 import type { StallCause } from "./trace.js";
 import {
   conflicts, type DecodedOp, OP_ACT, OP_HALT, OP_MMUL, OP_NOP, OP_RDW, OP_RDWU, OP_RHM, OP_SYNC, OP_VEC, OP_VSGD,
-  OP_VTR, OP_WHM, OP_WHMA, UNIT_DMA, UNIT_WEIGHTS,
+  OP_VSMX, OP_VTR, OP_WHM, OP_WHMA, UNIT_DMA, UNIT_WEIGHTS,
 } from "./decode.js";
 import { accumulateReadyAt } from "./timing.js";
 
@@ -81,6 +81,7 @@ export function blockReason(m: MachineState, op: DecodedOp, t: number): number {
     case OP_VEC:
     case OP_VTR:
     case OP_VSGD:
+    case OP_VSMX:
       return m.unitBusy[op.unit] ? STALL.non_matrix : hazard(m, op);
     default:
       throw new Error(`internal: opcode ${op.code}`);

@@ -7,10 +7,10 @@ import type { HwConfig } from "../config/hw-config.js";
 import type { ActivationOp } from "../hw/activation-unit.js";
 import { hostToUnifiedBuffer, unifiedBufferToHost } from "../hw/host-dma.js";
 import type { TpuDatapath } from "../hw/tpu.js";
-import { vectorElementwise, vectorSgd, vectorTranspose } from "../hw/vector-unit.js";
+import { vectorElementwise, vectorSgd, vectorSoftmax, vectorTranspose } from "../hw/vector-unit.js";
 import { readTile } from "../hw/weight-loader.js";
 import {
-  type DecodedOp, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD, OP_VTR, OP_WHM, OP_WHMA, UNIT_NAMES,
+  type DecodedOp, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD, OP_VSMX, OP_VTR, OP_WHM, OP_WHMA, UNIT_NAMES,
 } from "./decode.js";
 import { BankNonzeros, fastActivation, fastPassFloat, fastPassInt } from "./fast.js";
 import type { RunStats } from "./stats.js";
@@ -131,6 +131,15 @@ export function executeAtIssue(
       tc = t + T.vectorCycles(hw, f.rows, f.cols) - 1;
       if (ctx.transpose.length < f.rows * f.cols) ctx.transpose = new Float32Array(f.rows * f.cols);
       vectorTranspose(dp.ub, f.src, f.sstride, f.rows, f.cols, f.dst, f.dstride, ctx.transpose);
+      stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
+      stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
+      break;
+    }
+    case OP_VSMX: {
+      tc = t + T.vectorCycles(hw, f.rows, f.cols) - 1;
+      if (ctx.transpose.length < f.rows * f.cols) ctx.transpose = new Float32Array(f.rows * f.cols);
+      const bad = vectorSoftmax(dp.ub, f.src, f.sstride, f.dst, f.dstride, f.rows, f.cols, hw.dtype, ctx.transpose);
+      if (bf16 && bad >= 0) fault(`non-finite value written to unified buffer address ${bad}`);
       stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
       stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
       break;

@@ -6,7 +6,7 @@
 import type { HwConfig } from "../config/hw-config.js";
 import {
   MEMORY_NAMES, MEM_ACC, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD,
-  OP_VTR, OP_WHM, OP_WHMA, type DecodedOp,
+  OP_VSMX, OP_VTR, OP_WHM, OP_WHMA, type DecodedOp,
 } from "./decode.js";
 
 export function checkOperands(op: DecodedOp, hw: HwConfig, hostElements: number): string | null {
@@ -18,6 +18,7 @@ export function checkOperands(op: DecodedOp, hw: HwConfig, hostElements: number)
     case OP_WHM:
     case OP_VEC:
     case OP_VTR:
+    case OP_VSMX:
       if (f.rows < 1 || f.cols < 1) return "rows and cols must be >= 1";
       break;
     case OP_RDW:

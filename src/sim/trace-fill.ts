@@ -4,7 +4,7 @@
  * detailed mode and from the wavefront formula in fast mode (docs/TRACES.md).
  */
 import {
-  type DecodedOp, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD, OP_VTR, OP_WHM, OP_WHMA, UNIT_MATRIX,
+  type DecodedOp, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD, OP_VSMX, OP_VTR, OP_WHM, OP_WHMA, UNIT_MATRIX,
 } from "./decode.js";
 import { STALL } from "./hazards.js";
 import type { Simulator } from "./controller.js";
@@ -63,6 +63,7 @@ export function fillTraceRow(
         break;
       case OP_VEC:
       case OP_VTR:
+      case OP_VSMX:
         if (i === 0) row.ubRowsRead += (e.op.code === OP_VEC && f.fn !== 3 ? 2 : 1) * f.rows;
         if (t === e.tc) row.ubRowsWritten += e.op.code === OP_VTR ? f.cols : f.rows;
         break;

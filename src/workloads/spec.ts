@@ -158,10 +158,17 @@ function validateRoot(root: unknown, problems: Problem[], file?: string): Worklo
     field.fail("inputs", `must be ${MNIST_INPUTS} for dataset "mnist" (got ${inputs})`);
   }
   const layers = validateLayers(root.layers, problems, dataset === "mnist");
-  const loss =
-    root.loss === "softmax-cross-entropy"
-      ? field.fail("loss", 'softmax-cross-entropy is not supported yet (only "sse" is)')
-      : field.oneOf("loss", ["sse"] as const);
+  const loss = field.oneOf("loss", ["sse", "softmax-cross-entropy"] as const);
+  if (loss === "softmax-cross-entropy" && layers !== undefined && Array.isArray(root.layers)) {
+    const last = layers.length - 1;
+    // A layer that failed validation is missing from `layers`; judge the last one only if it is there.
+    if (layers.length === root.layers.length && layers[last].activation !== "identity") {
+      problems.push({
+        path: `$.layers[${last}].activation`,
+        message: `must be "identity" with loss "softmax-cross-entropy" (the last layer's outputs are the logits; got "${layers[last].activation}")`,
+      });
+    }
+  }
   const batch = field.integer("batch", 1);
   const learningRate = field.positiveNumber("learningRate");
   const epochs = field.integer("epochs", 1);

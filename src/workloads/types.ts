@@ -2,7 +2,7 @@
 import type { DType } from "../config/hw-config.js";
 
 export type LayerActivation = "sigmoid" | "relu" | "identity";
-export type LossKind = "sse";
+export type LossKind = "sse" | "softmax-cross-entropy";
 export type InitScheme = "normal-fanin" | "uniform-fanin" | "glorot-uniform";
 
 /**
@@ -39,7 +39,10 @@ export interface WorkloadSpec {
   /** Input features (784 for MNIST). */
   readonly inputs: number;
   readonly layers: readonly LayerSpec[];
-  /** "sse": sum over outputs of squared errors, averaged over the batch: L = (1/B) sum_b sum_j (a-y)^2. */
+  /**
+   * "sse": sum over outputs of squared errors, averaged over the batch: L = (1/B) sum_b sum_j (a-y)^2.
+   * "softmax-cross-entropy": the last layer (identity) gives logits z; L = (1/B) sum_b -log softmax(z_b)[y_b].
+   */
   readonly loss: LossKind;
   readonly batch: number;
   readonly learningRate: number;

@@ -71,6 +71,12 @@ describe("compiled training step equals the golden step bit for bit", () => {
     expectStepMatchesGolden(makeSpec(9, [[4, "sigmoid"], [2, "sigmoid"]], 11), 4, 3, { weightFifoTiles: 1 });
   });
 
+  it.each([[3, 5], [8, 8]])("softmax cross-entropy (VSMX + VEC sub), identity logits, on %ix%i", (r, c) => {
+    const spec = makeSpec(20, [[7, "relu"], [5, "sigmoid"], [4, "identity"]], 6, { loss: "softmax-cross-entropy", learningRate: 0.5 });
+    const compiled = expectStepMatchesGolden(spec, r, c);
+    expect(compiled.program.instructions.filter((i) => i.op === "VSMX")).toHaveLength(1);
+  });
+
   it("MNIST-shaped 784-16-16-10, batch 32, on 16x16", () => {
     const spec = makeSpec(784, [[16, "sigmoid"], [16, "sigmoid"], [10, "sigmoid"]], 32);
     const c = expectStepMatchesGolden(spec, 16, 16);

@@ -12,7 +12,7 @@
 import type { HwConfig } from "../../src/config/hw-config.js";
 import type { Instruction } from "../../src/isa/opcodes.js";
 import type { Program } from "../../src/isa/program.js";
-import { VEC_COPY, activate, convertToDtype, sgdStep, vectorLane } from "../../src/numerics/vector-ops.js";
+import { VEC_COPY, activate, convertToDtype, sgdStep, softmaxRow, vectorLane } from "../../src/numerics/vector-ops.js";
 
 const fround = Math.fround;
 
@@ -176,6 +176,20 @@ export class IsaInterpreter {
         const block: number[] = [];
         for (let r = 0; r < f.rows; r++) for (let c = 0; c < f.cols; c++) block.push(this.readUb(ins, f.src + r * f.sstride + c));
         for (let r = 0; r < f.rows; r++) for (let c = 0; c < f.cols; c++) this.writeUb(ins, f.dst + c * f.dstride + r, block[r * f.cols + c]);
+        return;
+      }
+      case "VSMX": {
+        const rows: number[][] = [];
+        for (let r = 0; r < f.rows; r++) {
+          const x: number[] = [];
+          for (let c = 0; c < f.cols; c++) x.push(this.readUb(ins, f.src + r * f.sstride + c));
+          rows.push(x);
+        }
+        const out = new Float64Array(f.cols);
+        for (let r = 0; r < f.rows; r++) {
+          softmaxRow(rows[r], f.cols, out, this.hw.dtype);
+          for (let c = 0; c < f.cols; c++) this.writeUb(ins, f.dst + r * f.dstride + c, out[c]);
+        }
         return;
       }
       case "VSGD":

@@ -154,7 +154,7 @@ function block(rng: Rng, size: number, maxRows: number, maxCols: number): Block 
 function randomInstruction(rng: Rng, hw: HwConfig, st: { pending: number; active: boolean }): Instruction | null {
   const R = hw.rows;
   const C = hw.cols;
-  const kind = rng.pick(["RHM", "WHM", "WHMA", "RDW", "RDWU", "MMUL", "MMUL", "MMUL", "ACT", "VEC", "VTR", "VSGD", "SYNC", "NOP"]);
+  const kind = rng.pick(["RHM", "WHM", "WHMA", "RDW", "RDWU", "MMUL", "MMUL", "MMUL", "ACT", "VEC", "VTR", "VSGD", "SYNC", "NOP", "VSMX"]);
   const cap = hw.weightFifoTiles + (st.active ? 1 : 2);
   switch (kind) {
     case "RHM": {
@@ -232,6 +232,12 @@ function randomInstruction(rng: Rng, hw: HwConfig, st: { pending: number; active
       const dstride = rng.int(s.rows, s.rows + 2);
       const dst = rng.int(0, REGION.ub - ((s.cols - 1) * dstride + s.rows));
       return ins("VTR", { src: s.addr, sstride: s.stride, rows: s.rows, cols: s.cols, dst, dstride });
+    }
+    case "VSMX": {
+      const s = block(rng, REGION.ub, 6, 8);
+      const dstride = rng.int(s.cols, s.cols + 2);
+      const dst = rng.int(0, REGION.ub - ((s.rows - 1) * dstride + s.cols));
+      return ins("VSMX", { src: s.addr, sstride: s.stride, dst, dstride, rows: s.rows, cols: s.cols });
     }
     case "VSGD": {
       const rows = rng.int(1, 5);

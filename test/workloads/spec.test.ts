@@ -89,7 +89,7 @@ describe("parseWorkload", () => {
     ["unknown activation", (s) => (s.layers[0].activation = "tanh"), "$.layers[0].activation", /"tanh"/],
     ["unknown layer field", (s) => (s.layers[1].dropout = 0.5), "$.layers[1].dropout", /unknown field/],
     ["last layer not 10 for mnist", (s) => (s.layers[1].units = 16), "$.layers[1].units", /10 units/],
-    ["softmax loss", (s) => (s.loss = "softmax-cross-entropy"), "$.loss", /not supported yet/],
+    ["softmax loss with a sigmoid output", (s) => (s.loss = "softmax-cross-entropy"), "$.layers[1].activation", /must be "identity" with loss "softmax-cross-entropy"/],
     ["unknown loss", (s) => (s.loss = "mse"), "$.loss", /"sse"/],
     ["fractional batch", (s) => (s.batch = 1.5), "$.batch", /integer >= 1 \(got 1.5\)/],
     ["zero learning rate", (s) => (s.learningRate = 0), "$.learningRate", /number > 0/],
@@ -116,6 +116,14 @@ describe("parseWorkload", () => {
     expect(err.where).toEqual({ file: "w.json", jsonPath: path });
     expect(err.detail).toMatch(message);
     expect(err.message.startsWith(`w.json, ${path}: `)).toBe(true);
+  });
+
+  it("accepts softmax-cross-entropy with an identity output layer", () => {
+    const spec = parseWorkload(withChange((s) => {
+      s.loss = "softmax-cross-entropy";
+      s.layers[1].activation = "identity";
+    }));
+    expect(spec.loss).toBe("softmax-cross-entropy");
   });
 
   it("rejects a top level that is not an object", () => {
