@@ -1,4 +1,6 @@
 /** Option groups shared by commands (yargs builders) and their translation into job inputs. */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Argv } from "yargs";
 import { PRESETS } from "../config/hw-config.js";
 import { UserInputError } from "../errors.js";
@@ -39,7 +41,7 @@ export function withRun<T>(y: Argv<T>, defaultMode: SimMode) {
 
 export function withTrace<T>(y: Argv<T>) {
   return y
-    .option("trace", { type: "string", describe: "write a trace: .csv (per cycle), .vcd (waveform), .json (Perfetto timeline)" })
+    .option("trace", { type: "string", describe: "write a trace: .csv (per cycle), .vcd (waveform), .json (Perfetto timeline); a bare file name goes to traces/" })
     .option("trace-format", { type: "string", choices: ["csv", "vcd", "perfetto"], describe: "trace format (default: from the extension)" })
     .option("trace-from", { type: "number", describe: "first traced cycle" })
     .option("trace-to", { type: "number", describe: "last traced cycle" })
@@ -73,7 +75,9 @@ export function hardwareFlags(argv: Record<string, unknown>): HardwareFlags {
 
 /** The trace sink the flags ask for, or undefined. */
 export function traceSinkFrom(argv: Record<string, unknown>, mode: SimMode): AbortableTraceSink | undefined {
-  const path = argv.trace as string | undefined;
+  const given = argv.trace as string | undefined;
+  // A bare file name lands in traces/ (the default output folder, git-ignored); paths are kept.
+  const path = given !== undefined && !/[\\/]/.test(given) ? join("traces", given) : given;
   const peText = argv["trace-pe"] as string | undefined;
   if (path === undefined) {
     for (const flag of ["trace-format", "trace-from", "trace-to", "trace-every", "trace-pe"]) {
@@ -81,6 +85,7 @@ export function traceSinkFrom(argv: Record<string, unknown>, mode: SimMode): Abo
     }
     return undefined;
   }
+  if (path !== given) mkdirSync("traces", { recursive: true });
   if (peText !== undefined && mode !== "detailed") {
     throw new UserInputError("PE traces need the register model: add --mode detailed", { field: "--trace-pe" });
   }

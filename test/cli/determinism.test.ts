@@ -42,7 +42,7 @@ describe("matmul: same inputs, same bytes", () => {
   const matmul = ["matmul", "../a.npy", "../b.npy", "--array", "4x4", "--mode", "detailed", "--json"];
 
   it("product, CSV trace and JSON report", async () => {
-    const { dirs, runs } = await twice("csv", [...matmul, "-o", "c.npy", "--trace", "x.csv", "--trace-pe", "0:4,0:4"]);
+    const { dirs, runs } = await twice("csv", [...matmul, "-o", "c.npy", "--trace", "./x.csv", "--trace-pe", "0:4,0:4"]);
     const report = JSON.parse(runs[0].stdout);
     expect(report.stats.macs).toBeGreaterThan(0);
     expect(parseNpy(read(dirs[0], "c.npy"), "c.npy").rows).toBe(6);
@@ -54,17 +54,17 @@ describe("matmul: same inputs, same bytes", () => {
   });
 
   it("Perfetto trace", async () => {
-    const { dirs } = await twice("perfetto", [...matmul, "-o", "c.csv", "--trace", "x.json"]);
+    const { dirs } = await twice("perfetto", [...matmul, "-o", "c.csv", "--trace", "./x.json"]);
     expect(JSON.parse(read(dirs[0], "x.json").toString()).traceEvents.length).toBeGreaterThan(5);
     for (const f of ["c.csv", "x.json"]) expect(read(dirs[1], f).equals(read(dirs[0], f)), f).toBe(true);
   });
 
   it("VCD: byte-identical with --trace-date, identical outside the $date block without it", async () => {
-    const fixed = await twice("vcd-fixed", [...matmul, "-o", "c.npy", "--trace", "x.vcd", "--trace-date", "fixed"]);
+    const fixed = await twice("vcd-fixed", [...matmul, "-o", "c.npy", "--trace", "./x.vcd", "--trace-date", "fixed"]);
     expect(read(fixed.dirs[1], "x.vcd").equals(read(fixed.dirs[0], "x.vcd"))).toBe(true);
     expect(read(fixed.dirs[0], "x.vcd").toString()).toMatch(/^\$date\n\s*fixed\n\$end$/m);
 
-    const free = await twice("vcd", [...matmul, "-o", "c.npy", "--trace", "x.vcd"]);
+    const free = await twice("vcd", [...matmul, "-o", "c.npy", "--trace", "./x.vcd"]);
     const [v1, v2] = free.dirs.map((d) => read(d, "x.vcd").toString());
     expect(v1).toMatch(/^\$date\n/);
     expect(v1.split("\n").length).toBeGreaterThan(50);
@@ -76,7 +76,7 @@ describe("matmul: same inputs, same bytes", () => {
 
 describe("train: same seed, same weights", () => {
   it("weights file, trace and JSON report (except wallSeconds) are identical", async () => {
-    const args = ["train", WORKLOAD, "--train-limit", "256", "--test-limit", "100", "--epochs", "1", "--save", "w.json", "--trace", "t.csv", "--json"];
+    const args = ["train", WORKLOAD, "--train-limit", "256", "--test-limit", "100", "--epochs", "1", "--save", "w.json", "--trace", "./t.csv", "--json"];
     const { dirs, runs } = await twice("train", args);
     const [j1, j2] = runs.map((r) => JSON.parse(r.stdout));
     expect(j1.steps).toBe(8);
