@@ -260,41 +260,25 @@ export function stallCauseName(code: number): string {
   return STALL_CAUSES[code] ?? String(code);
 }
 
-/** Writes one CSV row per traced cycle. Ignores PE rows and instructions. */
-export class CsvTraceSink implements AbortableTraceSink {
+/**
+ * A trace sink writing one CSV file: window bookkeeping and the file's flush/close/abort. Subclasses
+ * turn the rows they care about into records; the rest are ignored.
+ */
+export abstract class CsvFileSink implements AbortableTraceSink {
   readonly from: number;
   readonly to: number;
   readonly every: number;
-  readonly wantsPe = false;
-  readonly peRegion = { r0: 0, r1: 0, c0: 0, c1: 0 };
-  private readonly output: CsvOutput;
+  abstract readonly wantsPe: boolean;
+  abstract readonly peRegion: { r0: number; r1: number; c0: number; c1: number };
+  protected readonly output: CsvOutput;
 
   /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
-  constructor(path: string, window: TraceWindow = FULL_WINDOW) {
+  constructor(path: string, columns: readonly string[], window: TraceWindow) {
     ({ from: this.from, to: this.to, every: this.every } = window);
-    this.output = new CsvOutput(path, TRACE_CSV_COLUMNS);
+    this.output = new CsvOutput(path, columns);
   }
 
-  cycle(row: Readonly<TraceRow>): void {
-    if (!inWindow(this, row.cycle)) return;
-    const record: CsvRecord = [row.cycle];
-    for (let u = 0; u < TRACE_UNITS.length; u++) {
-      record.push(row.pc[u], unitStateName(row.state[u]));
-    }
-    record.push(
-      stallCauseName(row.stall),
-      row.headPc,
-      row.macs,
-      row.fifoTiles,
-      row.ubRowsRead,
-      row.ubRowsWritten,
-      row.accRowsRead,
-      row.accRowsWritten,
-      row.weightBytes,
-      row.hostBytes,
-    );
-    this.output.add(record);
-  }
+  cycle(_row: Readonly<TraceRow>): void {}
 
   pe(_row: Readonly<PeTraceRow>): void {}
 
@@ -314,5 +298,36 @@ export class CsvTraceSink implements AbortableTraceSink {
 
   abort(): Promise<void> {
     return this.output.abort();
+  }
+}
+
+/** Writes one CSV row per traced cycle. Ignores PE rows and instructions. */
+export class CsvTraceSink extends CsvFileSink {
+  readonly wantsPe = false;
+  readonly peRegion = { r0: 0, r1: 0, c0: 0, c1: 0 };
+
+  constructor(path: string, window: TraceWindow = FULL_WINDOW) {
+    super(path, TRACE_CSV_COLUMNS, window);
+  }
+
+  override cycle(row: Readonly<TraceRow>): void {
+    if (!inWindow(this, row.cycle)) return;
+    const record: CsvRecord = [row.cycle];
+    for (let u = 0; u < TRACE_UNITS.length; u++) {
+      record.push(row.pc[u], unitStateName(row.state[u]));
+    }
+    record.push(
+      stallCauseName(row.stall),
+      row.headPc,
+      row.macs,
+      row.fifoTiles,
+      row.ubRowsRead,
+      row.ubRowsWritten,
+      row.accRowsRead,
+      row.accRowsWritten,
+      row.weightBytes,
+      row.hostBytes,
+    );
+    this.output.add(record);
   }
 }

@@ -2,14 +2,8 @@
  * The per-PE CSV trace (docs/TRACES.md "PE CSV"): one row per processing element of the traced
  * region per traced cycle, detailed mode only. Same json2csv pipeline as the per-cycle CSV.
  */
-import type { PeTraceRow, TraceRow, TraceUnit } from "../sim/trace.js";
-import {
-  CsvOutput,
-  FULL_WINDOW,
-  inWindow,
-  type AbortableTraceSink,
-  type TraceWindow,
-} from "./csv-trace-sink.js";
+import type { PeTraceRow } from "../sim/trace.js";
+import { CsvFileSink, FULL_WINDOW, inWindow, type TraceWindow } from "./csv-trace-sink.js";
 
 /** PE rows r0 <= row < r1 and columns c0 <= col < c1 (half-open, like Array.slice). */
 export interface PeRegion {
@@ -31,24 +25,16 @@ export const PE_CSV_COLUMNS: readonly string[] = Object.freeze([
 ]);
 
 /** Writes the PE rows inside its region and window. Ignores per-cycle rows and instructions. */
-export class PeCsvSink implements AbortableTraceSink {
-  readonly from: number;
-  readonly to: number;
-  readonly every: number;
+export class PeCsvSink extends CsvFileSink {
   readonly wantsPe = true;
   readonly peRegion: { r0: number; r1: number; c0: number; c1: number };
-  private readonly output: CsvOutput;
 
-  /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
   constructor(path: string, region: PeRegion, window: TraceWindow = FULL_WINDOW) {
-    ({ from: this.from, to: this.to, every: this.every } = window);
+    super(path, PE_CSV_COLUMNS, window);
     this.peRegion = { r0: region.r0, r1: region.r1, c0: region.c0, c1: region.c1 };
-    this.output = new CsvOutput(path, PE_CSV_COLUMNS);
   }
 
-  cycle(_row: Readonly<TraceRow>): void {}
-
-  pe(row: Readonly<PeTraceRow>): void {
+  override pe(row: Readonly<PeTraceRow>): void {
     const { r0, r1, c0, c1 } = this.peRegion;
     if (row.row < r0 || row.row >= r1 || row.col < c0 || row.col >= c1) return;
     if (!inWindow(this, row.cycle)) return;
@@ -62,23 +48,4 @@ export class PeCsvSink implements AbortableTraceSink {
       row.psumIn,
       row.psumOut,
     ]);
-  }
-
-  instruction(_unit: TraceUnit, _pc: number, _text: string, _issue: number, _complete: number): void {}
-
-  get needsFlush(): boolean {
-    return this.output.needsFlush;
-  }
-
-  flush(): Promise<void> {
-    return this.output.flush();
-  }
-
-  close(): Promise<void> {
-    return this.output.close();
-  }
-
-  abort(): Promise<void> {
-    return this.output.abort();
-  }
-}
+  }}
