@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildHwConfig } from "../../src/config/hw-config.js";
-import { compileTrainingStep, type CompiledProgram } from "../../src/compiler/index.js";
+import { compileTrainingStep } from "../../src/compiler/index.js";
 import { loadMnist } from "../../src/data/mnist.js";
 import { crossEntropyF64, finiteDifferenceCheck, forwardF64, lossF64, trainStepF64 } from "../../src/golden/mlp-f64.js";
 import { trainStepSameNumerics } from "../../src/golden/mlp-same-numerics.js";
@@ -25,24 +25,12 @@ import { parseWorkload } from "../../src/workloads/spec.js";
 import type { LayerActivation, WorkloadSpec } from "../../src/workloads/types.js";
 import { grid, makeSpec, randomImages, randomLabels } from "../compiler/harness.js";
 import { IsaInterpreter } from "../helpers/isa-interpreter.js";
+import { bits, block, buffer } from "../helpers/compiled-layout.js";
 
 const CE = { loss: "softmax-cross-entropy" } as const;
 
-function bits(a: ArrayLike<number>): Uint32Array {
-  return new Uint32Array(Float32Array.from(a).buffer);
-}
 
-function block(src: ArrayLike<number>, address: number, stride: number, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = src[address + r * stride + c];
-  return out;
-}
 
-function buffer(c: CompiledProgram, name: string) {
-  const b = c.buffers.find((x) => x.name === name);
-  if (!b) throw new Error(`no buffer ${name}`);
-  return b;
-}
 
 /** Softmax written out independently: exp of every value over the sum of exps (no max shift). */
 function referenceSoftmax(x: number[]): number[] {

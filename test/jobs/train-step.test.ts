@@ -4,28 +4,16 @@
  * gradients: w' = fp32(w - fp32(lr*g))). Several grids, including one larger than every layer.
  */
 import { describe, expect, it } from "vitest";
-import { compileTrainingStep, type CompiledProgram } from "../../src/compiler/index.js";
+import { compileTrainingStep } from "../../src/compiler/index.js";
 import { trainStepSameNumerics } from "../../src/golden/mlp-same-numerics.js";
 import { NetworkOnChip } from "../../src/jobs/network.js";
 import type { SimMode } from "../../src/sim/controller.js";
 import { initParameters } from "../../src/workloads/init.js";
 import { grid, makeSpec, randomImages, randomLabels } from "../compiler/harness.js";
+import { bits, block, buffer } from "../helpers/compiled-layout.js";
 
-function bits(a: Float32Array): Uint32Array {
-  return new Uint32Array(Float32Array.from(a).buffer);
-}
 
-function block(src: ArrayLike<number>, address: number, stride: number, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = src[address + r * stride + c];
-  return out;
-}
 
-function buffer(c: CompiledProgram, name: string) {
-  const b = c.buffers.find((x) => x.name === name);
-  if (!b) throw new Error(`no buffer ${name}`);
-  return b;
-}
 
 async function stepOnChip(rows: number, cols: number, mode: SimMode, relu: boolean) {
   const spec = makeSpec(20, [[7, relu ? "relu" : "sigmoid"], [5, "sigmoid"], [3, "sigmoid"]], 6, { learningRate: 0.5 });
