@@ -21,12 +21,17 @@ export interface HwParams {
   accumulatorRows: number;
   /** Weight FIFO depth in tiles. */
   weightFifoTiles: number;
-  /** Weight memory capacity in bytes of fp32 master weights. */
+  /** Weight memory capacity in bytes: each weight takes 4 (fp32 master) + elementBytes (dtype copy). */
   weightMemoryBytes: number;
-  /** Weight memory -> weight FIFO bandwidth, bytes per cycle (tiles move in dtype, 1 or 2 bytes/element). */
+  /** Weight-memory channel, bytes per cycle (an integer): RDW's dtype copies and VSGD's masters share it. */
   weightBytesPerCycle: number;
-  /** Host memory <-> unified buffer DMA bandwidth, bytes per cycle. */
+  /** Host link, bytes per cycle (an integer): RHM, WHM and WHMA. */
   hostBytesPerCycle: number;
+  /** Unified-buffer row accesses per cycle: read ports and write ports (the DMA has its own port). */
+  unifiedBufferReadPorts: number;
+  unifiedBufferWritePorts: number;
+  /** Accumulator row reads per cycle (matrix psum inputs, ACT, VSGD); the result write port is the matrix unit's own. */
+  accumulatorReadPorts: number;
   /** Activation unit pipeline depth in cycles. */
   activationLatency: number;
   /** Vector unit lanes (elements per cycle) and pipeline depth. */
@@ -58,6 +63,9 @@ export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
     weightMemoryBytes: 256 * MiB,
     weightBytesPerCycle: 48, // 34 GB/s at 700 MHz
     hostBytesPerCycle: 20, // PCIe Gen3 x16, 14 GB/s at 700 MHz
+    unifiedBufferReadPorts: 2,
+    unifiedBufferWritePorts: 1,
+    accumulatorReadPorts: 2,
     activationLatency: 4,
     vectorLanes: 256,
     vectorLatency: 4,
@@ -74,6 +82,9 @@ export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
     weightMemoryBytes: 256 * MiB,
     weightBytesPerCycle: 256, // HBM share of one MXU
     hostBytesPerCycle: 32,
+    unifiedBufferReadPorts: 2,
+    unifiedBufferWritePorts: 1,
+    accumulatorReadPorts: 2,
     activationLatency: 4,
     vectorLanes: 128,
     vectorLatency: 4,
@@ -90,6 +101,9 @@ export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
     weightMemoryBytes: 16 * MiB,
     weightBytesPerCycle: 16,
     hostBytesPerCycle: 16,
+    unifiedBufferReadPorts: 2,
+    unifiedBufferWritePorts: 1,
+    accumulatorReadPorts: 2,
     activationLatency: 2,
     vectorLanes: 8,
     vectorLatency: 2,
@@ -103,9 +117,14 @@ const INTEGER_FIELDS = [
   "accumulatorRows",
   "weightFifoTiles",
   "weightMemoryBytes",
+  "weightBytesPerCycle",
+  "hostBytesPerCycle",
+  "unifiedBufferReadPorts",
+  "unifiedBufferWritePorts",
+  "accumulatorReadPorts",
   "vectorLanes",
 ] as const;
-const POSITIVE_FIELDS = ["clockMHz", "weightBytesPerCycle", "hostBytesPerCycle"] as const;
+const POSITIVE_FIELDS = ["clockMHz"] as const;
 const NON_NEGATIVE_INTEGER_FIELDS = ["activationLatency", "vectorLatency"] as const;
 
 /**
@@ -160,11 +179,12 @@ function validateAndDerive(p: Record<string, unknown>, path: string, file?: stri
     ...params,
     elementBytes,
     unifiedBufferElements: Math.floor(params.unifiedBufferBytes / elementBytes),
-    weightMemoryElements: Math.floor(params.weightMemoryBytes / 4),
+    // fp32 master + dtype copy per weight (docs/ARCHITECTURE.md "Weight memory").
+    weightMemoryElements: Math.floor(params.weightMemoryBytes / (4 + elementBytes)),
     peakMacsPerCycle: params.rows * params.cols,
   };
   if (cfg.unifiedBufferElements < 1) fail("unifiedBufferBytes", "must hold at least one element");
-  if (cfg.weightMemoryElements < 1) fail("weightMemoryBytes", "must hold at least one fp32 weight");
+  if (cfg.weightMemoryElements < 1) fail("weightMemoryBytes", `must hold at least one weight (${4 + elementBytes} bytes: fp32 master + ${params.dtype} copy)`);
   return Object.freeze(cfg);
 }
 

@@ -6,9 +6,12 @@
  *   ring of N = R+C+2 control entries, one per cycle a vector was read for the array:
  *     ctrlValid, ctrlRow (accumulator row), ctrlAccumulate, ctrlPass (pass id), ctrlLast
  *   staged writes: one per column per cycle (writeRow, writeValue, writePending)
+ *   psumReaders: how many columns read an accumulating psum input this cycle (the entries latched
+ *                at t-C .. t-1 that accumulate), kept as a count so the port request is O(1)
  * Inputs:  the control entry of the vector entering the array this cycle; the array's bottom row.
  * Outputs: top[c], the partial sum entering column c (the accumulator value for an accumulating
- *          pass, else 0) — a function of current registers only.
+ *          pass, else 0) — a function of current registers only; `psumReaders` (the matrix unit
+ *          holds one accumulator read port while it is > 0); values read and written per cycle.
  * Timing:  column c reads the top input of the vector latched at t-1-c and writes the result of the
  *          vector latched at t-R-1-c (docs/ARCHITECTURE.md "MatrixMultiply").
  * A bf16 write stores s + 0 (no negative zero); a non-finite value is latched as a fault.
@@ -41,10 +44,15 @@ export class Accumulators {
   completedPass = -1;
   completedCycle = -1;
   private completingPass = -1;
-  /** Rows written this cycle (columns of rows counted when column C-1 lands) for statistics. */
-  rowsWritten = 0;
+  /** Column slices read (psum inputs) and written (results) in the last committed cycle. */
+  valuesRead = 0;
+  valuesWritten = 0;
+  psumReaders = 0;
   faultRow = -1;
   faultCol = -1;
+  /** Pass (pc) whose result was the fault. */
+  faultPass = -1;
+  private readonly writePass: Int32Array;
 
   constructor(cfg: Readonly<HwConfig>) {
     this.rows = cfg.accumulatorRows;
@@ -62,6 +70,7 @@ export class Accumulators {
     this.writeRow = new Int32Array(this.C);
     this.writeValue = new Float64Array(this.C);
     this.writePending = new Uint8Array(this.C);
+    this.writePass = new Int32Array(this.C);
   }
 
   /** Compute top[] for cycle t from current registers. Must run before the array evaluates. */
@@ -83,28 +92,35 @@ export class Accumulators {
       this.writePending[c] = 1;
       this.writeRow[c] = this.ctrlRow[s];
       this.writeValue[c] = array.bottom(t, c);
+      this.writePass[c] = this.ctrlPass[s];
       if (c === C - 1 && this.ctrlLast[s]) this.completingPass = this.ctrlPass[s];
     }
   }
 
   commit(t: number): void {
     const { C, N } = this;
-    this.rowsWritten = 0;
+    this.valuesRead = this.psumReaders;
+    this.valuesWritten = 0;
     for (let c = 0; c < C; c++) {
       if (!this.writePending[c]) continue;
       this.writePending[c] = 0;
+      this.valuesWritten++;
       const v = this.writeValue[c];
       if (!this.int && (v !== v || v === Infinity || v === -Infinity) && this.faultRow < 0) {
         this.faultRow = this.writeRow[c];
         this.faultCol = c;
+        this.faultPass = this.writePass[c];
       }
       this.data[this.writeRow[c] * C + c] = this.int ? v : v + 0;
-      if (c === C - 1) this.rowsWritten++;
     }
     if (this.completingPass >= 0) {
       this.completedPass = this.completingPass;
       this.completedCycle = t;
     }
+    // The psum-read window moves on: the entry latched at t - C leaves it, this cycle's enters.
+    const leaving = (((t - C) % N) + N) % N;
+    if (this.ctrlValid[leaving] && this.ctrlAccumulate[leaving]) this.psumReaders--;
+    if (this.inValid && this.inAccumulate) this.psumReaders++;
     const s = t % N;
     this.ctrlValid[s] = this.inValid;
     this.ctrlRow[s] = this.inRow;

@@ -1,52 +1,122 @@
 /**
- * Host DMA (TPU paper: "Host Interface", Read_Host_Memory / Write_Host_Memory). Transaction level in
- * both modes: the data moves as one block; its timing (bytes per cycle) is the controller's counter.
- * Host values cross the link as fp32 (rounded first), then convert to the array data type.
- * Returns the flat index of the first non-finite value written in bf16 mode, or -1.
+ * Host DMA (TPU paper: "Host Interface", Read_Host_Memory / Write_Host_Memory). docs/ARCHITECTURE.md
+ * "Host DMA (RHM, WHM, WHMA)".
+ *
+ * Registers: the transfer (kind, addresses, strides, rows, cols, bytes per element), `done` bytes
+ * moved (reset idle), the next element to complete and its row/column.
+ * Inputs:  start (the controller, at issue); bytes granted on the host link each cycle.
+ * Outputs: this cycle's activity (link bytes, chip-side bytes), `completed`, a latched fault.
+ * Per cycle it moves min(hostBytesPerCycle, remaining) bytes; element e (block order) is written at
+ * its destination in the cycle the link has carried (e+1) elements' bytes. Evaluate latches the range
+ * of elements that complete; commit moves them. The scoreboard keeps source and destination
+ * untouched by other units until completion, so the value read when the element's last byte lands is
+ * the one that started crossing. Host values cross as fp32 and convert to the array data type.
  */
-import type { DType } from "../config/hw-config.js";
-import { roundBf16InPlace } from "../numerics/bf16.js";
+import type { DType, HwConfig } from "../config/hw-config.js";
 import { convertToDtype } from "../numerics/vector-ops.js";
+import { CNT_ACC_READ, CNT_HOST_READ, CNT_HOST_WRITTEN, CNT_UB_READ, CNT_UB_WRITTEN, U_DMA, type CycleActivity } from "./activity.js";
+import type { UnitRequests } from "./arbiter.js";
 
-export interface Block2D {
+export const DMA_IDLE = 0;
+export const DMA_RHM = 1;
+export const DMA_WHM = 2;
+export const DMA_WHMA = 3;
+
+export interface DmaTransfer {
+  kind: number;
+  host: number;
+  hstride: number;
+  /** Unified-buffer address and stride (RHM, WHM), or the first accumulator row (WHMA). */
+  chip: number;
+  cstride: number;
   rows: number;
   cols: number;
 }
 
-export function hostToUnifiedBuffer(
-  host: Float64Array, hostAddr: number, hostStride: number,
-  ub: Float32Array, ubAddr: number, ubStride: number,
-  shape: Block2D, dtype: DType,
-): number {
-  let fault = -1;
-  const bits = dtype === "bf16" ? new Uint32Array(ub.buffer, ub.byteOffset, ub.length) : undefined;
-  for (let r = 0; r < shape.rows; r++) {
-    const h = hostAddr + r * hostStride;
-    const u = ubAddr + r * ubStride;
-    if (dtype === "bf16") {
-      // Float64 -> Float32 stores round to fp32; then the row rounds to bf16 in place.
-      for (let c = 0; c < shape.cols; c++) ub[u + c] = host[h + c];
-      const bad = roundBf16InPlace(ub, u, u + shape.cols, bits);
-      if (bad >= 0 && fault < 0) fault = bad;
-      continue;
-    }
-    for (let c = 0; c < shape.cols; c++) {
-      const v = convertToDtype(Math.fround(host[h + c]), dtype);
-      if (!Number.isFinite(v) && fault < 0) fault = u + c;
-      ub[u + c] = v;
-    }
-  }
-  return fault;
-}
+export class HostDma {
+  private kind = DMA_IDLE;
+  private readonly t: DmaTransfer = { kind: 0, host: 0, hstride: 0, chip: 0, cstride: 0, rows: 0, cols: 0 };
+  private elementBytes = 1;
+  private total = 0;
+  private done = 0;
+  private doneNext = 0;
+  /** Next element to complete, as index and row/column in block order. */
+  private element = 0;
+  private row = 0;
+  private col = 0;
+  private completeTo = 0;
+  private readonly eb: number;
+  private readonly dtype: DType;
+  private readonly accCols: number;
+  completed = false;
+  /** Unified-buffer address of the first non-finite value written (bf16), -1 when none. */
+  faultIndex = -1;
 
-export function unifiedBufferToHost(
-  ub: Float32Array, ubAddr: number, ubStride: number,
-  host: Float64Array, hostAddr: number, hostStride: number,
-  shape: Block2D,
-): void {
-  for (let r = 0; r < shape.rows; r++) {
-    const u = ubAddr + r * ubStride;
-    const h = hostAddr + r * hostStride;
-    for (let c = 0; c < shape.cols; c++) host[h + c] = ub[u + c];
+  constructor(cfg: Readonly<HwConfig>) {
+    this.eb = cfg.elementBytes;
+    this.dtype = cfg.dtype;
+    this.accCols = cfg.cols;
+  }
+
+  get busy(): boolean {
+    return this.kind !== DMA_IDLE;
+  }
+
+  start(transfer: Readonly<DmaTransfer>): void {
+    Object.assign(this.t, transfer);
+    this.kind = transfer.kind;
+    this.elementBytes = transfer.kind === DMA_WHMA ? 4 : this.eb;
+    this.total = transfer.rows * transfer.cols * this.elementBytes;
+    this.done = 0;
+    this.element = 0;
+    this.row = 0;
+    this.col = 0;
+  }
+
+  request(req: UnitRequests): void {
+    if (this.kind === DMA_IDLE) return;
+    req.active[U_DMA] = 1;
+    req.hostBytes[U_DMA] = this.total - this.done;
+  }
+
+  evaluate(granted: number): void {
+    this.doneNext = this.done + granted;
+    this.completeTo = Math.floor(this.doneNext / this.elementBytes);
+  }
+
+  commit(host: Float64Array, ub: Float32Array, acc: Float32Array | Int32Array, activity: CycleActivity): void {
+    this.completed = false;
+    if (this.kind === DMA_IDLE) return;
+    const { t, elementBytes: s } = this;
+    const g = this.doneNext - this.done;
+    const started = Math.ceil(this.doneNext / s) - Math.ceil(this.done / s);
+    const landed = this.completeTo - this.element;
+    activity.busy[U_DMA] = 1;
+    if (this.kind === DMA_RHM) {
+      activity.counts[CNT_HOST_READ] += g;
+      activity.counts[CNT_UB_WRITTEN] += landed * s;
+    } else {
+      activity.counts[CNT_HOST_WRITTEN] += g;
+      activity.counts[this.kind === DMA_WHMA ? CNT_ACC_READ : CNT_UB_READ] += started * s;
+    }
+    for (; this.element < this.completeTo; this.element++) {
+      const h = t.host + this.row * t.hstride + this.col;
+      if (this.kind === DMA_RHM) {
+        const u = t.chip + this.row * t.cstride + this.col;
+        const v = convertToDtype(Math.fround(host[h]), this.dtype);
+        if ((v !== v || v === Infinity || v === -Infinity) && this.faultIndex < 0) this.faultIndex = u;
+        ub[u] = v;
+      } else if (this.kind === DMA_WHM) host[h] = ub[t.chip + this.row * t.cstride + this.col];
+      else host[h] = acc[(t.chip + this.row) * this.accCols + this.col];
+      if (++this.col === t.cols) {
+        this.col = 0;
+        this.row++;
+      }
+    }
+    this.done = this.doneNext;
+    if (this.done === this.total) {
+      this.kind = DMA_IDLE;
+      this.completed = true;
+    }
   }
 }

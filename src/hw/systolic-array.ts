@@ -14,10 +14,12 @@
  *                                           slot, which no other PE or unit touches that cycle.
  *   weights[3*R*C]  Float32Array  slot 0 zeros (bubbles), slots 1, 2 = banks 0, 1          reset 0
  *   rowCols[3*R]    Int32Array    valid columns of each bank row's tile row (counts useful MACs)
- *   shifter: target bank, step k, the tile being shifted (gated shift, one row per cycle)
+ *   shifter: target bank, step k, the FIFO slot being shifted (gated shift, one row per cycle: at
+ *            step k rows 1..k take rows 0..k-1 and row 0 takes tile row R-1-k from the slot)
  * Inputs:  the vector read from the unified buffer this cycle (+ its bank tag), the psum entering
  *          the top of each column (from the accumulators), shift start commands.
- * Outputs: bottom(t, c), the psum leaving column c (current registers); MACs done this cycle.
+ * Outputs: bottom(t, c), the psum leaving column c (current registers); MACs done this cycle; the
+ *          shift step done at the last commit and whether it was the last (the slot is then free).
  * Timing:  vector latched at t enters row r at t+1+r and reaches PE(r,c) at t+1+r+c.
  * Bubbles (tag 0) are not computed: their partial sums are never written to the accumulators.
  */
@@ -58,12 +60,18 @@ export class SystolicArray {
   private shiftStep = 0;
   private shiftRows = 0;
   private shiftCols = 0;
-  private readonly shiftTile: Float32Array;
+  /** The FIFO slot being shifted (read one row per step; the slot stays occupied until the end). */
+  private shiftSource: Float32Array;
+  private shiftOffset = 0;
   private shiftStartPending = false;
   private pendingBank = -1;
   private pendingRows = 0;
   private pendingCols = 0;
-  private readonly pendingTile: Float32Array;
+  private pendingSource: Float32Array;
+  private pendingOffset = 0;
+  /** The shift step done at the last commit (-1: none), and whether it was the last (R-1). */
+  shiftStepDone = -1;
+  shiftEnded = false;
 
   constructor(cfg: Readonly<HwConfig>) {
     this.R = cfg.rows;
@@ -77,8 +85,8 @@ export class SystolicArray {
     this.weights = new Float32Array(3 * this.RC);
     this.rowCols = new Int32Array(3 * this.R);
     this.inVector = new Float32Array(this.R);
-    this.shiftTile = new Float32Array(this.RC);
-    this.pendingTile = new Float32Array(this.RC);
+    this.shiftSource = this.weights;
+    this.pendingSource = this.weights;
     this.runStart = new Int32Array(this.N);
     this.runEnd = new Int32Array(this.N);
     this.runTag = new Uint8Array(this.N);
@@ -105,10 +113,11 @@ export class SystolicArray {
 
   /**
    * Start shifting a tile into `bank` (0 or 1) this cycle: the first row moves at this cycle's
-   * commit. `tile` is copied now (the FIFO slot may be refilled while the shift runs).
+   * commit. The tile stays in `source` at `offset` (its FIFO slot) and is read one row per step.
    */
-  startShift(bank: number, tile: Float32Array, offset: number, rows: number, cols: number): void {
-    for (let i = 0; i < this.RC; i++) this.pendingTile[i] = tile[offset + i];
+  startShift(bank: number, source: Float32Array, offset: number, rows: number, cols: number): void {
+    this.pendingSource = source;
+    this.pendingOffset = offset;
     this.pendingBank = bank;
     this.pendingRows = rows;
     this.pendingCols = cols;
@@ -203,9 +212,12 @@ export class SystolicArray {
       const { R, N } = this;
       for (let r = 0; r < R; r++) this.setup[r * N + slot] = this.inVector[r];
     }
+    this.shiftStepDone = -1;
+    this.shiftEnded = false;
     if (this.shiftStartPending) {
       this.shiftStartPending = false;
-      this.shiftTile.set(this.pendingTile);
+      this.shiftSource = this.pendingSource;
+      this.shiftOffset = this.pendingOffset;
       this.shiftBank = this.pendingBank;
       this.shiftRows = this.pendingRows;
       this.shiftCols = this.pendingCols;
@@ -220,13 +232,17 @@ export class SystolicArray {
     const base = (this.shiftBank + 1) * RC;
     const k = this.shiftStep;
     this.weights.copyWithin(base + C, base, base + k * C);
-    const src = (R - 1 - k) * C;
-    for (let c = 0; c < C; c++) this.weights[base + c] = this.shiftTile[src + c];
+    const src = this.shiftOffset + (R - 1 - k) * C;
+    for (let c = 0; c < C; c++) this.weights[base + c] = this.shiftSource[src + c];
     const rc = (this.shiftBank + 1) * R;
     this.rowCols.copyWithin(rc + 1, rc, rc + k);
     this.rowCols[rc] = R - 1 - k < this.shiftRows ? this.shiftCols : 0;
+    this.shiftStepDone = k;
     this.shiftStep++;
-    if (this.shiftStep === R) this.shiftBank = -1;
+    if (this.shiftStep === R) {
+      this.shiftBank = -1;
+      this.shiftEnded = true;
+    }
   }
 
   /** Fast mode: place a whole tile in a bank at once (the shift is timed by the controller). */

@@ -1,19 +1,31 @@
 /**
- * The chip's datapath: memories plus the register-level units, wired, with the evaluate/commit order
- * of one clock. The controller (src/sim/controller.ts) drives it through command inputs; this file
- * knows nothing of instructions.
+ * The chip's datapath: memories, the clocked units and the shared resources, wired, with one clock's
+ * order: (1) every unit states its request from its current registers and the arbiter serves them
+ * in fixed priority; (2) every unit evaluates, in the configured order (any order gives the same
+ * result: tested); (3) every unit commits. The controller (src/sim/controller.ts) drives the units
+ * through their command inputs; this file knows nothing of instructions.
  *
  * Memories hold decoded values: the unified buffer stores values already rounded to the data type
  * (bf16 values and int8 integers are exact in a Float32Array); capacity is counted in dtype bytes.
+ * Weight memory holds the fp32 masters; the dtype copy beside each is conv(master) (docs/
+ * ARCHITECTURE.md "Weight memory").
  */
 import type { HwConfig } from "../config/hw-config.js";
 import { Accumulators } from "./accumulators.js";
 import { ActivationUnit } from "./activation-unit.js";
+import {
+  CNT_ACC_READ, CNT_ACC_WRITTEN, CNT_FIFO_READ, CNT_MACS, CNT_TILES_SHIFTED, CNT_UB_READ, CNT_WEIGHT_REGISTER_WRITES,
+  CycleActivity, UNIT_COUNT, U_ACTIVATION, U_DMA, U_MATRIX, U_VECTOR, U_WEIGHTS,
+} from "./activity.js";
+import { Arbiter, UnitRequests } from "./arbiter.js";
+import { HostDma } from "./host-dma.js";
 import { SystolicArray } from "./systolic-array.js";
+import { VectorUnit } from "./vector-unit.js";
 import { WeightFifo } from "./weight-fifo.js";
+import { WeightLoader } from "./weight-loader.js";
 
 /** Evaluate-phase units, in the default order; any order gives the same result (tested). */
-export const EVALUATE_UNITS = ["array", "accumulators", "activation"] as const;
+export const EVALUATE_UNITS = ["array", "accumulators", "activation", "loader", "vector", "dma"] as const;
 
 export class TpuDatapath {
   readonly ub: Float32Array;
@@ -24,8 +36,15 @@ export class TpuDatapath {
   readonly fifo: WeightFifo;
   readonly array: SystolicArray;
   readonly activation: ActivationUnit;
+  readonly loader: WeightLoader;
+  readonly vector: VectorUnit;
+  readonly dma: HostDma;
+  readonly arbiter: Arbiter;
+  readonly requests = new UnitRequests();
+  /** What the units did in the last clocked cycle. */
+  readonly activity = new CycleActivity();
 
-  /** Stream command for this cycle (detailed mode): the vector the matrix unit reads. */
+  /** Stream command for this cycle: the vector the matrix unit reads (set by the controller). */
   streamValid = false;
   streamAddr = 0;
   streamCols = 0;
@@ -39,7 +58,7 @@ export class TpuDatapath {
 
   constructor(
     readonly cfg: Readonly<HwConfig>,
-    evaluateOrder: readonly number[] = [0, 1, 2],
+    evaluateOrder: readonly number[] = [0, 1, 2, 3, 4, 5],
   ) {
     this.ub = new Float32Array(cfg.unifiedBufferElements);
     this.wm = new Float32Array(cfg.weightMemoryElements);
@@ -47,6 +66,14 @@ export class TpuDatapath {
     this.fifo = new WeightFifo(cfg);
     this.array = new SystolicArray(cfg);
     this.activation = new ActivationUnit(cfg);
+    this.loader = new WeightLoader(cfg);
+    this.vector = new VectorUnit(cfg);
+    this.dma = new HostDma(cfg);
+    this.arbiter = new Arbiter(cfg);
+    const sorted = [...evaluateOrder].sort((a, b) => a - b);
+    if (sorted.join() !== EVALUATE_UNITS.map((_, i) => i).join()) {
+      throw new Error(`internal: the evaluate order must list each of the ${EVALUATE_UNITS.length} units once (got ${evaluateOrder.join(",")})`);
+    }
     this.order = [...evaluateOrder];
   }
 
@@ -85,25 +112,75 @@ export class TpuDatapath {
     }
   }
 
+  /** Phase 0: requests from current registers, served in fixed priority. */
+  private arbitrate(): void {
+    const req = this.requests;
+    req.clear();
+    if (this.streamValid) {
+      req.active[U_MATRIX] = 1;
+      req.ubRead[U_MATRIX] = 1;
+    }
+    if (this.acc.psumReaders > 0) {
+      req.active[U_MATRIX] = 1;
+      req.accRead[U_MATRIX] = 1;
+    }
+    this.activation.request(req);
+    this.loader.request(req);
+    this.vector.request(req);
+    this.dma.request(req);
+    this.arbiter.arbitrate(req);
+    const refused = this.activity.refused;
+    for (let u = 0; u < UNIT_COUNT; u++) refused[u] = this.arbiter.refusedBy[u];
+  }
+
   /**
-   * Phase 1: combinational outputs from current registers (and `probe`, which may read them).
-   * Phase 2: every unit evaluates, in the configured order.
+   * One clock. `probe` runs after the combinational outputs are computed and before any unit
+   * evaluates (PE traces read the registers there).
    */
-  evaluate(t: number, probe?: () => void): void {
+  clock(t: number, probe?: () => void): void {
+    const act = this.activity;
+    act.clear();
+    this.arbitrate();
+    const g = this.arbiter;
     this.driveInputs();
     this.acc.evaluateTop(t);
     probe?.();
     for (const u of this.order) {
       if (u === 0) this.array.evaluate(t, this.acc.top);
       else if (u === 1) this.acc.evaluateBottom(t, this.array);
-      else this.activation.evaluate(t, this.acc.data, this.cfg.cols);
+      else if (u === 2) this.activation.evaluate(g.granted[U_ACTIVATION] === 1, this.acc.data, this.cfg.cols);
+      else if (u === 3) this.loader.evaluate(this.requests.weightBytes[U_WEIGHTS] > 0 ? g.weightGranted[U_WEIGHTS] : g.granted[U_WEIGHTS]);
+      else if (u === 4) this.vector.evaluate(g.granted[U_VECTOR] === 1, g.weightGranted[U_VECTOR], this.ub, act);
+      else this.dma.evaluate(g.hostGranted[U_DMA]);
     }
+    this.commit(t);
   }
 
-  /** Phase 3: every unit publishes its next state. */
-  commit(t: number): void {
-    this.array.commit(t);
+  private commit(t: number): void {
+    const act = this.activity;
+    const counts = act.counts;
+    const array = this.array;
+    array.commit(t);
     this.acc.commit(t);
-    this.activation.commit(t, this.ub);
+    this.activation.commit(this.ub, act);
+    this.loader.commit(this.wm, this.ub, this.fifo, act);
+    this.vector.commit(this.ub, this.wm, this.acc.data, act);
+    this.dma.commit(this.host, this.ub, this.acc.data, act);
+    const k = array.shiftStepDone;
+    if (k >= 0) {
+      const C = this.cfg.cols;
+      counts[CNT_FIFO_READ] += C * this.cfg.elementBytes;
+      counts[CNT_WEIGHT_REGISTER_WRITES] += (k + 1) * C;
+      if (k === 0) counts[CNT_TILES_SHIFTED] += 1;
+      if (array.shiftEnded) this.fifo.stageFreeHead();
+    }
+    this.fifo.commit();
+    counts[CNT_MACS] += array.macs;
+    counts[CNT_ACC_READ] += 4 * this.acc.valuesRead;
+    counts[CNT_ACC_WRITTEN] += 4 * this.acc.valuesWritten;
+    if (this.streamValid) {
+      counts[CNT_UB_READ] += this.streamCols * this.cfg.elementBytes;
+      act.busy[U_MATRIX] = 1;
+    }
   }
 }

@@ -1,18 +1,26 @@
 /**
- * Weight FIFO (TPU paper: "Weight FIFO", four tiles deep in TPU v1).
+ * Weight FIFO (TPU paper: "Weight FIFO", four tiles deep in TPU v1). docs/ARCHITECTURE.md "Weight
+ * loader (RDW, RDWU) and weight FIFO".
  *
  * Registers:
- *   tiles      Float32Array(depth*R*C)  tile values already in the array data type, zero padded
- *   tileRows   Int32Array(depth)        valid rows of each slot
- *   tileCols   Int32Array(depth)        valid columns of each slot
- *   head,count                          ring pointer and occupancy (reset: empty)
- * Inputs:  push (from the weight loader, at its completion), pop (by the weight shifter).
- * Outputs: occupancy, the head tile (current state only).
- * Latency: a tile pushed at cycle t can be popped from t+1 (docs/ARCHITECTURE.md "Weight loader").
- * Pushes and pops are staged and applied in commit().
+ *   tiles      Float32Array(depth*R*C)  tile values in the array data type, zero padded     reset 0
+ *   tileRows   Int32Array(depth)        valid rows of each slot's tile
+ *   tileCols   Int32Array(depth)        valid columns of each slot's tile
+ *   state      Uint8Array(depth)        FREE, FILLING (the loader writes it), READY, SHIFTING
+ *   head,count                          ring pointer (oldest tile) and slots in use       reset empty
+ * Inputs:  reserve (the controller, when a load issues), element writes and `ready` (the weight
+ *          loader), shift start and shift end (the weight shifter).
+ * Outputs: occupancy, the head slot and its state (current registers only).
+ * A slot is reserved when its load issues, filled by the loader, ready at the end of the load's
+ * last cycle, read row by row by the shifter, and free from the cycle after the shift's last step:
+ * the FIFO holds exactly `depth` tiles. State changes are staged and applied in commit().
  */
 import type { HwConfig } from "../config/hw-config.js";
-import { copyTileExtent } from "./tile-copy.js";
+
+export const SLOT_FREE = 0;
+export const SLOT_FILLING = 1;
+export const SLOT_READY = 2;
+export const SLOT_SHIFTING = 3;
 
 export class WeightFifo {
   readonly depth: number;
@@ -20,19 +28,14 @@ export class WeightFifo {
   readonly tiles: Float32Array;
   readonly tileRows: Int32Array;
   readonly tileCols: Int32Array;
+  readonly state: Uint8Array;
   private head = 0;
   private count = 0;
-  private pushPending = false;
-  private popPending = false;
-  /** Staging tile written by the weight loader; pushed at commit. */
-  readonly staging: Float32Array;
-  private stagingRows = 0;
-  private stagingCols = 0;
-
+  /** Staged: a slot becoming ready, the head starting to shift, the head being freed. */
+  private readyPending = -1;
+  private shiftPending = false;
+  private freePending = false;
   private readonly cols: number;
-  /** Extent of the values currently in `staging` (what a refill must clear). */
-  stagingDirtyRows = 0;
-  stagingDirtyCols = 0;
 
   constructor(cfg: Readonly<HwConfig>) {
     this.cols = cfg.cols;
@@ -41,55 +44,70 @@ export class WeightFifo {
     this.tiles = new Float32Array(this.depth * this.tileSize);
     this.tileRows = new Int32Array(this.depth);
     this.tileCols = new Int32Array(this.depth);
-    this.staging = new Float32Array(this.tileSize);
+    this.state = new Uint8Array(this.depth);
   }
 
+  /** Slots in use (filling, ready or shifting). */
   get occupancy(): number {
     return this.count;
   }
 
-  /** Slot index of the oldest tile (valid when occupancy > 0). */
+  /** Slot of the oldest tile (meaningful when occupancy > 0). */
   get headSlot(): number {
     return this.head;
   }
 
-  /** Offset of a slot's values in `tiles`. */
+  /** State of the oldest slot, SLOT_FREE when empty. */
+  get headState(): number {
+    return this.count === 0 ? SLOT_FREE : this.state[this.head];
+  }
+
   slotOffset(slot: number): number {
     return slot * this.tileSize;
   }
 
-  /** Stage a push of `staging` (filled by the caller) with its valid extent. */
-  stagePush(rows: number, cols: number): void {
-    this.pushPending = true;
-    this.stagingRows = rows;
-    this.stagingCols = cols;
+  /**
+   * Reserve the next slot for a load of a rows x cols tile (a command at issue, applied at once so
+   * the loader can write it this cycle). Clears the old tile's extent: padding is zero.
+   */
+  reserve(rows: number, cols: number): number {
+    const slot = (this.head + this.count) % this.depth;
+    const base = slot * this.tileSize;
+    const C = this.cols;
+    for (let r = 0, n = this.tileRows[slot], m = this.tileCols[slot]; r < n; r++) this.tiles.fill(0, base + r * C, base + r * C + m);
+    this.tileRows[slot] = rows;
+    this.tileCols[slot] = cols;
+    this.state[slot] = SLOT_FILLING;
+    this.count++;
+    return slot;
   }
 
-  stagePop(): void {
-    this.popPending = true;
+  stageReady(slot: number): void {
+    this.readyPending = slot;
+  }
+
+  stageShiftStart(): void {
+    this.shiftPending = true;
+  }
+
+  stageFreeHead(): void {
+    this.freePending = true;
   }
 
   commit(): void {
-    if (this.popPending) {
+    if (this.readyPending >= 0) {
+      this.state[this.readyPending] = SLOT_READY;
+      this.readyPending = -1;
+    }
+    if (this.shiftPending) {
+      this.state[this.head] = SLOT_SHIFTING;
+      this.shiftPending = false;
+    }
+    if (this.freePending) {
+      this.state[this.head] = SLOT_FREE;
       this.head = (this.head + 1) % this.depth;
       this.count--;
-      this.popPending = false;
+      this.freePending = false;
     }
-    if (this.pushPending) {
-      const slot = (this.head + this.count) % this.depth;
-      copyTileExtent(this.staging, 0, this.tiles, slot * this.tileSize, this.cols,
-        this.stagingRows, this.stagingCols, this.tileRows[slot], this.tileCols[slot]);
-      this.tileRows[slot] = this.stagingRows;
-      this.tileCols[slot] = this.stagingCols;
-      this.count++;
-      this.pushPending = false;
-    }
-  }
-
-  reset(): void {
-    this.head = 0;
-    this.count = 0;
-    this.pushPending = false;
-    this.popPending = false;
   }
 }

@@ -13,6 +13,7 @@ import { Transform, type ParserOptions } from "@json2csv/node";
 import { OutputError } from "../errors.js";
 import {
   STALL_CAUSES,
+  TRACE_COUNTERS,
   TRACE_UNITS,
   UNIT_STATE_NAMES,
   type PeTraceRow,
@@ -242,14 +243,7 @@ export const TRACE_CSV_COLUMNS: readonly string[] = Object.freeze([
   ...TRACE_UNITS.flatMap((unit) => [`${unit}_pc`, `${unit}_state`]),
   "stall",
   "head_pc",
-  "macs",
-  "fifo_tiles",
-  "ub_rows_read",
-  "ub_rows_written",
-  "acc_rows_read",
-  "acc_rows_written",
-  "weight_bytes",
-  "host_bytes",
+  ...TRACE_COUNTERS.map((c) => c.column),
 ]);
 
 export function unitStateName(code: number): string {
@@ -316,18 +310,8 @@ export class CsvTraceSink extends CsvFileSink {
     for (let u = 0; u < TRACE_UNITS.length; u++) {
       record.push(row.pc[u], unitStateName(row.state[u]));
     }
-    record.push(
-      stallCauseName(row.stall),
-      row.headPc,
-      row.macs,
-      row.fifoTiles,
-      row.ubRowsRead,
-      row.ubRowsWritten,
-      row.accRowsRead,
-      row.accRowsWritten,
-      row.weightBytes,
-      row.hostBytes,
-    );
+    record.push(stallCauseName(row.stall), row.headPc);
+    for (const c of TRACE_COUNTERS) record.push(row[c.field]);
     this.output.add(record);
   }
 }

@@ -3,11 +3,11 @@
  * which ui.perfetto.dev and chrome://tracing open (docs/TRACES.md "Perfetto").
  *
  * One thread per unit (TRACE_UNITS order), one complete event ("X") per instruction, counters
- * ("C") for fifo_tiles and macs written only when they change. Timestamps are cycles written as
+ * ("C") for the per-cycle counters (TRACE_COUNTERS) written only when they change. Timestamps are cycles written as
  * microseconds. The file is streamed: the opening goes out first, events as they come, the
  * closing bracket on close().
  */
-import { TRACE_UNITS, type PeTraceRow, type TraceRow, type TraceUnit } from "../sim/trace.js";
+import { TRACE_COUNTERS, TRACE_UNITS, type PeTraceRow, type TraceRow, type TraceUnit } from "../sim/trace.js";
 import {
   FULL_WINDOW,
   SinkFile,
@@ -24,11 +24,8 @@ export function perfettoTid(unit: TraceUnit): number {
   return TRACE_UNITS.indexOf(unit) + 1;
 }
 
-/** Counters sampled from per-cycle rows: event name (also its args key) and the row field. */
-const COUNTERS = [
-  { name: "fifo_tiles", read: (row: Readonly<TraceRow>) => row.fifoTiles },
-  { name: "macs", read: (row: Readonly<TraceRow>) => row.macs },
-] as const;
+/** Counters sampled from per-cycle rows: event name (also its args key, the CSV column) and the row field. */
+const COUNTERS = TRACE_COUNTERS.map((c) => ({ name: c.column, read: (row: Readonly<TraceRow>) => row[c.field] }));
 
 /** Writes the trace-event JSON. Ignores PE rows. */
 export class PerfettoSink implements AbortableTraceSink {
@@ -48,7 +45,7 @@ export class PerfettoSink implements AbortableTraceSink {
       generator: "tpusim",
       timeUnit: "1 us in this file = 1 clock cycle (ts = cycle number, dur = cycles)",
       instructions: "X event per instruction: ts = issue cycle, dur = complete - issue + 1",
-      counters: "fifo_tiles and macs per cycle, written when the value changes",
+      counters: "the per-cycle counters of the CSV trace (macs .. host_written_bytes), written when the value changes",
       traceFrom: String(this.from),
       traceTo: Number.isFinite(this.to) ? String(this.to) : "end of run",
       traceEvery: String(this.every),

@@ -7,6 +7,7 @@
  */
 import {
   STALL_CAUSES,
+  TRACE_COUNTERS,
   TRACE_UNITS,
   UNIT_STATE_NAMES,
   type PeTraceRow,
@@ -38,14 +39,7 @@ export const VCD_SIGNALS: readonly VcdSignal[] = Object.freeze([
   ]),
   { name: "stall", width: 3 },
   { name: "head_pc", width: 32 },
-  { name: "macs", width: 32 },
-  { name: "fifo_tiles", width: 32 },
-  { name: "ub_rows_read", width: 32 },
-  { name: "ub_rows_written", width: 32 },
-  { name: "acc_rows_read", width: 32 },
-  { name: "acc_rows_written", width: 32 },
-  { name: "weight_bytes", width: 32 },
-  { name: "host_bytes", width: 32 },
+  ...TRACE_COUNTERS.map((c) => ({ name: c.column, width: 32 })),
 ]);
 
 /** Identifier codes from printable ASCII 33..126, skipping `$` so no reader takes one for a keyword. */
@@ -74,7 +68,7 @@ function describeEncoding(): string {
     `<unit>_state: ${codeTable(UNIT_STATE_NAMES)}.`,
     `stall (matrix unit): ${codeTable(STALL_CAUSES)}.`,
     "<unit>_pc and head_pc: instruction index, 32-bit two's complement; all ones (-1) means none.",
-    "Counters (macs .. host_bytes): amount during that cycle, as in the CSV trace.",
+    "Counters (macs .. host_written_bytes): amount during that cycle, as in the CSV trace.",
   ]
     .map((line) => `   ${line}\n`)
     .join("");
@@ -143,14 +137,7 @@ export class VcdSink implements AbortableTraceSink {
     }
     v[k++] = row.stall;
     v[k++] = row.headPc;
-    v[k++] = row.macs;
-    v[k++] = row.fifoTiles;
-    v[k++] = row.ubRowsRead;
-    v[k++] = row.ubRowsWritten;
-    v[k++] = row.accRowsRead;
-    v[k++] = row.accRowsWritten;
-    v[k++] = row.weightBytes;
-    v[k++] = row.hostBytes;
+    for (const c of TRACE_COUNTERS) v[k++] = row[c.field];
 
     const first = this.lastCycle < 0;
     const t = row.cycle * VCD_TICKS_PER_CYCLE;

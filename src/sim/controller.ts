@@ -5,23 +5,29 @@
  *
  * Each cycle t, from the state committed at the end of t-1: (1) the weight shifter may start,
  * (2) the head instruction issues if its unit is free and its hazards are clear, (3) the cycle is
- * charged to the matrix unit or one stall cause, (4) detailed mode clocks the datapath, (5) end-of-
- * cycle events commit (completions, FIFO push/pop). Fast mode runs the same steps but jumps from one
- * event cycle to the next, charging the skipped cycles in bulk: nothing can change between events.
+ * charged to the matrix unit or one stall cause, (4) the units work: detailed mode clocks the
+ * datapath, fast mode advances its predicted units (fast-step.ts), (5) faults, completions and
+ * FIFO changes take effect. Fast mode jumps from one event cycle to the next, charging the cycles
+ * between in bulk: nothing can change between events.
  */
 import type { HwConfig } from "../config/hw-config.js";
 import { RuntimeFault } from "../errors.js";
+import { CycleActivity, U_ACTIVATION, U_DMA, U_VECTOR, U_WEIGHTS } from "../hw/activity.js";
 import { TpuDatapath } from "../hw/tpu.js";
+import { SLOT_READY } from "../hw/weight-fifo.js";
 import type { Program } from "../isa/program.js";
-import { decodeOp, type DecodedOp, OP_ACT, OP_HALT, OP_MMUL, OP_NOP, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
+import { decodeOp, type DecodedOp, OP_HALT, OP_MMUL, OP_NOP, OP_RDW, OP_RDWU, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
 import { checkOperands } from "./operand-check.js";
-import { executeAtIssue, type IssueContext } from "./issue.js";
+import { issueToUnit, type IssueContext } from "./issue.js";
 import { BankNonzeros } from "./fast.js";
-import { emptyStats, type RunStats } from "./stats.js";
-import * as T from "./timing.js";
-import { STALL, blockReason, classifyCycle, type MachineState } from "./hazards.js";
+import { FastUnits } from "./fast-units.js";
+import { fastActivityAt } from "./fast-step.js";
+import { emptyStats, UnitTotals, type RunStats } from "./stats.js";
+import { passCompleteCycle } from "./timing.js";
+import { STALL, bankFreeAt, blockReason, classifyCycle, type MachineState } from "./hazards.js";
 import { fillTraceRow } from "./trace-fill.js";
 import { deadlockReason, nextEventCycle } from "./events.js";
+import { checkFaults } from "./faults.js";
 import { PeProbe } from "./pe-probe.js";
 import { NULL_SINK, makeTraceRow, type StallCause, type TraceSink } from "./trace.js";
 import { describeInstruction } from "./describe.js";
@@ -56,11 +62,18 @@ export interface PreparedProgram {
 export interface InFlight {
   readonly op: DecodedOp;
   readonly t0: number;
-  readonly tc: number;
-  /** MMUL: vectors, tile extent, bank tag. */
+  /** Fast-mode MMUL: its predicted completion (the last result write); -1 otherwise. */
+  tc: number;
+  /** MMUL: vectors and the tile's extent. */
   readonly vectors: number;
   readonly tileRows: number;
   readonly tileCols: number;
+  /** RDW/RDWU: the FIFO slot it fills. */
+  readonly slot: number;
+  /** Fast-mode MMUL: the cycle its first non-finite result is written, and where (-1: none). */
+  faultCycle: number;
+  faultRow: number;
+  faultCol: number;
 }
 
 export class Simulator implements MachineState {
@@ -72,6 +85,8 @@ export class Simulator implements MachineState {
   pc = 0;
   halted = true;
   inflight: InFlight[] = [];
+  /** The instruction each non-matrix unit holds (by unit index). */
+  readonly unitOp: (InFlight | null)[] = [null, null, null, null, null];
   unitBusy = new Uint8Array(UNIT_NAMES.length);
   /** Matrix unit: free for the next pass from this cycle; the streaming pass. */
   mmFreeAt = 0;
@@ -80,15 +95,21 @@ export class Simulator implements MachineState {
   /** Weight banks: 0 free, 1 loaded (shifting until readyAt, then ready), 2 active. */
   bankState = new Int32Array(2);
   bankReadyAt = new Float64Array(2);
+  /** tl of each bank: one past the cycle its last vector was read. */
   bankLastUse = new Float64Array([-1e15, -1e15]);
   bankSeq = new Float64Array(2);
   bankRows = new Int32Array(2);
   bankCols = new Int32Array(2);
   activeBank = -1;
-  shifterBusyUntil = -1;
+  /** The current or last shift: first and last step. */
+  shiftStart = -1e15;
+  shiftEnd = -1e15;
   private shiftSeq = 0;
-  fifoReserved = 0;
   blockerUnit = -1;
+  readonly detailed: boolean;
+  readonly fast: FastUnits;
+  readonly fastActivity = new CycleActivity();
+  private readonly totals = new UnitTotals();
   private readonly ctx: IssueContext;
   private readonly row = makeTraceRow();
   private readonly peProbe: PeProbe;
@@ -98,15 +119,22 @@ export class Simulator implements MachineState {
     readonly options: SimulatorOptions = { mode: "fast" },
   ) {
     this.dp = new TpuDatapath(hw, options.evaluateOrder);
+    this.detailed = options.mode === "detailed";
+    this.fast = new FastUnits(hw);
     this.peProbe = new PeProbe(this.dp);
+    const ub = this.dp.ub;
+    const tiles = this.dp.fifo.tiles;
     this.ctx = {
       hw,
       dp: this.dp,
-      detailed: options.mode === "detailed",
-      stats: this.stats,
+      detailed: this.detailed,
+      fast: this.fast,
       f32: new Float32Array(hw.cols),
       f64: new Float64Array(hw.cols),
-      transpose: new Float32Array(0),
+      ubBits: new Uint32Array(ub.buffer, ub.byteOffset, ub.length),
+      tileBits: new Uint32Array(tiles.buffer, tiles.byteOffset, tiles.length),
+      scratch: new Float32Array(0),
+      softmaxOut: new Float64Array(0),
       nonzeros: new BankNonzeros(hw.rows, hw.cols),
     };
   }
@@ -162,28 +190,31 @@ export class Simulator implements MachineState {
     const sink = opts.sink ?? NULL_SINK;
     const maxCycles = opts.maxCycles ?? DEFAULT_MAX_CYCLES;
     const sliceEnd = opts.sliceCycles !== undefined ? this.now + opts.sliceCycles : Number.POSITIVE_INFINITY;
-    const detailed = this.options.mode === "detailed";
     let t = this.now;
-    while (!this.halted) {
-      if (t >= maxCycles) {
-        throw new RuntimeFault(`watchdog: the program did not halt within ${maxCycles} cycles (--max-cycles)`, t, "controller", this.headText());
+    try {
+      while (!this.halted) {
+        if (t >= maxCycles) {
+          throw new RuntimeFault(`watchdog: the program did not halt within ${maxCycles} cycles (--max-cycles)`, t, "controller", this.headText());
+        }
+        if (t >= sliceEnd) break;
+        const changed = this.stepCycle(t, sink);
+        if (this.halted) {
+          t++;
+          break;
+        }
+        let next = t + 1;
+        if (this.detailed || (next >= sink.from && next <= sink.to)) {
+          // Stepping every cycle: still detect a machine that can never move again (deadlock).
+          if (!changed && this.inflight.length === 0) this.nextEvent(t, changed, t + 1);
+        } else {
+          const limit = Math.min(maxCycles, sliceEnd, sink.from > t ? sink.from : Number.POSITIVE_INFINITY);
+          next = this.nextEvent(t, changed, limit);
+          if (next > t + 1) this.skip(t + 1, next);
+        }
+        t = next;
       }
-      if (t >= sliceEnd) break;
-      const changed = this.stepCycle(t, sink);
-      if (this.halted) {
-        t++;
-        break;
-      }
-      let next = t + 1;
-      if (detailed || (next >= sink.from && next <= sink.to)) {
-        // Stepping every cycle: still detect a machine that can never move again (deadlock).
-        if (!changed && this.inflight.length === 0) this.nextEvent(t, changed, t + 1);
-      } else {
-        const limit = Math.min(maxCycles, sliceEnd, sink.from > t ? sink.from : Number.POSITIVE_INFINITY);
-        next = this.nextEvent(t, changed, limit);
-        if (next > t + 1) this.chargeSkipped(t + 1, next);
-      }
-      t = next;
+    } finally {
+      this.totals.flushInto(this.stats);
     }
     this.stats.cycles += t - this.now;
     this.now = t;
@@ -198,7 +229,7 @@ export class Simulator implements MachineState {
     throw new RuntimeFault(detail, t, UNIT_NAMES[op.unit], describeInstruction(op));
   }
 
-  /** One cycle; returns whether any state changed. */
+  /** One cycle; returns whether the controller's state changed (an issue or a completion). */
   private stepCycle(t: number, sink: TraceSink): boolean {
     let changed = this.maybeStartShift(t);
     const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
@@ -210,14 +241,27 @@ export class Simulator implements MachineState {
     const cause = classifyCycle(this, t, head, reason);
     this.charge(cause, 1);
     const tracing = t >= sink.from && t <= sink.to && (t - sink.from) % sink.every === 0;
-    if (this.options.mode === "detailed") this.clockDatapath(t, sink, tracing);
-    if (tracing) {
-      fillTraceRow(this, this.row, t, head, reason, cause, this.options.mode === "detailed" ? this.dp.array.macs : -1);
+    let act: CycleActivity;
+    if (this.detailed) {
+      this.clockDatapath(t, sink, tracing);
+      act = this.dp.activity;
+    } else {
+      act = this.fastActivity;
+      fastActivityAt(this, t, 1, true);
     }
+    this.totals.add(act, 1);
+    if (tracing) fillTraceRow(this, this.row, t, head, reason, cause, act);
+    checkFaults(this, t);
     if (this.completeAt(t, sink)) changed = true;
-    this.dp.fifo.commit();
+    const fifo = this.dp.fifo;
+    if (t === this.shiftEnd) {
+      // The shifted tile's slot is free from the next cycle: a load waiting for it may issue.
+      changed = true;
+      if (!this.detailed) fifo.stageFreeHead();
+    }
+    if (!this.detailed) fifo.commit();
     if (tracing) {
-      this.row.fifoTiles = this.dp.fifo.occupancy;
+      this.row.fifoTiles = fifo.occupancy;
       sink.cycle(this.row);
     }
     if (head && head.code === OP_HALT && reason === STALL.none) this.halted = true;
@@ -239,52 +283,57 @@ export class Simulator implements MachineState {
       dp.streamLast = b === s.vectors - 1;
     } else dp.streamValid = false;
     const pe = tracing && sink.wantsPe;
-    dp.evaluate(t, pe ? () => this.peProbe.capture(t, sink) : undefined);
+    dp.clock(t, pe ? () => this.peProbe.capture(t, sink) : undefined);
     if (pe) this.peProbe.emit(t, sink);
-    dp.commit(t);
-    this.stats.macs += dp.array.macs;
-    if (dp.acc.faultRow >= 0) {
-      // The pass whose result (row, column) is due now: passes in flight overlap in the array.
-      const { faultRow, faultCol } = dp.acc;
-      const p = this.inflight.find((x) => x.op.code === OP_MMUL && T.resultWriteCycle(this.hw, x.t0, faultRow - x.op.f.acc, faultCol) === t);
-      throw new RuntimeFault(`non-finite value written to accumulator row ${dp.acc.faultRow}, column ${dp.acc.faultCol}`, t, "matrix", p ? describeInstruction(p.op) : "");
-    }
-    if (dp.activation.faultIndex >= 0) {
-      const act = this.inflight.find((x) => x.op.code === OP_ACT);
-      throw new RuntimeFault(`non-finite value written to unified buffer address ${dp.activation.faultIndex}`, t, "activation", act ? describeInstruction(act.op) : "");
-    }
   }
 
-  /** The shifter starts on its own when a tile waits and a bank is free (ARCHITECTURE "Weight shift"). */
+  /** The shifter starts on its own when the FIFO's head tile is ready and a bank is free (ARCHITECTURE "Weight shift"). */
   private maybeStartShift(t: number): boolean {
-    if (this.shifterBusyUntil >= t || this.dp.fifo.occupancy === 0) return false;
+    const fifo = this.dp.fifo;
+    if (fifo.headState !== SLOT_READY) return false;
+    if (this.detailed ? this.dp.array.shifting : t <= this.shiftEnd) return false;
     const bank = this.shiftTargetBank(t);
     if (bank < 0) return false;
-    const fifo = this.dp.fifo;
     const slot = fifo.headSlot;
     const rows = fifo.tileRows[slot];
     const cols = fifo.tileCols[slot];
-    if (this.options.mode === "detailed") this.dp.array.startShift(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
+    if (this.detailed) this.dp.array.startShift(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
     else {
       this.dp.array.loadBankDirect(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
       this.ctx.nonzeros.build(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
     }
-    fifo.stagePop();
+    fifo.stageShiftStart();
+    const R = this.hw.rows;
     this.bankState[bank] = 1;
-    this.bankReadyAt[bank] = t + T.weightShiftCycles(this.hw);
+    this.bankReadyAt[bank] = this.bankReadyCycle(t);
     this.bankSeq[bank] = ++this.shiftSeq;
     this.bankRows[bank] = rows;
     this.bankCols[bank] = cols;
-    this.shifterBusyUntil = t + T.weightShiftCycles(this.hw) - 1;
+    this.shiftStart = t;
+    this.shiftEnd = t + R - 1;
     return true;
   }
 
   /** A free bank whose last user has cleared the array far enough, or -1. */
   shiftTargetBank(t: number): number {
     for (let b = 0; b < 2; b++) {
-      if (this.bankState[b] === 0 && t >= T.bankFreeAt(this.hw, this.bankLastUse[b])) return b;
+      if (this.bankState[b] === 0 && t >= this.bankFreeCycle(this.bankLastUse[b])) return b;
     }
     return -1;
+  }
+
+  /**
+   * The bank rules (docs/ARCHITECTURE.md "Weight shift"): a shift may start into a bank whose last
+   * vector was read at tl - 1 from tl + C - 1; a tile whose shift started at s may be used by a
+   * switching MMUL issued from s + R - 1. Methods, so a test can show that one cycle less corrupts
+   * the results.
+   */
+  bankFreeCycle(tl: number): number {
+    return bankFreeAt(this.hw, tl);
+  }
+
+  bankReadyCycle(shiftStart: number): number {
+    return shiftStart + this.hw.rows - 1;
   }
 
   /** Loaded bank with the oldest tile (FIFO order), or -1. */
@@ -320,15 +369,38 @@ export class Simulator implements MachineState {
       this.bankLastUse[this.activeBank] = t + vectors;
       this.mmFreeAt = t + vectors;
     }
-    const tc = executeAtIssue(this.ctx, op, t, this.activeBank, tileRows, tileCols, (d) => this.fault(d, t, op));
-    const entry: InFlight = { op, t0: t, tc, vectors, tileRows, tileCols };
+    const slot = op.code === OP_RDW || op.code === OP_RDWU ? this.dp.fifo.reserve(op.f.rows, op.f.cols) : -1;
+    const entry: InFlight = { op, t0: t, tc: -1, vectors, tileRows, tileCols, slot, faultCycle: -1, faultRow: -1, faultCol: -1 };
+    const bad = issueToUnit(this.ctx, op, this.activeBank, tileCols, slot);
     if (op.code === OP_MMUL) {
+      const { rows: R, cols: C } = this.hw;
+      if (!this.detailed) entry.tc = passCompleteCycle(R, C, t, vectors);
+      if (bad >= 0) {
+        // Result (b, c) is written at t0 + b + R + c + 1.
+        entry.faultRow = Math.floor(bad / C);
+        entry.faultCol = bad - entry.faultRow * C;
+        entry.faultCycle = t + (entry.faultRow - op.f.acc) + R + entry.faultCol + 1;
+      }
       this.stream = entry;
       this.streamT0 = t;
-    } else this.unitBusy[op.unit] = 1;
-    if (op.code === 5 || op.code === 6) this.fifoReserved++;
+    } else {
+      this.unitBusy[op.unit] = 1;
+      this.unitOp[op.unit] = entry;
+    }
     this.inflight.push(entry);
     this.pc++;
+  }
+
+  /** Did the unit holding `e` finish it in cycle t? */
+  private finished(e: InFlight, t: number): boolean {
+    const dp = this.dp;
+    if (e.op.code === OP_MMUL) return this.detailed ? dp.acc.completedCycle === t && dp.acc.completedPass === e.op.pc : e.tc === t;
+    const u = e.op.unit;
+    if (!this.detailed) return this.fast.completed[u] === 1;
+    if (u === U_DMA) return dp.dma.completed;
+    if (u === U_WEIGHTS) return dp.loader.completed;
+    if (u === U_ACTIVATION) return dp.activation.completed;
+    return u === U_VECTOR && dp.vector.completed;
   }
 
   /** End-of-cycle completions; returns whether any happened. */
@@ -336,47 +408,41 @@ export class Simulator implements MachineState {
     let any = false;
     for (let i = 0; i < this.inflight.length; i++) {
       const e = this.inflight[i];
-      if (e.tc !== t) continue;
+      if (!this.finished(e, t)) continue;
       any = true;
       this.inflight.splice(i--, 1);
       const op = e.op;
-      if (op.unit !== UNIT_MATRIX) this.unitBusy[op.unit] = 0;
-      if (op.code === 5 || op.code === 6) {
-        this.dp.fifo.stagePush(op.f.rows, op.f.cols);
-        this.fifoReserved--;
+      if (op.unit !== UNIT_MATRIX) {
+        this.unitBusy[op.unit] = 0;
+        this.unitOp[op.unit] = null;
       }
-      if (this.options.mode === "detailed") this.checkDetailedTiming(e, t);
-      if (sink !== NULL_SINK) sink.instruction(UNIT_NAMES[op.unit] as never, op.pc, describeInstruction(op), e.t0, e.tc);
+      if (!this.detailed && e.slot >= 0) this.dp.fifo.stageReady(e.slot);
+      if (sink !== NULL_SINK) sink.instruction(UNIT_NAMES[op.unit] as never, op.pc, describeInstruction(op), e.t0, t);
     }
     return any;
-  }
-
-  /** The detailed datapath must finish exactly when the timing rules say. */
-  private checkDetailedTiming(e: InFlight, t: number): void {
-    if (e.op.code === OP_MMUL) {
-      const acc = this.dp.acc;
-      if (acc.completedPass !== e.op.pc || acc.completedCycle !== t) {
-        this.fault(`timing rule says the pass completes at ${t} but the array's last write was pass ${acc.completedPass} at ${acc.completedCycle}`, t, e.op);
-      }
-    } else if (e.op.code === 8 && this.dp.activation.lastWriteCycle !== t) {
-      this.fault(`timing rule says activation completes at ${t}, datapath wrote last at ${this.dp.activation.lastWriteCycle}`, t, e.op);
-    }
   }
 
   /** Earliest cycle after t at which anything can change (fast mode); faults on a deadlock. */
   private nextEvent(t: number, changed: boolean, limit: number): number {
     if (changed) return t + 1;
     const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
-    const next = nextEventCycle(this, t, head);
+    let next = nextEventCycle(this, t, head);
+    if (!this.detailed) {
+      // The units' grants for cycle t+1 hold until one of them ends a phase (its last cycle is stepped).
+      const steady = fastActivityAt(this, t + 1, 0, true);
+      if (t + steady < next) next = t + steady;
+    }
     if (next === Number.POSITIVE_INFINITY) this.fault(deadlockReason(head), t, head ?? this.ops[this.ops.length - 1]);
     return Math.min(next, Math.max(limit, t + 1));
   }
 
-  /** Charge cycles [from, to) in which nothing changes to the cause seen at `from`. */
-  private chargeSkipped(from: number, to: number): void {
+  /** Cycles [from, to) in which nothing changes: charged to the cause seen at `from`, units advanced in bulk. */
+  private skip(from: number, to: number): void {
     const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
     const reason = head ? blockReason(this, head, from) : STALL.drain;
     this.charge(classifyCycle(this, from, head, reason), to - from);
+    fastActivityAt(this, from, to - from, false);
+    this.totals.add(this.fastActivity, to - from);
   }
 
   private charge(cause: StallCause, cycles: number): void {

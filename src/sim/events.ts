@@ -1,34 +1,42 @@
 /**
- * Fast mode's event horizon: the earliest cycle after t at which the controller's state can change
- * (a completion, the matrix unit freeing, a bank becoming ready or free for a shift, the accumulator
- * rule clearing). Between events nothing can issue, so those cycles are charged in bulk.
+ * Fast mode's event horizon on the controller's side: the earliest cycle after t at which the
+ * controller's state can change or a cycle must be stepped on its own (a pass completes or writes a
+ * held bad value, the matrix unit frees, an accumulating pass starts or stops reading psum inputs, a
+ * bank becomes ready or free, the shifter frees or ends a shift, the accumulator rule clears). The
+ * units' own phase ends come from FastUnits.steadyCycles.
  */
+import { SLOT_READY } from "../hw/weight-fifo.js";
 import { type DecodedOp, OP_MMUL } from "./decode.js";
 import type { Simulator } from "./controller.js";
-import * as T from "./timing.js";
+import { accumulateReadyAt } from "./hazards.js";
 
-/** +Infinity when nothing can ever change again (a deadlock). */
+function later(next: number, x: number, t: number): number {
+  return x > t && x < next ? x : next;
+}
+
+/** +Infinity when nothing can ever change again on the controller's side. */
 export function nextEventCycle(m: Simulator, t: number, head: DecodedOp | null): number {
+  const C = m.hw.cols;
   let next = Number.POSITIVE_INFINITY;
-  for (const e of m.inflight) if (e.tc > t && e.tc < next) next = e.tc;
-  if (m.mmFreeAt > t && m.mmFreeAt < next) next = m.mmFreeAt;
-  for (let b = 0; b < 2; b++) {
-    const ready = m.bankReadyAt[b];
-    if (m.bankState[b] === 1 && ready > t && ready < next) next = ready;
-  }
-  if (m.dp.fifo.occupancy > 0) {
-    const shifterFree = m.shifterBusyUntil + 1;
-    if (shifterFree > t && shifterFree < next) next = shifterFree;
-    for (let b = 0; b < 2; b++) {
-      const free = T.bankFreeAt(m.hw, m.bankLastUse[b]);
-      if (m.bankState[b] === 0 && free > t && free < next) next = free;
+  for (const e of m.inflight) {
+    if (e.op.code !== OP_MMUL) continue;
+    next = later(next, e.tc, t);
+    next = later(next, e.faultCycle, t);
+    if (e.op.f.accumulate) {
+      next = later(next, e.t0 + 1, t);
+      next = later(next, e.t0 + e.vectors + C, t);
     }
+  }
+  next = later(next, m.mmFreeAt, t);
+  next = later(next, m.shiftEnd, t);
+  for (let b = 0; b < 2; b++) if (m.bankState[b] === 1) next = later(next, m.bankReadyAt[b], t);
+  if (m.dp.fifo.headState === SLOT_READY) {
+    next = later(next, m.shiftEnd + 1, t);
+    for (let b = 0; b < 2; b++) if (m.bankState[b] === 0) next = later(next, m.bankFreeCycle(m.bankLastUse[b]), t);
   }
   if (head && head.code === OP_MMUL && head.f.accumulate) {
     for (const e of m.inflight) {
-      if (e.op.code !== OP_MMUL) continue;
-      const ready = T.accumulateReadyAt(m.hw, e.t0, e.op.f.acc, head.f.acc);
-      if (ready > t && ready < next) next = ready;
+      if (e.op.code === OP_MMUL) next = later(next, accumulateReadyAt(m.hw, e.t0, e.op.f.acc, head.f.acc), t);
     }
   }
   return next;

@@ -54,7 +54,8 @@ export class BankNonzeros {
 /**
  * One pass through a tile. `weights` holds the bank (R x C, row-major from `wOffset`), `nz` its
  * nonzeros. Writes all C columns of each accumulator row, like the array. Returns the flat
- * accumulator index of the first non-finite result (bf16), or -1.
+ * accumulator index of the non-finite result the array would write first (bf16): result (b, c) is
+ * written at t0 + b + R + c + 1, so the lowest b + c, then the lowest column; -1 when none.
  */
 export function fastPassFloat(
   ub: Float32Array, acc: Float32Array, weights: Float32Array, wOffset: number,
@@ -62,6 +63,7 @@ export function fastPassFloat(
 ): number {
   const lanes = Math.min(op.cols, R);
   let fault = -1;
+  let faultKey = Number.POSITIVE_INFINITY;
   for (let b = 0; b < op.vectors; b++) {
     const row = (op.acc + b) * C;
     const x = op.ub + b * op.ustride;
@@ -82,7 +84,10 @@ export function fastPassFloat(
     }
     for (let c = 0; c < tileCols; c++) {
       const v = f32[c] + 0;
-      if ((v !== v || v === Infinity || v === -Infinity) && fault < 0) fault = row + c;
+      if ((v !== v || v === Infinity || v === -Infinity) && (b + c) * C + c < faultKey) {
+        faultKey = (b + c) * C + c;
+        fault = row + c;
+      }
       acc[row + c] = v;
     }
   }
@@ -112,7 +117,7 @@ export function fastPassInt(
   }
 }
 
-/** Activation of `rows` accumulator rows into the unified buffer; returns first non-finite index or -1. */
+/** Activation of `rows` accumulator rows into the unified buffer; returns the block index (i*cols + c) of the first non-finite output, or -1. */
 export function fastActivation(
   acc: Float32Array | Int32Array, C: number, ub: Float32Array, op: ActivationOp, dtype: DType,
 ): number {
@@ -122,7 +127,7 @@ export function fastActivation(
     const dst = op.ub + i * op.ustride;
     for (let c = 0; c < op.cols; c++) {
       const v = activate(acc[src + c], op.fn, op.inScale, op.outScale, dtype);
-      if ((v !== v || v === Infinity || v === -Infinity) && fault < 0) fault = dst + c;
+      if ((v !== v || v === Infinity || v === -Infinity) && fault < 0) fault = i * op.cols + c;
       ub[dst + c] = v;
     }
   }

@@ -9,7 +9,21 @@ import {
   conflicts, type DecodedOp, OP_ACT, OP_HALT, OP_MMUL, OP_NOP, OP_RDW, OP_RDWU, OP_RHM, OP_SYNC, OP_VEC, OP_VSGD,
   OP_VSMX, OP_VTR, OP_WHM, OP_WHMA, UNIT_DMA, UNIT_WEIGHTS,
 } from "./decode.js";
-import { accumulateReadyAt } from "./timing.js";
+import { SLOT_READY } from "../hw/weight-fifo.js";
+
+/**
+ * The controller's interlocks (docs/ARCHITECTURE.md "Controller", "Weight shift"), exact: an
+ * accumulating MMUL at t0' after a pass at t0 over overlapping rows needs t0' >= t0 + R + 1 +
+ * (acc' - acc); a shift into a bank last used by a pass whose last vector was read at tl - 1 may start
+ * at tl + C - 1.
+ */
+export function accumulateReadyAt(hw: HwConfig, t0: number, acc: number, accNew: number): number {
+  return t0 + hw.rows + 1 + (accNew - acc);
+}
+
+export function bankFreeAt(hw: HwConfig, tl: number): number {
+  return tl + hw.cols - 1;
+}
 
 /** Block reasons (0 = can issue). `matrixBusy` means the matrix unit is still streaming. */
 export const STALL = {
@@ -42,8 +56,7 @@ export interface MachineState {
   readonly bankState: Int32Array;
   readonly bankReadyAt: Float64Array;
   readonly activeBank: number;
-  readonly fifoReserved: number;
-  readonly dp: { readonly fifo: { readonly occupancy: number; readonly depth: number } };
+  readonly dp: { readonly fifo: { readonly occupancy: number; readonly depth: number; readonly headState: number } };
   blockerUnit: number;
   oldestLoadedBank(): number;
 }
@@ -73,7 +86,7 @@ export function blockReason(m: MachineState, op: DecodedOp, t: number): number {
       return m.unitBusy[op.unit] ? STALL.host_transfer : hazard(m, op);
     case OP_RDW:
     case OP_RDWU:
-      if (m.unitBusy[op.unit] || m.dp.fifo.occupancy + m.fifoReserved >= m.dp.fifo.depth) return STALL.weight_load;
+      if (m.unitBusy[op.unit] || m.dp.fifo.occupancy >= m.dp.fifo.depth) return STALL.weight_load;
       return hazard(m, op);
     case OP_MMUL:
       return mmulReason(m, op, t);
@@ -92,7 +105,8 @@ function mmulReason(m: MachineState, op: DecodedOp, t: number): number {
   if (t < m.mmFreeAt) return STALL.matrixBusy;
   if (op.f.switch) {
     const b = m.oldestLoadedBank();
-    if (b < 0) return m.dp.fifo.occupancy > 0 ? STALL.weight_shift : STALL.weight_load;
+    // A tile ready in the FIFO waits for a bank (weight_shift); one still loading, or none, is weight_load.
+    if (b < 0) return m.dp.fifo.headState === SLOT_READY ? STALL.weight_shift : STALL.weight_load;
     if (m.bankReadyAt[b] > t) return STALL.weight_shift;
   } else if (m.activeBank < 0) {
     return STALL.none;

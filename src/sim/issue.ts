@@ -1,162 +1,168 @@
 /**
- * What happens when an instruction issues: its completion cycle from the timing rules, its data
- * (whole-instruction for every unit in fast mode; for the DMA, weight loader and vector unit in both
- * modes, since the scoreboard keeps their operands untouched until completion), and its statistics.
+ * What happens when an instruction issues (docs/ARCHITECTURE.md "Timing rules", "Fast mode").
+ * Detailed mode hands the instruction to its unit, which moves the data as the cycles pass. Fast mode
+ * moves the data at once (the scoreboard keeps every operand untouched until completion, and
+ * overlapping blocks are refused, so no instruction can tell), starts the unit's progress counter,
+ * and holds any fault it found until the cycle the unit would write the bad value.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import type { ActivationOp } from "../hw/activation-unit.js";
-import { hostToUnifiedBuffer, unifiedBufferToHost } from "../hw/host-dma.js";
+import { U_ACTIVATION, U_DMA, U_VECTOR, U_WEIGHTS } from "../hw/activity.js";
+import { DMA_RHM, DMA_WHM, DMA_WHMA } from "../hw/host-dma.js";
 import type { TpuDatapath } from "../hw/tpu.js";
-import { vectorElementwise, vectorSgd, vectorSoftmax, vectorTranspose } from "../hw/vector-unit.js";
-import { readTile } from "../hw/weight-loader.js";
+import { VU_VEC, VU_VSGD, VU_VSMX, VU_VTR } from "../hw/vector-unit.js";
+import { LOAD_RDW, LOAD_RDWU } from "../hw/weight-loader.js";
+import { VEC_COPY } from "../numerics/vector-ops.js";
 import {
-  type DecodedOp, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD, OP_VSMX, OP_VTR, OP_WHM, OP_WHMA, UNIT_NAMES,
+  type DecodedOp, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD, OP_VSMX, OP_VTR, OP_WHM, OP_WHMA,
 } from "./decode.js";
 import { BankNonzeros, fastActivation, fastPassFloat, fastPassInt } from "./fast.js";
-import type { RunStats } from "./stats.js";
-import * as T from "./timing.js";
-import { VEC_COPY } from "../numerics/vector-ops.js";
+import { hostToUnifiedBuffer, readTile, unifiedBufferToHost, vectorElementwise, vectorSgd, vectorSoftmax, vectorTranspose } from "./fast-blocks.js";
+import { FastUnits, K_ACT, K_RDW, K_RDWU, K_RHM, K_VEC, K_VSGD, K_VSMX, K_VTR, K_WHM, K_WHMA } from "./fast-units.js";
 
 export interface IssueContext {
   readonly hw: HwConfig;
   readonly dp: TpuDatapath;
   readonly detailed: boolean;
-  readonly stats: RunStats;
+  readonly fast: FastUnits;
   readonly f32: Float32Array;
   readonly f64: Float64Array;
-  transpose: Float32Array;
+  readonly ubBits: Uint32Array;
+  readonly tileBits: Uint32Array;
+  scratch: Float32Array;
+  softmaxOut: Float64Array;
   readonly nonzeros: BankNonzeros;
 }
 
-const ACC_BYTES = 4;
+const UB_FAULT = "non-finite value written to unified buffer address ";
 
-/** Returns the completion cycle. `fault` throws. */
-export function executeAtIssue(
-  ctx: IssueContext, op: DecodedOp, t: number, bank: number, tileRows: number, tileCols: number,
-  fault: (detail: string) => never,
-): number {
-  const { hw, dp, stats } = ctx;
+/**
+ * Start `op` at cycle t. RDW/RDWU load into `slot` (reserved by the caller). Returns, for a fast-mode
+ * MMUL, the flat accumulator index of the first non-finite result it writes (-1: none).
+ */
+export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tileCols: number, slot: number): number {
+  const { hw, dp, fast } = ctx;
   const f = op.f;
-  const eb = hw.elementBytes;
   const bf16 = hw.dtype === "bf16";
-  let tc: number;
+  const detailed = ctx.detailed;
   switch (op.code) {
-    case OP_RHM: {
-      tc = t + T.dmaCycles(hw, f.rows, f.cols) - 1;
-      const bad = hostToUnifiedBuffer(dp.host, f.host, f.hstride, dp.ub, f.ub, f.ustride, { rows: f.rows, cols: f.cols }, hw.dtype);
-      if (bf16 && bad >= 0) fault(`non-finite value written to unified buffer address ${bad}`);
-      stats.bytes.hostRead += f.rows * f.cols * eb;
-      stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
-      break;
-    }
+    case OP_RHM:
     case OP_WHM:
-      tc = t + T.dmaCycles(hw, f.rows, f.cols) - 1;
-      unifiedBufferToHost(dp.ub, f.ub, f.ustride, dp.host, f.host, f.hstride, { rows: f.rows, cols: f.cols });
-      stats.bytes.hostWritten += f.rows * f.cols * eb;
-      stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
-      break;
     case OP_WHMA: {
-      tc = t + T.accumulatorDmaCycles(hw, f.rows, f.cols) - 1;
-      const acc = dp.acc.data;
-      for (let r = 0; r < f.rows; r++) {
-        for (let c = 0; c < f.cols; c++) dp.host[f.host + r * f.hstride + c] = acc[(f.acc + r) * hw.cols + c];
+      const whma = op.code === OP_WHMA;
+      if (detailed) {
+        const kind = op.code === OP_RHM ? DMA_RHM : op.code === OP_WHM ? DMA_WHM : DMA_WHMA;
+        dp.dma.start({ kind, host: f.host, hstride: f.hstride, chip: whma ? f.acc : f.ub, cstride: whma ? 0 : f.ustride, rows: f.rows, cols: f.cols });
+        return -1;
       }
-      stats.bytes.accumulatorRead += f.rows * f.cols * ACC_BYTES;
-      stats.bytes.hostWritten += f.rows * f.cols * ACC_BYTES;
-      break;
+      const shape = { rows: f.rows, cols: f.cols };
+      fast.start(U_DMA, op.code === OP_RHM ? K_RHM : op.code === OP_WHM ? K_WHM : K_WHMA, f.rows, f.cols);
+      if (op.code === OP_RHM) {
+        const bad = hostToUnifiedBuffer(dp.host, f.host, f.hstride, dp.ub, f.ub, f.ustride, shape, hw.dtype, ctx.ubBits);
+        if (bf16 && bad >= 0) fast.holdFault(U_DMA, bad, UB_FAULT + blockAddress(bad, f.cols, f.ub, f.ustride));
+      } else if (op.code === OP_WHM) unifiedBufferToHost(dp.ub, f.ub, f.ustride, dp.host, f.host, f.hstride, shape);
+      else {
+        const acc = dp.acc.data;
+        for (let r = 0; r < f.rows; r++) for (let c = 0; c < f.cols; c++) dp.host[f.host + r * f.hstride + c] = acc[(f.acc + r) * hw.cols + c];
+      }
+      return -1;
     }
-    case OP_RDW: {
-      tc = t + T.weightLoadCycles(hw, f.rows, f.cols) - 1;
-      const read = { addr: f.wm, stride: f.wstride, rows: f.rows, cols: f.cols, transpose: f.transpose === 1 };
-      const bad = readTile(dp.wm, read, dp.fifo.staging, hw.cols, hw.dtype, dp.fifo.stagingDirtyRows, dp.fifo.stagingDirtyCols);
-      dp.fifo.stagingDirtyRows = f.rows;
-      dp.fifo.stagingDirtyCols = f.cols;
-      if (bf16 && bad >= 0) fault(`non-finite weight at weight memory address ${bad}`);
-      stats.bytes.weightMemoryRead += f.rows * f.cols * eb;
-      break;
-    }
+    case OP_RDW:
     case OP_RDWU: {
-      tc = t + T.stationaryLoadCycles(f.rows, f.cols, f.transpose === 1) - 1;
-      const read = { addr: f.ub, stride: f.ustride, rows: f.rows, cols: f.cols, transpose: f.transpose === 1 };
-      readTile(dp.ub, read, dp.fifo.staging, hw.cols, null, dp.fifo.stagingDirtyRows, dp.fifo.stagingDirtyCols);
-      dp.fifo.stagingDirtyRows = f.rows;
-      dp.fifo.stagingDirtyCols = f.cols;
-      stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
-      break;
+      const rdw = op.code === OP_RDW;
+      const read = { addr: rdw ? f.wm : f.ub, stride: rdw ? f.wstride : f.ustride, rows: f.rows, cols: f.cols, transpose: f.transpose === 1 };
+      const offset = dp.fifo.slotOffset(slot);
+      if (detailed) {
+        dp.loader.start(rdw ? LOAD_RDW : LOAD_RDWU, read, slot, offset);
+        return -1;
+      }
+      const bad = readTile(rdw ? dp.wm : dp.ub, read, dp.fifo.tiles, offset, hw.cols, rdw ? hw.dtype : null, ctx.tileBits);
+      if (rdw) fast.start(U_WEIGHTS, K_RDW, f.rows, f.cols);
+      else fast.start(U_WEIGHTS, K_RDWU, read.transpose ? f.cols : f.rows, read.transpose ? f.rows : f.cols);
+      if (bf16 && bad >= 0) {
+        const r = Math.floor(bad / f.cols);
+        const c = bad - r * f.cols;
+        const addr = read.transpose ? read.addr + c * read.stride + r : read.addr + r * read.stride + c;
+        fast.holdFault(U_WEIGHTS, bad, `non-finite weight at weight memory address ${addr}`);
+      }
+      return -1;
     }
     case OP_MMUL: {
-      tc = T.passCompleteCycle(hw, t, f.rows);
-      stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
-      stats.bytes.accumulatorWritten += f.rows * hw.cols * ACC_BYTES;
-      if (f.accumulate) stats.bytes.accumulatorRead += f.rows * hw.cols * ACC_BYTES;
-      if (!ctx.detailed) {
-        stats.macs += f.rows * tileRows * tileCols;
-        const pass = { ub: f.ub, ustride: f.ustride, vectors: f.rows, cols: f.cols, acc: f.acc, accumulate: f.accumulate === 1 };
-        const wOffset = (bank + 1) * hw.rows * hw.cols;
-        const starts = ctx.nonzeros.rowStart[bank];
-        const cols = ctx.nonzeros.cols[bank];
-        if (bf16) {
-          const bad = fastPassFloat(dp.ub, dp.acc.data as Float32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, starts, cols, pass, ctx.f32);
-          if (bad >= 0) fault(`non-finite value written to accumulator row ${Math.floor(bad / hw.cols)}, column ${bad % hw.cols}`);
-        } else {
-          fastPassInt(dp.ub, dp.acc.data as Int32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, starts, cols, pass, ctx.f64);
-        }
-      }
-      break;
+      if (detailed) return -1;
+      const pass = { ub: f.ub, ustride: f.ustride, vectors: f.rows, cols: f.cols, acc: f.acc, accumulate: f.accumulate === 1 };
+      const wOffset = (bank + 1) * hw.rows * hw.cols;
+      const starts = ctx.nonzeros.rowStart[bank];
+      const cols = ctx.nonzeros.cols[bank];
+      if (bf16) return fastPassFloat(dp.ub, dp.acc.data as Float32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, starts, cols, pass, ctx.f32);
+      fastPassInt(dp.ub, dp.acc.data as Int32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, starts, cols, pass, ctx.f64);
+      return -1;
     }
     case OP_ACT: {
-      tc = t + T.activationCycles(hw, f.rows) - 1;
-      const act: ActivationOp = {
-        acc: f.acc, rows: f.rows, cols: f.cols, ub: f.ub, ustride: f.ustride, fn: f.fn, inScale: f.inscale, outScale: f.outscale,
-      };
-      if (ctx.detailed) dp.activation.start(act, t);
-      else {
-        const bad = fastActivation(dp.acc.data, hw.cols, dp.ub, act, hw.dtype);
-        if (bad >= 0) fault(`non-finite value written to unified buffer address ${bad}`);
+      const act = { acc: f.acc, rows: f.rows, cols: f.cols, ub: f.ub, ustride: f.ustride, fn: f.fn, inScale: f.inscale, outScale: f.outscale };
+      if (detailed) {
+        dp.activation.start(act);
+        return -1;
       }
-      stats.bytes.accumulatorRead += f.rows * f.cols * ACC_BYTES;
-      stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
-      break;
-    }
-    case OP_VEC: {
-      tc = t + T.vectorCycles(hw, f.rows, f.cols) - 1;
-      const vop = { fn: f.fn, dst: f.dst, dstride: f.dstride, a: f.a, astride: f.astride, b: f.b, bstride: f.bstride, rows: f.rows, cols: f.cols, imm: f.imm };
-      const bad = vectorElementwise(dp.ub, vop, hw.dtype);
-      if (bf16 && bad >= 0) fault(`non-finite value written to unified buffer address ${bad}`);
-      stats.bytes.unifiedBufferRead += (f.fn === VEC_COPY ? 1 : 2) * f.rows * f.cols * eb;
-      stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
-      break;
-    }
-    case OP_VTR: {
-      tc = t + T.vectorCycles(hw, f.rows, f.cols) - 1;
-      if (ctx.transpose.length < f.rows * f.cols) ctx.transpose = new Float32Array(f.rows * f.cols);
-      vectorTranspose(dp.ub, f.src, f.sstride, f.rows, f.cols, f.dst, f.dstride, ctx.transpose);
-      stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
-      stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
-      break;
-    }
-    case OP_VSMX: {
-      tc = t + T.vectorCycles(hw, f.rows, f.cols) - 1;
-      if (ctx.transpose.length < f.rows * f.cols) ctx.transpose = new Float32Array(f.rows * f.cols);
-      const bad = vectorSoftmax(dp.ub, f.src, f.sstride, f.dst, f.dstride, f.rows, f.cols, hw.dtype, ctx.transpose);
-      if (bf16 && bad >= 0) fault(`non-finite value written to unified buffer address ${bad}`);
-      stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
-      stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
-      break;
-    }
-    case OP_VSGD: {
-      tc = t + T.vectorCycles(hw, f.rows, f.cols) - 1;
-      const bad = vectorSgd(dp.wm, f.wm, f.wstride, dp.acc.data, f.acc, hw.cols, f.rows, f.cols, f.lr);
-      if (bf16 && bad >= 0) fault(`non-finite weight written to weight memory address ${bad}`);
-      stats.bytes.accumulatorRead += f.rows * f.cols * ACC_BYTES;
-      stats.bytes.weightMemoryRead += f.rows * f.cols * 4;
-      stats.bytes.weightMemoryWritten += f.rows * f.cols * 4;
-      break;
+      fast.start(U_ACTIVATION, K_ACT, f.rows, f.cols);
+      const bad = fastActivation(dp.acc.data, hw.cols, dp.ub, act, hw.dtype);
+      if (bad >= 0) fast.holdFault(U_ACTIVATION, Math.floor(bad / f.cols), UB_FAULT + blockAddress(bad, f.cols, f.ub, f.ustride));
+      return -1;
     }
     default:
-      throw new Error(`internal: ${op.ins.op} has no issue action`);
+      issueVector(ctx, op);
+      return -1;
   }
-  stats.unitBusyCycles[UNIT_NAMES[op.unit] as keyof RunStats["unitBusyCycles"]] +=
-    op.code === OP_MMUL ? f.rows : tc - t + 1;
-  return tc;
+}
+
+function issueVector(ctx: IssueContext, op: DecodedOp): void {
+  const { hw, dp, fast } = ctx;
+  const f = op.f;
+  const code = op.code;
+  if (ctx.detailed) {
+    const kind = code === OP_VEC ? VU_VEC : code === OP_VTR ? VU_VTR : code === OP_VSMX ? VU_VSMX : VU_VSGD;
+    const vec = code === OP_VEC;
+    dp.vector.start({
+      kind, fn: vec ? f.fn : 0, imm: vec ? f.imm : 0, rows: f.rows, cols: f.cols,
+      dst: f.dst ?? 0, dstride: f.dstride ?? 0, a: vec ? f.a : f.src ?? 0, astride: vec ? f.astride : f.sstride ?? 0,
+      b: vec ? f.b : 0, bstride: vec ? f.bstride : 0, wm: f.wm ?? 0, wstride: f.wstride ?? 0, acc: f.acc ?? 0, lr: f.lr ?? 0,
+    });
+    return;
+  }
+  const n = f.rows * f.cols;
+  let bad = -1;
+  let text = UB_FAULT;
+  let addr = 0;
+  switch (code) {
+    case OP_VEC: {
+      const vop = { fn: f.fn, dst: f.dst, dstride: f.dstride, a: f.a, astride: f.astride, b: f.b, bstride: f.bstride, rows: f.rows, cols: f.cols, imm: f.imm };
+      fast.start(U_VECTOR, K_VEC, f.rows, f.cols, f.fn === VEC_COPY ? 1 : 2);
+      bad = vectorElementwise(dp.ub, vop, hw.dtype);
+      addr = bad >= 0 ? blockAddress(bad, f.cols, f.dst, f.dstride) : 0;
+      break;
+    }
+    case OP_VTR:
+      fast.start(U_VECTOR, K_VTR, f.rows, f.cols);
+      if (ctx.scratch.length < n) ctx.scratch = new Float32Array(n);
+      vectorTranspose(dp.ub, f.src, f.sstride, f.rows, f.cols, f.dst, f.dstride, ctx.scratch);
+      return;
+    case OP_VSMX:
+      fast.start(U_VECTOR, K_VSMX, f.rows, f.cols);
+      if (ctx.scratch.length < n) ctx.scratch = new Float32Array(n);
+      if (ctx.softmaxOut.length < f.cols) ctx.softmaxOut = new Float64Array(f.cols);
+      bad = vectorSoftmax(dp.ub, f.src, f.sstride, f.dst, f.dstride, f.rows, f.cols, hw.dtype, ctx.scratch, ctx.softmaxOut);
+      addr = bad >= 0 ? blockAddress(bad, f.cols, f.dst, f.dstride) : 0;
+      break;
+    case OP_VSGD:
+      fast.start(U_VECTOR, K_VSGD, f.rows, f.cols);
+      bad = vectorSgd(dp.wm, f.wm, f.wstride, dp.acc.data, f.acc, hw.cols, f.rows, f.cols, f.lr, hw.dtype);
+      text = "non-finite weight written to weight memory address ";
+      addr = bad >= 0 ? blockAddress(bad, f.cols, f.wm, f.wstride) : 0;
+      break;
+  }
+  if (hw.dtype === "bf16" && bad >= 0) fast.holdFault(U_VECTOR, bad, text + addr);
+}
+
+/** The address of block element e (row-major) of a rows x cols block at `addr` with `stride`. */
+function blockAddress(e: number, cols: number, addr: number, stride: number): number {
+  const r = Math.floor(e / cols);
+  return addr + r * stride + (e - r * cols);
 }

@@ -1,12 +1,13 @@
 /**
- * Operand checks the controller runs when an instruction reaches issue: shapes the hardware can do
- * and addresses inside each memory. A failure becomes a RuntimeFault naming cycle, unit and
+ * Operand checks the controller runs when an instruction reaches issue: shapes the hardware can do,
+ * addresses inside each memory, and no partly overlapping source and destination. A failure becomes a RuntimeFault naming cycle, unit and
  * instruction (the hardware would otherwise read or write outside a memory).
  */
 import type { HwConfig } from "../config/hw-config.js";
+import { VEC_COPY } from "../numerics/vector-ops.js";
 import {
   MEMORY_NAMES, MEM_ACC, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD,
-  OP_VSMX, OP_VTR, OP_WHM, OP_WHMA, type DecodedOp,
+  OP_VSMX, OP_VTR, OP_WHM, OP_WHMA, type Access, type DecodedOp,
 } from "./decode.js";
 
 export function checkOperands(op: DecodedOp, hw: HwConfig, hostElements: number): string | null {
@@ -45,5 +46,24 @@ export function checkOperands(op: DecodedOp, hw: HwConfig, hostElements: number)
       return `${MEMORY_NAMES[a.mem]} ${unit} ${bad} out of range (size ${size[a.mem]})`;
     }
   }
+  if (op.code === OP_VEC) {
+    const k = f.fn === VEC_COPY ? 1 : 2;
+    for (let i = 0; i < k; i++) {
+      const name = i === 0 ? "a" : "b";
+      if (overlapsNotSame(op.accesses[i], op.accesses[k], f[name], f[`${name}stride`], f.dst, f.dstride, f.rows)) {
+        return `source ${name} (unified buffer ${op.accesses[i].lo}..${op.accesses[i].hi - 1}) overlaps the destination (${op.accesses[k].lo}..${op.accesses[k].hi - 1}) without being the same block (same address and stride: in place)`;
+      }
+    }
+  }
   return null;
+}
+
+/**
+ * The overlap rule (docs/ARCHITECTURE.md "Controller"): a source and the destination of one
+ * instruction in the same memory either share no address of their bounding ranges or are the same
+ * block, so computing the whole instruction at once (fast mode) equals doing it step by step.
+ */
+function overlapsNotSame(src: Access, dst: Access, addr: number, stride: number, dstAddr: number, dstStride: number, rows: number): boolean {
+  if (!(src.lo < dst.hi && dst.lo < src.hi)) return false;
+  return !(addr === dstAddr && (stride === dstStride || rows === 1));
 }

@@ -1,5 +1,13 @@
-/** Run statistics: what the controller counted, and the derived figures people quote. */
+/**
+ * Run statistics: sums of what the units did cycle by cycle (docs/ARCHITECTURE.md "Counters",
+ * "Stall attribution"), and the derived figures people quote.
+ */
 import type { HwConfig } from "../config/hw-config.js";
+import {
+  CNT_ACC_READ, CNT_ACC_WRITTEN, CNT_ACTIVATION_ELEMENTS, CNT_FIFO_READ, CNT_FIFO_WRITTEN, CNT_HOST_READ, CNT_HOST_WRITTEN,
+  CNT_MACS, CNT_TILES_SHIFTED, CNT_UB_READ, CNT_UB_WRITTEN, CNT_VECTOR_ELEMENTS, CNT_WEIGHT_REGISTER_WRITES, CNT_WM_READ,
+  CNT_WM_WRITTEN, COUNTER_COUNT, UNIT_COUNT, type CycleActivity,
+} from "../hw/activity.js";
 import { STALL_CAUSES, TRACE_UNITS, type StallCause, type TraceUnit } from "./trace.js";
 
 /** Causes a non-busy matrix-unit cycle is charged to. */
@@ -14,7 +22,26 @@ export interface BytesMoved {
   unifiedBufferWritten: number;
   accumulatorRead: number;
   accumulatorWritten: number;
+  weightFifoWritten: number;
+  weightFifoRead: number;
 }
+
+export interface OpsDone {
+  tilesShifted: number;
+  weightRegisterWrites: number;
+  activationElements: number;
+  vectorElements: number;
+}
+
+/** Unit-cycles refused, by the first resource that refused them (RES_* order). */
+export interface ResourceStalls {
+  unifiedBufferRead: number;
+  unifiedBufferWrite: number;
+  accumulatorRead: number;
+  weightMemory: number;
+}
+
+export const RESOURCE_NAMES: readonly (keyof ResourceStalls)[] = ["unifiedBufferRead", "unifiedBufferWrite", "accumulatorRead", "weightMemory"];
 
 export interface RunStats {
   cycles: number;
@@ -24,7 +51,10 @@ export interface RunStats {
   /** cycles = matrixBusyCycles + sum(stalls). */
   stalls: Record<StallReason, number>;
   unitBusyCycles: Record<TraceUnit, number>;
+  unitStalledCycles: Record<TraceUnit, number>;
+  resourceStalls: ResourceStalls;
   bytes: BytesMoved;
+  ops: OpsDone;
 }
 
 export interface RunSummary extends RunStats {
@@ -35,39 +65,109 @@ export interface RunSummary extends RunStats {
   clockMHz: number;
 }
 
+/** Counter index -> where it goes in RunStats. */
+const BYTE_FIELDS: readonly [number, keyof BytesMoved][] = [
+  [CNT_HOST_READ, "hostRead"],
+  [CNT_HOST_WRITTEN, "hostWritten"],
+  [CNT_WM_READ, "weightMemoryRead"],
+  [CNT_WM_WRITTEN, "weightMemoryWritten"],
+  [CNT_UB_READ, "unifiedBufferRead"],
+  [CNT_UB_WRITTEN, "unifiedBufferWritten"],
+  [CNT_ACC_READ, "accumulatorRead"],
+  [CNT_ACC_WRITTEN, "accumulatorWritten"],
+  [CNT_FIFO_WRITTEN, "weightFifoWritten"],
+  [CNT_FIFO_READ, "weightFifoRead"],
+];
+const OP_FIELDS: readonly [number, keyof OpsDone][] = [
+  [CNT_TILES_SHIFTED, "tilesShifted"],
+  [CNT_WEIGHT_REGISTER_WRITES, "weightRegisterWrites"],
+  [CNT_ACTIVATION_ELEMENTS, "activationElements"],
+  [CNT_VECTOR_ELEMENTS, "vectorElements"],
+];
+
+const zeros = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
 export function emptyStats(): RunStats {
-  const stalls = Object.fromEntries(STALL_CAUSES.filter((c) => c !== "none").map((c) => [c, 0])) as Record<StallReason, number>;
-  const unitBusyCycles = Object.fromEntries(TRACE_UNITS.map((u) => [u, 0])) as Record<TraceUnit, number>;
   return {
     cycles: 0,
     instructions: 0,
     macs: 0,
     matrixBusyCycles: 0,
-    stalls,
-    unitBusyCycles,
-    bytes: {
-      hostRead: 0,
-      hostWritten: 0,
-      weightMemoryRead: 0,
-      weightMemoryWritten: 0,
-      unifiedBufferRead: 0,
-      unifiedBufferWritten: 0,
-      accumulatorRead: 0,
-      accumulatorWritten: 0,
-    },
+    stalls: zeros(STALL_CAUSES.filter((c): c is StallReason => c !== "none")),
+    unitBusyCycles: zeros(TRACE_UNITS),
+    unitStalledCycles: zeros(TRACE_UNITS),
+    resourceStalls: zeros(RESOURCE_NAMES),
+    bytes: zeros(BYTE_FIELDS.map(([, k]) => k)),
+    ops: zeros(OP_FIELDS.map(([, k]) => k)),
   };
 }
 
+/**
+ * The units' counters, kept in typed arrays while the machine runs (no property lookups per cycle)
+ * and folded into RunStats when a run returns.
+ */
+export class UnitTotals {
+  readonly counts = new Float64Array(COUNTER_COUNT);
+  readonly busy = new Float64Array(UNIT_COUNT);
+  readonly stalled = new Float64Array(UNIT_COUNT);
+  readonly refusedBy = new Float64Array(RESOURCE_NAMES.length);
+
+  /** Add an interval of `cycles` identical cycles (its counters are already the interval's sums). */
+  add(act: CycleActivity, cycles: number): void {
+    const c = this.counts;
+    const a = act.counts;
+    for (let i = 0; i < COUNTER_COUNT; i++) c[i] += a[i];
+    for (let u = 0; u < UNIT_COUNT; u++) {
+      if (act.busy[u]) this.busy[u] += cycles;
+      const r = act.refused[u];
+      if (r >= 0) {
+        this.stalled[u] += cycles;
+        this.refusedBy[r] += cycles;
+      }
+    }
+  }
+
+  /** Move the totals into `s` and reset. */
+  flushInto(s: RunStats): void {
+    for (const [i, k] of BYTE_FIELDS) s.bytes[k] += this.counts[i];
+    for (const [i, k] of OP_FIELDS) s.ops[k] += this.counts[i];
+    s.macs += this.counts[CNT_MACS];
+    TRACE_UNITS.forEach((u, i) => {
+      s.unitBusyCycles[u] += this.busy[i];
+      s.unitStalledCycles[u] += this.stalled[i];
+    });
+    RESOURCE_NAMES.forEach((k, i) => (s.resourceStalls[k] += this.refusedBy[i]));
+    this.counts.fill(0);
+    this.busy.fill(0);
+    this.stalled.fill(0);
+    this.refusedBy.fill(0);
+  }
+}
+
 export function cloneStats(s: RunStats): RunStats {
-  return { ...s, stalls: { ...s.stalls }, unitBusyCycles: { ...s.unitBusyCycles }, bytes: { ...s.bytes } };
+  return {
+    ...s,
+    stalls: { ...s.stalls },
+    unitBusyCycles: { ...s.unitBusyCycles },
+    unitStalledCycles: { ...s.unitStalledCycles },
+    resourceStalls: { ...s.resourceStalls },
+    bytes: { ...s.bytes },
+    ops: { ...s.ops },
+  };
 }
 
 /** a - b, for the statistics of one part of a longer run. */
 export function diffStats(a: RunStats, b: RunStats): RunStats {
   const out = cloneStats(a);
-  for (const k of Object.keys(out.stalls) as StallReason[]) out.stalls[k] -= b.stalls[k];
-  for (const k of Object.keys(out.unitBusyCycles) as TraceUnit[]) out.unitBusyCycles[k] -= b.unitBusyCycles[k];
-  for (const k of Object.keys(out.bytes) as (keyof BytesMoved)[]) out.bytes[k] -= b.bytes[k];
+  const sub = <K extends string>(x: Record<K, number>, y: Record<K, number>) => {
+    for (const k of Object.keys(x) as K[]) x[k] -= y[k];
+  };
+  sub(out.stalls, b.stalls);
+  sub(out.unitBusyCycles, b.unitBusyCycles);
+  sub(out.unitStalledCycles, b.unitStalledCycles);
+  sub(out.resourceStalls, b.resourceStalls);
+  sub(out.bytes, b.bytes);
+  sub(out.ops, b.ops);
   out.cycles -= b.cycles;
   out.instructions -= b.instructions;
   out.macs -= b.macs;

@@ -1,93 +1,75 @@
 /**
- * docs/ARCHITECTURE.md "Timing rules" as code. The controller schedules with these formulas in both
- * modes; the detailed datapath is checked against them at run time; tests derive expected cycle
- * counts from them.
+ * Fast mode's predictions for the matrix unit and the weight shifter, in closed form
+ * (docs/ARCHITECTURE.md "MatrixMultiply", "Weight shift", "Counters"). The matrix unit never waits
+ * for a port, so a pass's events are fixed at issue: vector b is read at t0+b, column c reads its
+ * psum input at t0+b+1+c and writes its result at t0+b+R+c+1, PE(r,c) computes it at t0+b+1+r+c.
+ * The counts below are the number of those events inside a cycle range [from, to), so fast mode can
+ * charge an interval of any length at once. Detailed mode never reads this file: there the array,
+ * the accumulators and the shifter do the work and the counters count it.
  */
-import type { HwConfig } from "../config/hw-config.js";
 
-/** Host <-> unified buffer transfer of rows*cols elements. */
-export function dmaCycles(hw: HwConfig, rows: number, cols: number): number {
-  return Math.max(1, Math.ceil((rows * cols * hw.elementBytes) / hw.hostBytesPerCycle));
+/** Completion of a pass of B vectors issued at t0 on an R x C array: its last result write. */
+export function passCompleteCycle(R: number, C: number, t0: number, vectors: number): number {
+  return t0 + vectors + R + C - 1;
 }
 
-/** Accumulators -> host memory (WHMA): 4 bytes per value. */
-export function accumulatorDmaCycles(hw: HwConfig, rows: number, cols: number): number {
-  return Math.max(1, Math.ceil((rows * cols * 4) / hw.hostBytesPerCycle));
+/** #{x in [0, n) : x <= s}. */
+function upTo(s: number, n: number): number {
+  return s < 0 ? 0 : s >= n ? n : s + 1;
 }
 
-/** Weight memory -> weight FIFO tile transfer. */
-export function weightLoadCycles(hw: HwConfig, rows: number, cols: number): number {
-  return Math.max(1, Math.ceil((rows * cols * hw.elementBytes) / hw.weightBytesPerCycle));
+/** Number of (b, c) in [0,B) x [0,C) with b + c <= s. */
+function pairsUpTo(s: number, B: number, C: number): number {
+  if (s >= B + C - 2) return B * C;
+  return t2(s) - t2(s - B) - t2(s - C) + t2(s - B - C);
 }
 
-/** Unified buffer -> weight FIFO (RDWU): one buffer row per cycle. */
-export function stationaryLoadCycles(rows: number, cols: number, transpose: boolean): number {
-  return Math.max(1, transpose ? cols : rows);
+/** Pairs of non-negative integers with sum <= m; triples likewise. */
+function t2(m: number): number {
+  return m < 0 ? 0 : ((m + 1) * (m + 2)) / 2;
 }
 
-/** A tile always shifts through all R rows of the array. */
-export function weightShiftCycles(hw: HwConfig): number {
-  return hw.rows;
+function t3(m: number): number {
+  return m < 0 ? 0 : ((m + 1) * (m + 2) * (m + 3)) / 6;
 }
 
-/** Earliest shift start into a bank whose last vector entered PE(0,0) at `lastUse`. */
-export function bankFreeAt(hw: HwConfig, lastUse: number): number {
-  return lastUse + hw.cols;
+/** Number of (r, c, j) with r < R, c < C, j >= 0 and r + c + j <= m (m small: at most R + C). */
+function wedge(m: number, R: number, C: number): number {
+  return t3(m) - t3(m - R) - t3(m - C) + t3(m - R - C);
 }
 
-/** Cycle the first result (vector 0, column 0) of a pass issued at t0 is written. */
-export function firstResultCycle(hw: HwConfig, t0: number): number {
-  return t0 + hw.rows + 1;
+/** Number of (b, r, c) in [0,B) x [0,R) x [0,C) with b + r + c <= s, exact for large B. */
+function triplesUpTo(s: number, B: number, R: number, C: number): number {
+  if (s < 0 || R === 0 || C === 0) return 0;
+  // Vectors with s - b >= R + C - 2 have all R*C of their (r, c) inside; the rest are a wedge.
+  const K = R + C - 2;
+  const full = upTo(s - K, B);
+  const mHi = Math.min(K - 1, s);
+  const mLo = Math.max(0, s - B + 1);
+  return full * R * C + (mHi >= mLo ? wedge(mHi, R, C) - wedge(mLo - 1, R, C) : 0);
 }
 
-/** Completion of a pass of B vectors issued at t0: the last accumulator write. */
-export function passCompleteCycle(hw: HwConfig, t0: number, vectors: number): number {
-  return t0 + vectors + hw.rows + hw.cols - 1;
+/** Vectors read from the unified buffer in [from, to): vector b at t0 + b. */
+export function vectorsReadIn(from: number, to: number, t0: number, B: number): number {
+  return upTo(to - 1 - t0, B) - upTo(from - 1 - t0, B);
 }
 
-/** The cycle at which vector b's result for column c is written. */
-export function resultWriteCycle(hw: HwConfig, t0: number, b: number, c: number): number {
-  return t0 + b + hw.rows + c + 1;
+/** Column slices whose psum input is read in [from, to): (b, c) at t0 + b + 1 + c. */
+export function psumReadsIn(from: number, to: number, t0: number, B: number, C: number): number {
+  return pairsUpTo(to - 2 - t0, B, C) - pairsUpTo(from - 2 - t0, B, C);
 }
 
-/**
- * Accumulator rule: an accumulating pass at t0' must not read a row before an earlier pass wrote it.
- * Earliest t0' given the earlier pass (t0, first row acc) and the new pass's first row accNew.
- */
-export function accumulateReadyAt(hw: HwConfig, t0: number, acc: number, accNew: number): number {
-  return t0 + hw.rows + 1 + (accNew - acc);
+/** Results written in [from, to): (b, c) at t0 + b + R + c + 1. */
+export function resultWritesIn(from: number, to: number, t0: number, B: number, R: number, C: number): number {
+  return pairsUpTo(to - 2 - t0 - R, B, C) - pairsUpTo(from - 2 - t0 - R, B, C);
 }
 
-export function activationCycles(hw: HwConfig, rows: number): number {
-  return Math.max(1, rows) + hw.activationLatency;
+/** Useful MACs in [from, to): PE(r,c) works on vector b at t0 + b + 1 + r + c, r < tileRows, c < tileCols. */
+export function macsIn(from: number, to: number, t0: number, B: number, tileRows: number, tileCols: number): number {
+  return triplesUpTo(to - 2 - t0, B, tileRows, tileCols) - triplesUpTo(from - 2 - t0, B, tileRows, tileCols);
 }
 
-export function vectorCycles(hw: HwConfig, rows: number, cols: number): number {
-  return Math.max(1, rows) * Math.max(1, Math.ceil(cols / hw.vectorLanes)) + hw.vectorLatency;
-}
-
-/** Bytes crossing a link of `bytesPerCycle` in cycle i (0-based) of a transfer of `total` bytes. */
-export function bytesInCycle(total: number, bytesPerCycle: number, i: number): number {
-  const before = Math.min(total, Math.floor(i * bytesPerCycle));
-  const after = Math.min(total, Math.floor((i + 1) * bytesPerCycle));
-  return i === Math.max(1, Math.ceil(total / bytesPerCycle)) - 1 ? total - before : after - before;
-}
-
-/**
- * Useful MACs of one pass in the cycle `t`: PE(r,c) works on vector b at t0 + b + 1 + r + c, and
- * counts when r < tileRows and c < tileCols.
- */
-export function passMacsInCycle(t: number, t0: number, vectors: number, tileRows: number, tileCols: number): number {
-  const s = t - t0 - 1;
-  if (s < 0) return 0;
-  let total = 0;
-  const bHi = Math.min(vectors - 1, s);
-  const bLo = Math.max(0, s - (tileRows - 1) - (tileCols - 1));
-  for (let b = bLo; b <= bHi; b++) {
-    const m = s - b;
-    const lo = Math.max(0, m - tileCols + 1);
-    const hi = Math.min(m, tileRows - 1);
-    if (hi >= lo) total += hi - lo + 1;
-  }
-  return total;
+/** Rows the gated shift moves in steps [lo, hi) (step k moves rows 0..k: k + 1 rows). */
+export function shiftRowsMoved(lo: number, hi: number): number {
+  return (hi * (hi + 1) - lo * (lo + 1)) / 2;
 }

@@ -1,80 +1,51 @@
 /**
- * Fills the per-cycle trace row from controller state. Unit states and counters come from the
- * controller and the timing rules, identical in both modes; MACs come from the array's registers in
- * detailed mode and from the wavefront formula in fast mode (docs/TRACES.md).
+ * Fills the per-cycle trace row (docs/TRACES.md) from what the units did this cycle: the datapath's
+ * activity in detailed mode, the predicted activity in fast mode (the same record, so the two modes'
+ * rows can be compared field by field). A unit is busy when it did work, stalled when it held an
+ * instruction and was refused a resource, stalled when the head instruction is its own and blocked,
+ * and idle otherwise.
  */
 import {
-  type DecodedOp, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD, OP_VSMX, OP_VTR, OP_WHM, OP_WHMA, UNIT_MATRIX,
-} from "./decode.js";
+  CNT_ACC_READ, CNT_ACC_WRITTEN, CNT_HOST_READ, CNT_HOST_WRITTEN, CNT_MACS, CNT_UB_READ, CNT_UB_WRITTEN, CNT_WM_READ,
+  CNT_WM_WRITTEN, UNIT_COUNT, U_MATRIX, type CycleActivity,
+} from "../hw/activity.js";
+import type { DecodedOp } from "./decode.js";
 import { STALL } from "./hazards.js";
-import type { Simulator } from "./controller.js";
-import * as T from "./timing.js";
 import { STALL_CAUSES, UNIT_BUSY, UNIT_IDLE, UNIT_STALLED, type StallCause, type TraceRow } from "./trace.js";
 
+/** The instruction each unit holds (the matrix unit: the pass it streams). */
+export interface UnitHolders {
+  readonly unitOp: readonly ({ readonly op: DecodedOp } | null)[];
+  readonly stream: { readonly op: DecodedOp } | null;
+}
+
 export function fillTraceRow(
-  m: Simulator, row: TraceRow, t: number, head: DecodedOp | null, reason: number, cause: StallCause, detailedMacs: number,
+  m: UnitHolders, row: TraceRow, t: number, head: DecodedOp | null, reason: number, cause: StallCause, act: CycleActivity,
 ): void {
-  const hw = m.hw;
   row.cycle = t;
-  row.pc.fill(-1);
-  row.state.fill(UNIT_IDLE);
   row.stall = STALL_CAUSES.indexOf(cause);
   row.headPc = head ? head.pc : -1;
-  let macs = 0;
-  row.ubRowsRead = 0;
-  row.ubRowsWritten = 0;
-  row.accRowsRead = 0;
-  row.accRowsWritten = 0;
-  row.weightBytes = 0;
-  row.hostBytes = 0;
-  for (const e of m.inflight) {
-    const f = e.op.f;
-    const u = e.op.unit;
-    if (e.t0 > t || e.tc < t) continue;
-    if (row.pc[u] < e.op.pc) row.pc[u] = e.op.pc;
-    row.state[u] = UNIT_BUSY;
-    const i = t - e.t0;
-    switch (e.op.code) {
-      case OP_RHM:
-      case OP_WHM:
-        row.hostBytes += T.bytesInCycle(f.rows * f.cols * hw.elementBytes, hw.hostBytesPerCycle, i);
-        if (e.op.code === OP_RHM && t === e.tc) row.ubRowsWritten += f.rows;
-        if (e.op.code === OP_WHM && i === 0) row.ubRowsRead += f.rows;
-        break;
-      case OP_WHMA:
-        row.hostBytes += T.bytesInCycle(f.rows * f.cols * 4, hw.hostBytesPerCycle, i);
-        if (i === 0) row.accRowsRead += f.rows;
-        break;
-      case OP_RDW:
-        row.weightBytes += T.bytesInCycle(f.rows * f.cols * hw.elementBytes, hw.weightBytesPerCycle, i);
-        break;
-      case OP_RDWU:
-        row.ubRowsRead += 1;
-        break;
-      case OP_MMUL:
-        if (i < e.vectors) row.ubRowsRead += 1;
-        if (f.accumulate && i >= 1 && i <= e.vectors) row.accRowsRead += 1;
-        if (t >= e.t0 + hw.rows + hw.cols && t <= e.tc) row.accRowsWritten += 1;
-        if (detailedMacs < 0) macs += T.passMacsInCycle(t, e.t0, e.vectors, e.tileRows, e.tileCols);
-        break;
-      case OP_ACT:
-        if (i < f.rows) row.accRowsRead += 1;
-        if (i >= hw.activationLatency) row.ubRowsWritten += 1;
-        break;
-      case OP_VEC:
-      case OP_VTR:
-      case OP_VSMX:
-        if (i === 0) row.ubRowsRead += (e.op.code === OP_VEC && f.fn !== 3 ? 2 : 1) * f.rows;
-        if (t === e.tc) row.ubRowsWritten += e.op.code === OP_VTR ? f.cols : f.rows;
-        break;
-      case OP_VSGD:
-        if (i === 0) row.accRowsRead += f.rows;
-        break;
+  const c = act.counts;
+  row.macs = c[CNT_MACS];
+  row.ubReadBytes = c[CNT_UB_READ];
+  row.ubWrittenBytes = c[CNT_UB_WRITTEN];
+  row.accReadBytes = c[CNT_ACC_READ];
+  row.accWrittenBytes = c[CNT_ACC_WRITTEN];
+  row.weightReadBytes = c[CNT_WM_READ];
+  row.weightWrittenBytes = c[CNT_WM_WRITTEN];
+  row.hostReadBytes = c[CNT_HOST_READ];
+  row.hostWrittenBytes = c[CNT_HOST_WRITTEN];
+  for (let u = 0; u < UNIT_COUNT; u++) {
+    const holder = u === U_MATRIX ? m.stream : m.unitOp[u];
+    if (act.busy[u] || act.refused[u] >= 0) {
+      row.state[u] = act.busy[u] ? UNIT_BUSY : UNIT_STALLED;
+      row.pc[u] = holder ? holder.op.pc : -1;
+    } else if (head && head.unit === u && reason !== STALL.none) {
+      row.state[u] = UNIT_STALLED;
+      row.pc[u] = head.pc;
+    } else {
+      row.state[u] = UNIT_IDLE;
+      row.pc[u] = -1;
     }
   }
-  if (head && reason !== STALL.none && reason !== STALL.matrixBusy && row.state[head.unit] !== UNIT_BUSY && head.unit <= UNIT_MATRIX + 2) {
-    row.state[head.unit] = UNIT_STALLED;
-    row.pc[head.unit] = head.pc;
-  }
-  row.macs = detailedMacs >= 0 ? detailedMacs : macs;
 }

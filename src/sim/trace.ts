@@ -38,17 +38,35 @@ export interface TraceRow {
   headPc: number;
   /** Useful multiply-accumulates done in the array this cycle. */
   macs: number;
-  /** Tiles in the weight FIFO (after this cycle's push/pop). */
+  /** Weight FIFO slots in use (filling, ready or shifting) at the end of this cycle. */
   fifoTiles: number;
-  /** Rows moved this cycle. */
-  ubRowsRead: number;
-  ubRowsWritten: number;
-  accRowsRead: number;
-  accRowsWritten: number;
-  /** Bytes moved this cycle from weight memory / across the host link. */
-  weightBytes: number;
-  hostBytes: number;
+  /**
+   * Bytes moved this cycle, counted as the RunStats totals are (docs/ARCHITECTURE.md "Counters"):
+   * each column of a full-run trace sums to its total.
+   */
+  ubReadBytes: number;
+  ubWrittenBytes: number;
+  accReadBytes: number;
+  accWrittenBytes: number;
+  weightReadBytes: number;
+  weightWrittenBytes: number;
+  hostReadBytes: number;
+  hostWrittenBytes: number;
 }
+
+/** The numeric per-cycle columns after `head_pc`, in order: the one list every trace format uses. */
+export const TRACE_COUNTERS = [
+  { column: "macs", field: "macs" },
+  { column: "fifo_tiles", field: "fifoTiles" },
+  { column: "ub_read_bytes", field: "ubReadBytes" },
+  { column: "ub_written_bytes", field: "ubWrittenBytes" },
+  { column: "acc_read_bytes", field: "accReadBytes" },
+  { column: "acc_written_bytes", field: "accWrittenBytes" },
+  { column: "weight_read_bytes", field: "weightReadBytes" },
+  { column: "weight_written_bytes", field: "weightWrittenBytes" },
+  { column: "host_read_bytes", field: "hostReadBytes" },
+  { column: "host_written_bytes", field: "hostWrittenBytes" },
+] as const satisfies readonly { column: string; field: keyof TraceRow }[];
 
 export function makeTraceRow(): TraceRow {
   return {
@@ -59,12 +77,14 @@ export function makeTraceRow(): TraceRow {
     headPc: -1,
     macs: 0,
     fifoTiles: 0,
-    ubRowsRead: 0,
-    ubRowsWritten: 0,
-    accRowsRead: 0,
-    accRowsWritten: 0,
-    weightBytes: 0,
-    hostBytes: 0,
+    ubReadBytes: 0,
+    ubWrittenBytes: 0,
+    accReadBytes: 0,
+    accWrittenBytes: 0,
+    weightReadBytes: 0,
+    weightWrittenBytes: 0,
+    hostReadBytes: 0,
+    hostWrittenBytes: 0,
   };
 }
 

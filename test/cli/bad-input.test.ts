@@ -88,7 +88,17 @@ cases("workload specs name the file and the JSON path of every wrong field", [
   {
     name: "host bandwidth 0 via hardware.overrides",
     args: () => ["compile", workload("bw0.json", (s) => (s.hardware.overrides = { hostBytesPerCycle: 0 })), "-o", "x.s"],
-    expect: ["bw0.json", "$.hardware.overrides.hostBytesPerCycle", "> 0", "(got 0)"],
+    expect: ["bw0.json", "$.hardware.overrides.hostBytesPerCycle", "integer >= 1", "(got 0)"],
+  },
+  {
+    name: "a fractional link width (links move whole bytes)",
+    args: () => ["compile", workload("bwfrac.json", (s) => (s.hardware.overrides = { hostBytesPerCycle: 1.5 })), "-o", "x.s"],
+    expect: ["bwfrac.json", "$.hardware.overrides.hostBytesPerCycle", "integer >= 1", "(got 1.5)"],
+  },
+  {
+    name: "no unified-buffer read port",
+    args: () => ["compile", workload("ports0.json", (s) => (s.hardware.overrides = { unifiedBufferReadPorts: 0 })), "-o", "x.s"],
+    expect: ["ports0.json", "$.hardware.overrides.unifiedBufferReadPorts", "integer >= 1", "(got 0)"],
   },
   {
     name: "negative weight bandwidth via hardware.overrides",

@@ -5,8 +5,6 @@
  */
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import * as T from "../../src/sim/timing.js";
-import { buildHwConfig } from "../../src/config/hw-config.js";
 import { PROGRAMS, ensureBuilt, expectCliError, inPool, runCli, type CliResult } from "./helpers.js";
 
 const EXIT_RUNTIME_FAULT = 2;
@@ -22,10 +20,13 @@ interface FaultCase {
   detail: RegExp;
 }
 
-// The small preset (the default of `tpusim run`): 8x8 bf16, 16 bytes per cycle on both links.
-const small = buildHwConfig("small");
-/** overflow-accumulator.s: RHM (1 cycle), RDW of a 4x4 bf16 tile, the shift, then the MMUL. */
-const mmulIssue = T.weightLoadCycles(small, 4, 4) + 1 + T.weightShiftCycles(small);
+// The small preset (the default of `tpusim run`): 8x8 bf16 (2 bytes), 16 bytes per cycle on both links.
+// overflow-accumulator.s (docs/ARCHITECTURE.md "Timing rules"): RHM of 1x4 = 8 bytes in cycle 0; RDW
+// of a 4x4 tile = 32 bytes issues at 1 and lands in cycles 1..2; the shift starts at s = 3 and takes
+// R = 8 steps; a switching MMUL may issue at s + R - 1 = 10; its result (0, 0) is written at
+// t0 + 0 + R + 0 + 1 = 19, in both modes (fast mode holds the fault it found at issue until then).
+const mmulIssue = 3 + 8 - 1;
+const overflowCycle = mmulIssue + 8 + 1;
 
 const CASES: Record<string, FaultCase> = {
   "out-of-range unified-buffer address": {
@@ -37,8 +38,9 @@ const CASES: Record<string, FaultCase> = {
   },
   "MMUL switch with no tile (weight FIFO underflow)": {
     program: "switch-without-tile.s",
-    // The MMUL reads what the RHM writes: it waits for the RHM (dmaCycles) and is blocked for good.
-    cycle: T.dmaCycles(small, 4, 4),
+    // The MMUL reads what the RHM writes: the RHM moves 4*4*2 = 32 bytes at 16 per cycle (cycles 0
+    // and 1), so the MMUL is free to issue at 2, where it is blocked for good.
+    cycle: 2,
     unit: "matrix",
     instruction: "pc 1: MMUL",
     detail: /weight FIFO underflow: MMUL with `switch` but no weight tile is loaded or loading/,
@@ -75,8 +77,7 @@ const CASES: Record<string, FaultCase> = {
   },
   "an accumulator overflow in the matrix unit (bf16)": {
     program: "overflow-accumulator.s",
-    // Detailed mode faults when the array writes the value; fast mode computes the pass at issue.
-    cycle: { detailed: T.resultWriteCycle(small, mmulIssue, 0, 0), fast: mmulIssue },
+    cycle: overflowCycle,
     unit: "matrix",
     instruction: "pc 2: MMUL",
     detail: /non-finite value written to accumulator row 0, column 0/,

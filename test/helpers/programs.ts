@@ -26,12 +26,14 @@ export interface CycleRecord {
   headPc: number;
   macs: number;
   fifoTiles: number;
-  ubRowsRead: number;
-  ubRowsWritten: number;
-  accRowsRead: number;
-  accRowsWritten: number;
-  weightBytes: number;
-  hostBytes: number;
+  ubReadBytes: number;
+  ubWrittenBytes: number;
+  accReadBytes: number;
+  accWrittenBytes: number;
+  weightReadBytes: number;
+  weightWrittenBytes: number;
+  hostReadBytes: number;
+  hostWrittenBytes: number;
 }
 
 export interface InstructionRecord {
@@ -221,11 +223,21 @@ function randomInstruction(rng: Rng, hw: HwConfig, st: { pending: number; active
       const fn = rng.int(0, 5);
       const d = block(rng, REGION.ub, 4, 12);
       const stride = () => rng.int(d.cols, d.cols + 2);
-      const as = stride();
-      const bs = stride();
-      const at = (s: number) => rng.int(0, REGION.ub - ((d.rows - 1) * s + d.cols));
+      const extent = (s: number) => (d.rows - 1) * s + d.cols;
+      const dEnd = d.addr + extent(d.stride);
+      // A source either is the destination (in place) or shares no address with it (the overlap rule).
+      const source = (): [number, number] => {
+        if (rng.int(0, 3) === 0) return [d.addr, d.stride];
+        const s = stride();
+        const before = d.addr - extent(s);
+        const after = REGION.ub - extent(s) - dEnd;
+        if (before < 0 && after < 0) return [d.addr, d.stride];
+        return before >= 0 && (after < 0 || rng.int(0, 1) === 0) ? [rng.int(0, before), s] : [dEnd + rng.int(0, after), s];
+      };
+      const [a, as] = source();
+      const [b, bs] = source();
       const imm = [rng.pick([0.5, -0.25, 0.375]), rng.pick([0.5, -0.25]), p2(-18) * rng.pick([1, -1.5]), rng.pick([1, -1, 0.5]), p2(-35) * rng.pick([1, -1]), rng.pick([1, -0.5])][fn];
-      return ins("VEC", { fn, dst: d.addr, dstride: d.stride, a: at(as), astride: as, b: at(bs), bstride: bs, rows: d.rows, cols: d.cols, imm });
+      return ins("VEC", { fn, dst: d.addr, dstride: d.stride, a, astride: as, b, bstride: bs, rows: d.rows, cols: d.cols, imm });
     }
     case "VTR": {
       const s = block(rng, REGION.ub, 6, 6);
@@ -272,8 +284,11 @@ export function randomMachine(shape: MachineShape): RandomMachine {
     accumulatorRows: 64,
     weightMemoryBytes: 512 * 4,
     weightFifoTiles: rng.int(1, 4),
-    weightBytesPerCycle: rng.pick([1, 3, 8, 16, 64, 2.5]),
-    hostBytesPerCycle: rng.pick([1, 4, 16, 32, 1.5]),
+    weightBytesPerCycle: rng.pick([1, 3, 8, 16, 64, 5]),
+    hostBytesPerCycle: rng.pick([1, 4, 16, 32, 3]),
+    unifiedBufferReadPorts: rng.pick([1, 2, 2, 3]),
+    unifiedBufferWritePorts: rng.pick([1, 1, 2]),
+    accumulatorReadPorts: rng.pick([1, 2, 2]),
     activationLatency: rng.int(0, 3),
     vectorLanes: rng.int(1, 8),
     vectorLatency: rng.int(0, 3),

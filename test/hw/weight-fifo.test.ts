@@ -1,112 +1,79 @@
 /**
- * The weight FIFO driven by hand (src/hw/weight-fifo.ts): pushes and pops are staged and applied in
- * commit, tiles leave in the order they came, the ring wraps around, and a slot refilled with a
- * smaller tile holds zeros outside the new extent.
+ * The weight FIFO driven by hand (src/hw/weight-fifo.ts; docs/ARCHITECTURE.md "Weight loader (RDW,
+ * RDWU) and weight FIFO"): a slot is reserved (filling) when its load issues, becomes ready at the
+ * commit of the load's last cycle, shifting when the shifter starts on it, and free after the
+ * shift's last step; tiles leave in the order they came, the ring wraps around, and a reserved slot
+ * is zero outside its new extent.
  */
 import { describe, expect, it } from "vitest";
 import { buildHwConfig } from "../../src/config/hw-config.js";
-import { WeightFifo } from "../../src/hw/weight-fifo.js";
+import { SLOT_FILLING, SLOT_FREE, SLOT_READY, SLOT_SHIFTING, WeightFifo } from "../../src/hw/weight-fifo.js";
 
 const R = 2;
 const C = 3;
 const fifoOf = (depth: number) => new WeightFifo(buildHwConfig("small", { rows: R, cols: C, weightFifoTiles: depth }));
 
-/** A zero-padded R x C tile whose rows x cols values are id*100 + index. */
-function tileValues(id: number, rows = R, cols = C): Float32Array {
-  const t = new Float32Array(R * C);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[r * C + c] = id * 100 + r * C + c + 1;
-  return t;
+/** Fill the slot as a loader would: rows x cols values id*100 + index + 1. */
+function load(f: WeightFifo, id: number, rows = R, cols = C): number {
+  const slot = f.reserve(rows, cols);
+  const base = f.slotOffset(slot);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f.tiles[base + r * C + c] = id * 100 + r * C + c + 1;
+  return slot;
 }
 
-function push(f: WeightFifo, id: number, rows = R, cols = C): void {
-  f.staging.set(tileValues(id, rows, cols));
-  f.stagePush(rows, cols);
-}
-
-interface Snapshot {
-  occupancy: number;
-  head: number[] | null;
-  rows: number;
-  cols: number;
-}
-
-function snap(f: WeightFifo): Snapshot {
-  if (f.occupancy === 0) return { occupancy: 0, head: null, rows: 0, cols: 0 };
-  const o = f.slotOffset(f.headSlot);
-  return { occupancy: f.occupancy, head: Array.from(f.tiles.subarray(o, o + R * C)), rows: f.tileRows[f.headSlot], cols: f.tileCols[f.headSlot] };
-}
-
-const head = (id: number, rows = R, cols = C): Snapshot["head"] => Array.from(tileValues(id, rows, cols));
+const snap = (f: WeightFifo) => ({ occupancy: f.occupancy, head: f.headSlot, headState: f.headState, states: Array.from(f.state) });
 
 describe("WeightFifo", () => {
-  it("applies staged pushes and pops only at commit", () => {
+  it("a slot goes filling -> ready -> shifting -> free, each change at commit", () => {
     const f = fifoOf(2);
-    push(f, 1);
-    expect(f.occupancy).toBe(0);
+    const slot = load(f, 1);
+    expect(snap(f)).toEqual({ occupancy: 1, head: 0, headState: SLOT_FILLING, states: [SLOT_FILLING, SLOT_FREE] });
+    f.stageReady(slot);
+    expect(f.headState).toBe(SLOT_FILLING);
     f.commit();
-    expect(snap(f)).toEqual({ occupancy: 1, head: head(1), rows: R, cols: C });
-    f.stagePop();
-    expect(f.occupancy).toBe(1);
+    expect(f.headState).toBe(SLOT_READY);
+    f.stageShiftStart();
     f.commit();
-    expect(f.occupancy).toBe(0);
+    expect(snap(f)).toEqual({ occupancy: 1, head: 0, headState: SLOT_SHIFTING, states: [SLOT_SHIFTING, SLOT_FREE] });
+    // The slot is still in use while its tile shifts: with depth 2 only one more load fits.
+    load(f, 2);
+    expect(f.occupancy).toBe(2);
+    f.stageFreeHead();
+    f.commit();
+    expect(snap(f)).toEqual({ occupancy: 1, head: 1, headState: SLOT_FILLING, states: [SLOT_FREE, SLOT_FILLING] });
   });
 
-  it("keeps FIFO order across wrap-around, with a push and a pop in the same commit", () => {
+  it("keeps FIFO order across wrap-around; a one-step shift starts and frees in one commit", () => {
     const f = fifoOf(3);
-    const seen: Snapshot[] = [];
-    push(f, 1, 1, 2);
+    const order: number[] = [];
+    for (const id of [1, 2, 3]) f.stageReady(load(f, id));
     f.commit();
-    push(f, 2);
-    f.commit();
-    push(f, 3, 2, 1);
-    f.commit();
-    seen.push(snap(f)); // full: 1, 2, 3
-    f.stagePop();
-    push(f, 4, 1, 1); // lands in slot 0, wrapping around
-    f.commit();
-    seen.push(snap(f));
-    f.stagePop();
-    f.commit();
-    seen.push(snap(f));
-    f.stagePop();
-    push(f, 5);
-    f.commit();
-    seen.push(snap(f));
-    f.stagePop();
-    f.commit();
-    seen.push(snap(f));
-    f.stagePop();
-    f.commit();
-    seen.push(snap(f));
-    expect(seen).toEqual([
-      { occupancy: 3, head: head(1, 1, 2), rows: 1, cols: 2 },
-      { occupancy: 3, head: head(2), rows: R, cols: C },
-      { occupancy: 2, head: head(3, 2, 1), rows: 2, cols: 1 },
-      { occupancy: 2, head: head(4, 1, 1), rows: 1, cols: 1 },
-      { occupancy: 1, head: head(5), rows: R, cols: C },
-      { occupancy: 0, head: null, rows: 0, cols: 0 },
-    ]);
+    for (const id of [4, 5]) {
+      order.push(f.tiles[f.slotOffset(f.headSlot)]);
+      f.stageShiftStart();
+      f.stageFreeHead();
+      f.commit();
+      f.stageReady(load(f, id));
+      f.commit();
+    }
+    while (f.occupancy > 0) {
+      order.push(f.tiles[f.slotOffset(f.headSlot)]);
+      f.stageShiftStart();
+      f.stageFreeHead();
+      f.commit();
+    }
+    expect(order).toEqual([101, 201, 301, 401, 501]);
   });
 
-  it("a slot refilled with a smaller tile is zero outside the new extent", () => {
+  it("a reserved slot is zero outside the new tile's extent", () => {
     const f = fifoOf(1);
-    push(f, 7); // full R x C tile
+    f.stageReady(load(f, 7)); // full R x C tile
     f.commit();
-    f.stagePop();
+    f.stageShiftStart();
+    f.stageFreeHead();
     f.commit();
-    push(f, 8, 1, 1);
-    f.commit();
-    expect(snap(f)).toEqual({ occupancy: 1, head: [801, 0, 0, 0, 0, 0], rows: 1, cols: 1 });
-  });
-
-  it("reset empties the ring and drops staged operations", () => {
-    const f = fifoOf(2);
-    push(f, 1);
-    f.commit();
-    push(f, 2);
-    f.reset();
-    f.commit();
-    expect(f.occupancy).toBe(0);
-    expect(f.headSlot).toBe(0);
+    const slot = f.reserve(1, 1);
+    expect(Array.from(f.tiles.subarray(f.slotOffset(slot), f.slotOffset(slot) + R * C))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect([f.tileRows[slot], f.tileCols[slot]]).toEqual([1, 1]);
   });
 });

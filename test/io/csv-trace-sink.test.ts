@@ -34,12 +34,14 @@ function* syntheticRows(count: number): Generator<Readonly<TraceRow>> {
     row.headPc = rand(3) === 0 ? -1 : cycle * 1009;
     row.macs = row.state[2] === UNIT_BUSY ? 64 * (1 + rand(4)) : 0;
     if (rand(8) === 0) row.fifoTiles = rand(5);
-    row.ubRowsRead = rand(2);
-    row.ubRowsWritten = rand(2);
-    row.accRowsRead = rand(3);
-    row.accRowsWritten = rand(3);
-    row.weightBytes = rand(3) === 0 ? 4096 : 0;
-    row.hostBytes = rand(5) === 0 ? 512 : 0;
+    row.ubReadBytes = rand(2) * 16;
+    row.ubWrittenBytes = rand(2) * 8;
+    row.accReadBytes = rand(3) * 32;
+    row.accWrittenBytes = rand(3) * 64;
+    row.weightReadBytes = rand(3) === 0 ? 4096 : 0;
+    row.weightWrittenBytes = rand(4) === 0 ? 100 : 0;
+    row.hostReadBytes = rand(5) === 0 ? 512 : 0;
+    row.hostWrittenBytes = rand(6) === 0 ? 20 : 0;
     yield row;
   }
 }
@@ -49,8 +51,9 @@ function expectedCells(row: Readonly<TraceRow>): string[] {
   const cells = [String(row.cycle)];
   for (let u = 0; u < TRACE_UNITS.length; u++) cells.push(String(row.pc[u]), UNIT_STATE_NAMES[row.state[u]]);
   cells.push(STALL_CAUSES[row.stall]);
-  for (const n of [row.headPc, row.macs, row.fifoTiles, row.ubRowsRead, row.ubRowsWritten]) cells.push(String(n));
-  for (const n of [row.accRowsRead, row.accRowsWritten, row.weightBytes, row.hostBytes]) cells.push(String(n));
+  for (const n of [row.headPc, row.macs, row.fifoTiles, row.ubReadBytes, row.ubWrittenBytes]) cells.push(String(n));
+  for (const n of [row.accReadBytes, row.accWrittenBytes, row.weightReadBytes, row.weightWrittenBytes]) cells.push(String(n));
+  for (const n of [row.hostReadBytes, row.hostWrittenBytes]) cells.push(String(n));
   return cells;
 }
 
@@ -72,8 +75,8 @@ function parseCsv(text: string): { header: string[]; rows: string[][] } {
 
 const HEADER =
   "cycle,dma_pc,dma_state,weights_pc,weights_state,matrix_pc,matrix_state,activation_pc,activation_state," +
-  "vector_pc,vector_state,stall,head_pc,macs,fifo_tiles,ub_rows_read,ub_rows_written,acc_rows_read," +
-  "acc_rows_written,weight_bytes,host_bytes";
+  "vector_pc,vector_state,stall,head_pc,macs,fifo_tiles,ub_read_bytes,ub_written_bytes,acc_read_bytes," +
+  "acc_written_bytes,weight_read_bytes,weight_written_bytes,host_read_bytes,host_written_bytes";
 
 let dir: string;
 beforeEach(() => {

@@ -63,12 +63,14 @@ function* syntheticRows(count: number): Generator<Readonly<TraceRow>> {
     if (rand(3) === 0) row.headPc = rand(2) === 0 ? -1 : 2_000_000_000 + cycle;
     row.macs = row.state[2] === UNIT_BUSY ? 64 * (1 + rand(4)) : 0;
     if (rand(8) === 0) row.fifoTiles = rand(5);
-    row.ubRowsRead = rand(4) === 0 ? 1 : 0;
-    row.ubRowsWritten = rand(4) === 0 ? 1 : 0;
-    row.accRowsRead = rand(5) === 0 ? 2 : 0;
-    row.accRowsWritten = rand(5) === 0 ? 2 : 0;
-    row.weightBytes = rand(6) === 0 ? 4096 : 0;
-    row.hostBytes = rand(7) === 0 ? 3_000_000_000 : 0;
+    row.ubReadBytes = rand(4) === 0 ? 16 : 0;
+    row.ubWrittenBytes = rand(4) === 0 ? 8 : 0;
+    row.accReadBytes = rand(5) === 0 ? 32 : 0;
+    row.accWrittenBytes = rand(5) === 0 ? 64 : 0;
+    row.weightReadBytes = rand(6) === 0 ? 4096 : 0;
+    row.weightWrittenBytes = rand(6) === 0 ? 100 : 0;
+    row.hostReadBytes = rand(7) === 0 ? 3_000_000_000 : 0;
+    row.hostWrittenBytes = rand(7) === 0 ? 20 : 0;
     yield row;
   }
 }
@@ -85,12 +87,14 @@ function expectedSignals(row: Readonly<TraceRow>): Record<string, number> {
     head_pc: row.headPc,
     macs: row.macs,
     fifo_tiles: row.fifoTiles,
-    ub_rows_read: row.ubRowsRead,
-    ub_rows_written: row.ubRowsWritten,
-    acc_rows_read: row.accRowsRead,
-    acc_rows_written: row.accRowsWritten,
-    weight_bytes: row.weightBytes,
-    host_bytes: row.hostBytes,
+    ub_read_bytes: row.ubReadBytes,
+    ub_written_bytes: row.ubWrittenBytes,
+    acc_read_bytes: row.accReadBytes,
+    acc_written_bytes: row.accWrittenBytes,
+    weight_read_bytes: row.weightReadBytes,
+    weight_written_bytes: row.weightWrittenBytes,
+    host_read_bytes: row.hostReadBytes,
+    host_written_bytes: row.hostWrittenBytes,
   });
   return s;
 }
@@ -160,7 +164,7 @@ describe("VcdSink", () => {
         const wave = signals.get(name)?.wave ?? [];
         const raw = valueAt(wave, cycle * 10 + 5);
         expect(raw === undefined ? undefined : decode(name, raw), `${name} at cycle ${cycle}`).toBe(
-          name === "host_bytes" ? value >>> 0 : value,
+          name === "host_read_bytes" ? value >>> 0 : value,
         );
       }
     }

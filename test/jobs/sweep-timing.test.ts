@@ -1,7 +1,7 @@
 /**
  * Every pass of a swept machine takes the closed-form time of docs/ARCHITECTURE.md "MatrixMultiply":
- * an MMUL of B vectors issued at t0 completes at t0 + B + R + C - 1 (src/sim/timing.ts
- * passCompleteCycle), whatever the shapes, the grid and the mode. Random matrix products are
+ * an MMUL of B vectors issued at t0 completes at t0 + B + R + C - 1, whatever the shapes, the grid
+ * and the mode (in detailed mode that is when the accumulators took the last result). Random matrix products are
  * compiled for random R x C grids and run with a sink that records instruction lifetimes; the
  * training steps a sweep runs are checked the same way.
  */
@@ -13,7 +13,6 @@ import { loadMnist } from "../../src/data/mnist.js";
 import { resolveHardware } from "../../src/jobs/hardware.js";
 import { train } from "../../src/jobs/train.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
-import { passCompleteCycle } from "../../src/sim/timing.js";
 import { loadWorkload } from "../../src/workloads/spec.js";
 import { RecordingSink, type InstructionRecord } from "../helpers/programs.js";
 
@@ -28,7 +27,6 @@ function expectMmulTiming(instructions: readonly InstructionRecord[], hw: HwConf
     const vectors = Number(m![1]);
     expect(r.unit).toBe("matrix");
     expect(r.complete - r.issue, `${rows}x${cols} ${r.text}`).toBe(vectors + rows + cols - 1);
-    expect(r.complete).toBe(passCompleteCycle(hw, r.issue, vectors));
     count++;
   }
   return count;

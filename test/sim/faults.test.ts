@@ -8,11 +8,14 @@ import { buildHwConfig, type HwConfig } from "../../src/config/hw-config.js";
 import { RuntimeFault } from "../../src/errors.js";
 import type { Program } from "../../src/isa/program.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
-import * as T from "../../src/sim/timing.js";
 import { RecordingSink, ins, program } from "../helpers/programs.js";
 
 const MODES: readonly SimMode[] = ["detailed", "fast"];
+// 2 x 2 bf16 (2 bytes per element), 16 bytes per cycle on both links; weight memory 256 bytes holds
+// floor(256 / (4 + 2)) = 42 weights (fp32 master + bf16 copy each).
 const hw = buildHwConfig("small", { rows: 2, cols: 2, dtype: "bf16", unifiedBufferBytes: 512, accumulatorRows: 16, weightMemoryBytes: 256 });
+/** RDW of a 2x2 tile (8 bytes) in cycle 0, its shift from s = 1 for R = 2 steps, bank ready at s + R - 1. */
+const FIRST_MMUL = 1 + 2 - 1;
 
 interface Expected {
   cycle: number;
@@ -54,13 +57,13 @@ describe.each(MODES)("%s mode", (mode) => {
       ["unified buffer (strided MMUL read)", ins("MMUL", { ub: 200, ustride: 30, rows: 3, cols: 2, acc: 0 }), "matrix", /unified buffer address 261 out of range/],
       ["accumulators (MMUL rows)", ins("MMUL", { ub: 0, ustride: 2, rows: 4, cols: 2, acc: 14 }), "matrix", /accumulators row 17 out of range \(size 16\)/],
       ["accumulators (ACT)", ins("ACT", { acc: 16, rows: 1, cols: 2, ub: 100, ustride: 2 }), "activation", /accumulators row 16 out of range/],
-      ["weight memory (RDW)", ins("RDW", { wm: 61, wstride: 2, rows: 2, cols: 2 }), "weights", /weight memory address 64 out of range \(size 64\)/],
-      ["weight memory (transposed RDW)", ins("RDW", { wm: 40, wstride: 24, rows: 1, cols: 2, transpose: 1 }), "weights", /weight memory address 64 out of range/],
-      ["weight memory (VSGD)", ins("VSGD", { wm: 63, wstride: 2, acc: 5, rows: 1, cols: 2, lr: 0.5 }), "vector", /weight memory address 64 out of range/],
+      ["weight memory (RDW)", ins("RDW", { wm: 39, wstride: 2, rows: 2, cols: 2 }), "weights", /weight memory address 42 out of range \(size 42\)/],
+      ["weight memory (transposed RDW)", ins("RDW", { wm: 18, wstride: 24, rows: 1, cols: 2, transpose: 1 }), "weights", /weight memory address 42 out of range/],
+      ["weight memory (VSGD)", ins("VSGD", { wm: 41, wstride: 2, acc: 5, rows: 1, cols: 2, lr: 0.5 }), "vector", /weight memory address 42 out of range/],
     ])("%s", (_name, bad, unit, detail) => {
       // The bad instruction sits behind an RDW + switching MMUL, so it issues at a known cycle.
       const prog = program([ins("RDW", { wm: 0, wstride: 2, rows: 2, cols: 2 }), ins("MMUL", { ub: 0, ustride: 2, rows: 1, cols: 2, acc: 0, switch: 1 }), bad, ins("HALT")]);
-      const issue = Math.max(2, T.weightLoadCycles(hw, 2, 2) + T.weightShiftCycles(hw)) + 1;
+      const issue = FIRST_MMUL + 1;
       expectFault(faultOf(prog, mode), { cycle: issue, unit, instruction: `pc 2: ${bad.op}`, detail });
     });
 
@@ -106,8 +109,8 @@ describe.each(MODES)("%s mode", (mode) => {
         ins("MMUL", { ub: 0, ustride: 2, rows: 1, cols: 2, acc: 1, switch: 1 }),
         ins("HALT"),
       ]);
-      const t0 = T.weightLoadCycles(hw, 2, 2) + T.weightShiftCycles(hw);
-      const idle = T.passCompleteCycle(hw, t0, 1) + 1;
+      // The first pass (B = 1) completes at t0 + B + R + C - 1; the machine is idle the cycle after.
+      const idle = FIRST_MMUL + 1 + 2 + 2 - 1 + 1;
       expectFault(faultOf(prog, mode), { cycle: idle, unit: "matrix", instruction: "pc 2: MMUL", detail: /weight FIFO underflow/ });
     });
 
@@ -135,15 +138,15 @@ describe.each(MODES)("%s mode", (mode) => {
   describe("programs that do not halt", () => {
     it("the watchdog stops a run at maxCycles", () => {
       const prog = program([ins("RHM", { host: 0, hstride: 64, ub: 0, ustride: 64, rows: 2, cols: 64 }), ins("HALT")]);
-      expect(T.dmaCycles(hw, 2, 64)).toBeGreaterThan(10);
+      // 2 * 64 elements * 2 bytes = 256 bytes at 16 per cycle: 16 cycles, more than 10.
       expectFault(faultOf(prog, mode, { maxCycles: 10 }), { cycle: 10, unit: "controller", instruction: "pc 1: HALT", detail: /watchdog: the program did not halt within 10 cycles/ });
     });
 
     it("a program without HALT faults once everything has drained, saying so (it was reported as a deadlock of the last instruction)", () => {
       const prog = program([ins("RHM", { host: 0, hstride: 4, ub: 0, ustride: 4, rows: 1, cols: 4 }), ins("NOP")]);
-      const done = T.dmaCycles(hw, 1, 4) - 1;
-      expectFault(faultOf(prog, mode), { cycle: Math.max(2, done + 1), unit: "control", instruction: "pc 1: NOP", detail: /without HALT/ });
-      expectFault(faultOf(prog, mode, { sink: new RecordingSink() }), { cycle: Math.max(2, done + 1), unit: "control", instruction: "pc 1: NOP", detail: /without HALT/ });
+      // The RHM moves 8 bytes in cycle 0, the NOP issues at 1, and at 2 nothing is left.
+      expectFault(faultOf(prog, mode), { cycle: 2, unit: "control", instruction: "pc 1: NOP", detail: /without HALT/ });
+      expectFault(faultOf(prog, mode, { sink: new RecordingSink() }), { cycle: 2, unit: "control", instruction: "pc 1: NOP", detail: /without HALT/ });
     });
 
     it("an empty program is rejected like any program without HALT", () => {
@@ -195,9 +198,9 @@ describe.each(MODES)("%s mode", (mode) => {
       const f = faultOf(prog, mode);
       expect([f.unit, f.instruction.slice(0, 10)]).toEqual(["matrix", "pc 2: MMUL"]);
       expect(f.detail).toMatch(/non-finite value written to accumulator row 3, column 0/);
-      const t0 = Math.max(2, T.weightLoadCycles(hw, 2, 2) + 1 + T.weightShiftCycles(hw));
-      // Detailed mode faults when the value is written; fast mode computes the pass at issue.
-      expect(f.cycle).toBe(mode === "detailed" ? T.resultWriteCycle(hw, t0, 0, 0) : t0);
+      // RHM in cycle 0, RDW (8 bytes) in cycle 1, shift from 2, bank ready at 2 + R - 1 = 3 = t0; result
+      // (0, 0) is written at t0 + 0 + R + 0 + 1 = 6, in both modes (fast mode holds the fault until then).
+      expect(f.cycle).toBe(6);
     });
 
     it("regression: an overflow in a pass overlapping an earlier one in the array was blamed on the earlier pass (detailed)", () => {
@@ -216,13 +219,14 @@ describe.each(MODES)("%s mode", (mode) => {
           { memory: "weights", address: 0, values: new Float32Array([1, 1, 1, 1, 1, 1, 1, 1, 2 ** 27, 1, 1, 1, 2 ** 27, 1, 1, 1]) },
         ],
       );
-      expect([T.dmaCycles(wide, 2, 2), T.weightLoadCycles(wide, 2, 4)]).toEqual([1, 1]);
-      const t1 = 2 + T.weightShiftCycles(wide); // tile 1 shifts from 2
-      const t2 = Math.max(t1 + 1, 2 + 2 * T.weightShiftCycles(wide)); // tile 2 shifts after it
-      const write = T.resultWriteCycle(wide, t2, 0, 0);
-      expect(write).toBeLessThan(T.passCompleteCycle(wide, t1, 1)); // pass 1 is still being written
+      // RHM (8 bytes) at 0; RDW 0 (16 bytes) at 1, RDW 1 at 2. Tile 1 shifts at 2..3 (ready at 3):
+      // t1 = 3. Tile 2 shifts when the shifter is free, 4..5 (ready at 5): t2 = max(t1 + 1, 5) = 5.
+      const t1 = 3;
+      const t2 = 5;
+      const write = t2 + 2 + 1; // result (0, 0) at t0 + R + 1
+      expect(write).toBeLessThan(t1 + 1 + 2 + 4 - 1); // pass 1 (last write at t1 + B + R + C - 1) is still being written
       const f = faultOf(prog, mode, { hw: wide });
-      expectFault(f, { cycle: mode === "detailed" ? write : t2, unit: "matrix", instruction: "pc 4: MMUL", detail: /accumulator row 1, column 0/ });
+      expectFault(f, { cycle: write, unit: "matrix", instruction: "pc 4: MMUL", detail: /accumulator row 1, column 0/ });
     });
 
     it("an activation output that overflows (regression: detailed mode named no instruction)", () => {
@@ -230,14 +234,16 @@ describe.each(MODES)("%s mode", (mode) => {
       const f = faultOf(prog, mode, { setup: (s) => s.dp.acc.data.set([0, 0, 0, 0, 1, 0, 2, 0], 0) });
       expect([f.unit, f.instruction.slice(0, 9)]).toEqual(["activation", "pc 0: ACT"]);
       expect(f.detail).toMatch(/non-finite value written to unified buffer address 0/);
-      expect(f.cycle).toBe(mode === "detailed" ? hw.activationLatency : 0);
+      // Row 0's output is written in step L (activationLatency 2): cycle 2, in both modes.
+      expect(f.cycle).toBe(hw.activationLatency);
     });
 
     it("a vector-unit result and an SGD step that overflow", () => {
       const vec = program([ins("RHM", { host: 0, hstride: 1, ub: 0, ustride: 1, rows: 1, cols: 1 }), ins("VEC", { fn: "mul", dst: 1, dstride: 1, a: 0, astride: 1, b: 0, bstride: 1, rows: 1, cols: 1, imm: 1 }), ins("HALT")], [
         { memory: "host", address: 0, values: new Float32Array([2 ** 70]) },
       ]);
-      expectFault(faultOf(vec, mode), { cycle: 1, unit: "vector", instruction: "pc 1: VEC", detail: /unified buffer address 1/ });
+      // RHM at 0; the VEC waits for it, issues at 1 and writes its single segment in step Lv = 2: cycle 3.
+      expectFault(faultOf(vec, mode), { cycle: 3, unit: "vector", instruction: "pc 1: VEC", detail: /unified buffer address 1/ });
       const sgd = program([ins("VSGD", { wm: 5, wstride: 2, acc: 0, rows: 1, cols: 1, lr: 2 ** 100 })]);
       const f = faultOf(sgd, mode, { setup: (s) => s.dp.acc.data.set([2 ** 100]) });
       expectFault(f, { cycle: 0, unit: "vector", instruction: "pc 0: VSGD", detail: /non-finite weight written to weight memory address 5/ });

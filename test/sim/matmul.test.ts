@@ -23,7 +23,7 @@ describe("bf16 matmul on odd shapes", () => {
   it("7x9x5 with only 4 accumulator rows (rows of A in chunks)", () =>
     void expectMatmul({ m: 7, k: 9, n: 5, rows: 3, cols: 2, dtype: "bf16", seed: 13, hw: { accumulatorRows: 4 } }));
   it("7x9x5 with a one-tile FIFO and slow links", () =>
-    void expectMatmul({ m: 7, k: 9, n: 5, rows: 3, cols: 4, dtype: "bf16", seed: 14, hw: { weightFifoTiles: 1, weightBytesPerCycle: 1.5, hostBytesPerCycle: 3 } }));
+    void expectMatmul({ m: 7, k: 9, n: 5, rows: 3, cols: 4, dtype: "bf16", seed: 14, hw: { weightFifoTiles: 1, weightBytesPerCycle: 1, hostBytesPerCycle: 3 } }));
 
   it("the same product on five grids gives the same bits and different cycle counts", () => {
     const cycles = new Set<number>();

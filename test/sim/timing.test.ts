@@ -1,56 +1,31 @@
 /**
- * Hand-written programs whose cycle counts are derived here from the formulas of src/sim/timing.ts
- * and docs/ARCHITECTURE.md "Timing rules", then checked against detailed runs (and fast runs, which
- * must agree). Issue and completion cycles come from the trace sink's instruction lifetimes; result
- * write cycles from stepping the detailed model one cycle at a time.
+ * The matrix unit, the weight shift, the bank rules, the weight FIFO and the accumulator rule, with
+ * cycles derived here by hand from docs/ARCHITECTURE.md "Timing rules" (arithmetic in the comments),
+ * checked against detailed runs and fast runs (which must agree on every trace row). The rules are
+ * exact: tests run them one cycle early (through the controller's bank-rule methods) and show the
+ * numbers go wrong.
  */
 import { describe, expect, it } from "vitest";
-import { buildHwConfig, type HwConfig } from "../../src/config/hw-config.js";
+import type { HwConfig } from "../../src/config/hw-config.js";
+import type { Program } from "../../src/isa/program.js";
 import { Simulator } from "../../src/sim/controller.js";
-import * as T from "../../src/sim/timing.js";
-import { STALL_CAUSES, type StallCause } from "../../src/sim/trace.js";
-import { RecordingSink, ins, program, runTraced } from "../helpers/programs.js";
+import { ins, program } from "../helpers/programs.js";
+import { causes, hwWith, ints, matmulRow, runBoth, seq } from "../helpers/timing.js";
 
-function hwWith(rows: number, cols: number, over: Record<string, unknown> = {}): HwConfig {
-  return buildHwConfig("small", { rows, cols, dtype: "bf16", ...over });
+/** A chip whose bank rules are one cycle early (the test hook the rules are methods for). */
+class EarlyBanks extends Simulator {
+  constructor(hw: HwConfig, private readonly early: { free?: boolean; ready?: boolean }) {
+    super(hw, { mode: "detailed" });
+  }
+  override bankFreeCycle(tl: number): number {
+    return super.bankFreeCycle(tl) - (this.early.free ? 1 : 0);
+  }
+  override bankReadyCycle(s: number): number {
+    return super.bankReadyCycle(s) - (this.early.ready ? 1 : 0);
+  }
 }
 
-/** Run detailed and fast with a trace; both must agree on everything; returns the detailed run. */
-function runBoth(hw: HwConfig, prog: ReturnType<typeof program>): { sim: Simulator; sink: RecordingSink } {
-  const d = runTraced(hw, prog, "detailed");
-  const f = runTraced(hw, prog, "fast");
-  expect(d.sink.rows.length).toBeGreaterThan(0);
-  expect(f.sink.instructions).toEqual(d.sink.instructions);
-  expect(f.sink.rows).toEqual(d.sink.rows);
-  expect(f.sim.stats).toEqual(d.sim.stats);
-  const s = d.sim.stats;
-  expect(s.matrixBusyCycles + Object.values(s.stalls).reduce((x, y) => x + y, 0)).toBe(s.cycles);
-  return d;
-}
-
-function causes(sink: RecordingSink): StallCause[] {
-  return sink.rows.map((r) => STALL_CAUSES[r.stall]);
-}
-
-/** [cause, count] runs -> one cause per cycle. */
-function seq(...runs: [StallCause, number][]): StallCause[] {
-  return runs.flatMap(([c, n]) => Array<StallCause>(Math.max(0, n)).fill(c));
-}
-
-/** Row-major small positive integers (exact in bf16), distinct enough to see every result. */
-function ints(n: number, from: number): Float32Array {
-  return Float32Array.from({ length: n }, (_, i) => ((i * 7 + from) % 13) + 1);
-}
-
-function matmulRows(a: Float32Array, b0: number, k: number, w: Float32Array, cols: number, b: number): number[] {
-  return Array.from({ length: cols }, (_, c) => {
-    let s = 0;
-    for (let r = 0; r < k; r++) s += a[(b0 + b) * k + r] * w[r * cols + c];
-    return s;
-  });
-}
-
-describe("a single pass (ARCHITECTURE 'MatrixMultiply')", () => {
+describe("a single pass (ARCHITECTURE 'MatrixMultiply', bank ready at s + R - 1)", () => {
   const R = 4;
   const C = 3;
   const B = 5;
@@ -69,25 +44,19 @@ describe("a single pass (ARCHITECTURE 'MatrixMultiply')", () => {
       { memory: "weights", address: 0, values: w },
     ],
   );
-  // Derivation: RHM issues at 0; RDW at 1 and pushes its tile at 1 + L - 1; the shifter starts the
-  // next cycle and the bank is ready R cycles later; the pass waits for the tile and the RHM.
-  const D = T.dmaCycles(hw, B, R);
-  const L = T.weightLoadCycles(hw, R, C);
-  const rdwDone = 1 + L - 1;
-  const shiftStart = rdwDone + 1;
-  const ready = shiftStart + T.weightShiftCycles(hw);
-  const t0 = Math.max(2, D, ready);
-  const tc = T.passCompleteCycle(hw, t0, B);
+  // RHM: 5*4 elements * 2 bytes = 40 bytes at 16 per cycle -> cycles 0, 1, 2.
+  // RDW issues at 1: 4*3*2 = 24 bytes at 8 per cycle -> cycles 1, 2, 3; the tile is ready at the end of 3.
+  // The shift starts at s = 4 and runs 4..7; the bank is ready at s + R - 1 = 7, so t0 = 7.
+  // Last result at t0 + B + R + C - 1 = 18; HALT issues at 19; the run has 20 cycles.
+  const t0 = 7;
+  const tc = 18;
 
   it("issues and completes where the rules say, in both modes", () => {
-    expect([D, L]).toEqual([3, 3]); // the bandwidths chosen make both transfers take several cycles
     const { sim, sink } = runBoth(hw, prog);
-    expect(sink.life(0)).toEqual({ issue: 0, complete: D - 1 });
-    expect(sink.life(1)).toEqual({ issue: 1, complete: rdwDone });
-    expect(sink.life(2)).toEqual({ issue: t0, complete: t0 + B + R + C - 1 });
-    expect(tc).toBe(t0 + B + R + C - 1);
-    // HALT issues once nothing is in flight, and the run ends in that cycle.
-    expect(sim.stats.cycles).toBe(tc + 2);
+    expect(sink.life(0)).toEqual({ issue: 0, complete: 2 });
+    expect(sink.life(1)).toEqual({ issue: 1, complete: 3 });
+    expect(sink.life(2)).toEqual({ issue: t0, complete: tc });
+    expect(sim.stats.cycles).toBe(20);
     expect(sim.stats.macs).toBe(B * R * C);
     expect(sim.stats.matrixBusyCycles).toBe(B);
   });
@@ -96,20 +65,34 @@ describe("a single pass (ARCHITECTURE 'MatrixMultiply')", () => {
     const { sink } = runBoth(hw, prog);
     expect(causes(sink)).toEqual(
       seq(
-        ["host_transfer", 1], // RHM issuing
-        ["weight_load", 1], // RDW issuing
-        ["weight_load", rdwDone - 1], // MMUL waits for a tile not yet in the FIFO
-        ["weight_shift", ready - shiftStart], // ... for the tile shifting in
-        ["none", B],
-        ["drain", tc - (t0 + B) + 2], // HALT waits for the pass, then issues
+        ["host_transfer", 1], // 0: RHM issuing
+        ["weight_load", 1], // 1: RDW issuing
+        ["weight_load", 2], // 2..3: the MMUL waits for a tile still loading
+        ["weight_shift", 3], // 4..6: ... for the tile shifting in
+        ["none", B], // 7..11: the pass streams
+        ["drain", 8], // 12..18: HALT waits for the pass; 19: HALT issues
       ),
     );
+  });
+
+  it("a switching MMUL one cycle before s + R - 1 reads a bank row that is not final yet", () => {
+    const want = Array.from({ length: B }, (_, b) => matmulRow(a, 0, R, w, C, b)).flat();
+    const right = new EarlyBanks(hw, {});
+    right.load(prog);
+    right.run();
+    expect(Array.from(right.dp.acc.data.subarray(0, B * C))).toEqual(want);
+    const early = new EarlyBanks(hw, { ready: true });
+    early.load(prog);
+    early.run();
+    // At t0 = s + R - 2 = 6 vector 0 meets PE(0, 0) at 7, during the shift's last step: bank row 0
+    // still holds tile row 1 (the gated shift puts tile row 0 there at the end of 7).
+    expect(Array.from(early.dp.acc.data.subarray(0, B * C))).not.toEqual(want);
   });
 
   it("writes result (b, c) at t0 + b + R + c + 1: first at t0 + R + 1, last at t0 + B + R + C - 1", () => {
     const sim = new Simulator(hw, { mode: "detailed" });
     sim.load(prog);
-    const want = Array.from({ length: B }, (_, b) => matmulRows(a, 0, R, w, C, b));
+    const want = Array.from({ length: B }, (_, b) => matmulRow(a, 0, R, w, C, b));
     const seen = new Map<string, number>();
     while (!sim.run({ sliceCycles: 1 })) {
       const t = sim.now - 1;
@@ -124,23 +107,26 @@ describe("a single pass (ARCHITECTURE 'MatrixMultiply')", () => {
       }
     }
     expect(seen.size).toBe(B * C);
-    for (let b = 0; b < B; b++) {
-      for (let c = 0; c < C; c++) expect(seen.get(`${b},${c}`), `(${b}, ${c})`).toBe(T.resultWriteCycle(hw, t0, b, c));
-    }
-    expect(seen.get("0,0")).toBe(T.firstResultCycle(hw, t0));
-    expect(T.firstResultCycle(hw, t0)).toBe(t0 + R + 1);
+    for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) expect(seen.get(`${b},${c}`), `(${b}, ${c})`).toBe(t0 + b + R + c + 1);
+    expect(seen.get("0,0")).toBe(t0 + R + 1);
     expect(Math.max(...seen.values())).toBe(tc);
   });
 });
 
-describe("back-to-back passes and the bank-reuse rule (ARCHITECTURE 'Weight shift')", () => {
+describe("back-to-back passes and the bank rules (ARCHITECTURE 'Weight shift')", () => {
   const R = 3;
   /**
-   * Three tiles loaded up front (one cycle each), three switching passes of B vectors. Tile 1 shifts
-   * at 2, tile 2 right after it; tile 3 must wait for bank 0's last vector (t1 + B) plus C cycles.
+   * Three tiles loaded up front, three switching passes of B vectors. RHM and each RDW take one
+   * cycle (bytes <= link width): RHM at 0, RDWs at 1, 2, 3. Tile 1 shifts at s1 = 2 (ready at 4),
+   * tile 2 when the shifter frees at s2 = 5 (ready at 7). Pass 1 issues at t1 = 4. Pass 2 at
+   * t2 = max(t1 + B, 7). Tile 3 needs bank 0: free of state after t2's switch (a shift can start the
+   * cycle after) and of its last vector: s3 = max(t2 + 1, t1 + B + C - 1, s2 + R). Pass 3 at
+   * t3 = max(t2 + B, s3 + R - 1).
    */
   function threePasses(B: number, C: number) {
     const hw = hwWith(R, C, { hostBytesPerCycle: 256, weightBytesPerCycle: 64 });
+    const x = ints(3 * B * R, 2);
+    const w = ints(3 * R * C, 3);
     const prog = program(
       [
         ins("RHM", { host: 0, hstride: R, ub: 0, ustride: R, rows: 3 * B, cols: R }),
@@ -153,76 +139,81 @@ describe("back-to-back passes and the bank-reuse rule (ARCHITECTURE 'Weight shif
         ins("HALT"),
       ],
       [
-        { memory: "host", address: 0, values: ints(3 * B * R, 2) },
-        { memory: "weights", address: 0, values: ints(3 * R * C, 3) },
+        { memory: "host", address: 0, values: x },
+        { memory: "weights", address: 0, values: w },
       ],
     );
-    expect(T.dmaCycles(hw, 3 * B, R)).toBe(1);
-    expect(T.weightLoadCycles(hw, R, C)).toBe(1);
-    const s1 = 2; // tile 1 pushed at the end of cycle 1
-    const s2 = Math.max(3, s1 + R); // one shifter
-    const t1 = Math.max(4, s1 + R); // in order after the third RDW
-    const t2 = Math.max(t1 + B, s2 + R);
-    const s3 = Math.max(t2 + 1, T.bankFreeAt(hw, t1 + B), s2 + R); // bank 0 is shadow only after t2's switch
-    const t3 = Math.max(t2 + B, s3 + R);
-    return { hw, prog, t1, t2, s3, t3 };
+    const expected = (pass: number) => Array.from({ length: B }, (_, b) => matmulRow(x, pass * B, R, w.subarray(pass * R * C), C, b)).flat();
+    return { hw, prog, expected };
   }
 
-  it("with B = R + C the third tile is ready in time: three passes stream without a bubble", () => {
-    const C = 2;
-    const B = R + C;
-    const { hw, prog, t1, t2, s3, t3 } = threePasses(B, C);
-    expect([t2, s3, t3]).toEqual([t1 + B, t1 + B + C, t1 + 2 * B]);
+  it("B = R + C - 2 hides the third tile's load: three passes stream without a bubble", () => {
+    // C = 4, B = 5: t1 = 4, t2 = max(9, 7) = 9, s3 = max(10, 4 + 5 + 3, 8) = 12, t3 = max(14, 14) = 14.
+    const { hw, prog } = threePasses(5, 4);
     const { sim, sink } = runBoth(hw, prog);
-    expect([4, 5, 6].map((pc) => sink.life(pc).issue)).toEqual([t1, t2, t3]);
-    const streaming = causes(sink).slice(t1, t1 + 3 * B);
-    expect(streaming).toEqual(seq(["none", 3 * B]));
-    expect(sim.stats.matrixBusyCycles).toBe(3 * B);
+    expect([4, 5, 6].map((pc) => sink.life(pc).issue)).toEqual([4, 9, 14]);
+    expect(causes(sink).slice(4, 19)).toEqual(seq(["none", 15]));
+    expect(sim.stats.matrixBusyCycles).toBe(15);
   });
 
-  it("with B = R + C - 1 the third pass waits one cycle for its tile (weight_shift)", () => {
-    const C = 2;
-    const B = R + C - 1;
-    const { hw, prog, t1, t2, s3, t3 } = threePasses(B, C);
-    expect([t2, s3, t3]).toEqual([t1 + B, t1 + B + C, t1 + 2 * B + 1]);
+  it("B = R + C - 3: the third pass waits one cycle for its tile (weight_shift)", () => {
+    // C = 4, B = 4: t1 = 4, t2 = max(8, 7) = 8, s3 = max(9, 4 + 4 + 3, 8) = 11, t3 = max(12, 13) = 13.
+    const { hw, prog } = threePasses(4, 4);
     const { sink } = runBoth(hw, prog);
-    expect([4, 5, 6].map((pc) => sink.life(pc).issue)).toEqual([t1, t2, t3]);
-    expect(causes(sink).slice(t1, t3 + B)).toEqual(seq(["none", 2 * B], ["weight_shift", 1], ["none", B]));
+    expect([4, 5, 6].map((pc) => sink.life(pc).issue)).toEqual([4, 8, 13]);
+    expect(causes(sink).slice(4, 17)).toEqual(seq(["none", 8], ["weight_shift", 1], ["none", 4]));
   });
 
-  it("the third tile starts shifting into bank 0 exactly at t1 + B + C (FIFO pop and first bank write)", () => {
-    const B = 1; // short passes and wide rows: the bank-reuse rule, not the shifter, decides
-    const C = 5;
-    const { hw, prog, t1, s3, t3 } = threePasses(B, C);
-    expect(s3).toBe(t1 + B + C);
+  it("the third tile starts shifting into bank 0 exactly at tl + C - 1 and frees its FIFO slot after the shift", () => {
+    // B = 1, C = 5: t1 = 4 (tl = 5), t2 = max(5, 7) = 7, s3 = max(8, 4 + 1 + 4, 8) = 9: the bank rule
+    // decides. The shift runs 9..11; t3 = max(8, 9 + 2) = 11.
+    const { hw, prog, expected } = threePasses(1, 5);
     const { sink } = runBoth(hw, prog);
-    // The FIFO holds tile 3 from cycle 4 until it pops at the end of cycle s3.
+    expect(sink.life(6).issue).toBe(11);
+    // Slots in use at the end of each cycle 3..12: three tiles after RDW 3; tile 1's slot frees at
+    // the end of its last step (4), tile 2's at 7, tile 3's (shifting 9..11) at 11.
     const fifo = sink.rows.map((r) => r.fifoTiles);
-    expect(fifo[s3 - 1]).toBe(1);
-    expect(fifo[s3]).toBe(0);
-    expect(sink.life(6).issue).toBe(t3);
-    expect(t3).toBe(s3 + R);
-    // Detailed model: bank 0 (weights slot 1) keeps tile 1 until the commit of cycle s3.
+    expect(fifo.slice(3, 13)).toEqual([3, 2, 2, 2, 1, 1, 1, 1, 0, 0]);
+    // Detailed model: bank 0 (weights slot 1) keeps tile 1 until the commit of cycle s3 = 9.
     const sim = new Simulator(hw, { mode: "detailed" });
     sim.load(prog);
-    const bank0 = () => Array.from(sim.dp.array.weights.subarray(R * C, 2 * R * C));
-    let before: number[] = [];
+    const bank0 = () => Array.from(sim.dp.array.weights.subarray(R * 5, 2 * R * 5)).join();
+    let before = "";
     let changedAt = -1;
     while (!sim.run({ sliceCycles: 1 })) {
       const now = bank0();
-      if (sim.now - 1 > t1 && changedAt < 0 && now.join() !== before.join()) changedAt = sim.now - 1;
+      if (sim.now - 1 > 4 && changedAt < 0 && now !== before) changedAt = sim.now - 1;
       before = now;
     }
-    expect(changedAt).toBe(s3);
+    expect(changedAt).toBe(9);
+    expect(Array.from(sim.dp.acc.data.subarray(0, 5))).toEqual(expected(0));
   });
+
+  it("a shift one cycle before tl + C - 1 corrupts the last column of the bank's last pass", () => {
+    const { hw, prog, expected } = threePasses(1, 5);
+    const early = new EarlyBanks(hw, { free: true });
+    early.load(prog);
+    expect(early.run()).toBe(true);
+    // Pass 1's vector (read at 4) reaches PE(r, 4) at 4 + 1 + r + 4 = 9 + r; a shift at 8 writes row r
+    // at the end of 8 + r, visible at 9 + r: column 4 multiplies by tile 3's weights.
+    const got = Array.from(early.dp.acc.data.subarray(0, 5));
+    expect(got.slice(0, 4)).toEqual(expected(0).slice(0, 4));
+    expect(got[4]).not.toBe(expected(0)[4]);
+    for (let p = 1; p < 3; p++) expect(Array.from(early.dp.acc.data.subarray(5 * p, 5 * p + 5))).toEqual(expected(p));
+  });
+
 });
 
 describe("the accumulator rule (ARCHITECTURE 'Controller')", () => {
   const R = 3;
   const C = 2;
   const B = 2;
-  /** Two tiles loaded early, a slow RHM, then pass 1 (acc a1) and pass 2 (acc a2). */
-  function twoPasses(a1: number, a2: number, accumulate: number) {
+  /**
+   * Two tiles loaded early (RDW at 0 and 1, one cycle each; shifts 1..3 and 4..6), then an RHM of
+   * 2*B*R = 12 elements = 24 bytes at 1 byte per cycle: cycles 2..25. Pass 1 issues at t1 = 26,
+   * pass 2 at max(t1 + B, t1 + R + 1 + (a2 - a1) when it accumulates onto overlapping rows).
+   */
+  function twoPasses(a1: number, a2: number, accumulate: number): { hw: HwConfig; prog: Program; x: Float32Array; w: Float32Array } {
     const hw = hwWith(R, C, { hostBytesPerCycle: 1, weightBytesPerCycle: 64 });
     const x = ints(2 * B * R, 4);
     const w = ints(2 * R * C, 6);
@@ -240,30 +231,27 @@ describe("the accumulator rule (ARCHITECTURE 'Controller')", () => {
         { memory: "weights", address: 0, values: w },
       ],
     );
-    const t1 = 2 + T.dmaCycles(hw, 2 * B, R); // after the RHM; both tiles are ready long before
-    const overlap = a2 < a1 + B && a1 < a2 + B;
-    const t2 = Math.max(t1 + B, accumulate && overlap ? T.accumulateReadyAt(hw, t1, a1, a2) : 0);
-    return { hw, prog, x, w, t1, t2 };
+    return { hw, prog, x, w };
   }
 
   it.each([
-    [0, 0, 1, "same rows: t1 + R + 1"],
-    [0, 1, 1, "one row further: t1 + R + 2"],
-    [1, 0, 1, "one row earlier: t1 + R"],
-    [0, 0, 0, "not accumulating: only t1 + B"],
-    [0, B, 1, "disjoint rows: only t1 + B"],
-  ])("pass 1 at acc %i, pass 2 at acc %i (accumulate %i): %s", (a1, a2, accumulate) => {
-    const { hw, prog, x, w, t1, t2 } = twoPasses(a1, a2, accumulate);
+    [0, 0, 1, 26 + 4, "same rows: t1 + R + 1"],
+    [0, 1, 1, 26 + 5, "one row further: t1 + R + 2"],
+    [1, 0, 1, 26 + 3, "one row earlier: t1 + R"],
+    [0, 0, 0, 26 + 2, "not accumulating: only t1 + B"],
+    [0, B, 1, 26 + 2, "disjoint rows: only t1 + B"],
+  ])("pass 1 at acc %i, pass 2 at acc %i (accumulate %i) issues at %i: %s", (a1, a2, accumulate, t2) => {
+    const { hw, prog, x, w } = twoPasses(a1, a2, accumulate);
     const { sim, sink } = runBoth(hw, prog);
-    expect(sink.life(3).issue).toBe(t1);
+    expect(sink.life(3).issue).toBe(26);
     expect(sink.life(4).issue).toBe(t2);
-    expect(causes(sink).slice(t1 + B, t2)).toEqual(seq(["data_dependency", t2 - t1 - B]));
+    expect(causes(sink).slice(26 + B, t2)).toEqual(seq(["data_dependency", t2 - 26 - B]));
     // The numbers: pass 2 added onto what pass 1 wrote, row by row (exact small integers).
     const expected = new Map<number, number[]>();
-    for (let b = 0; b < B; b++) expected.set(a1 + b, matmulRows(x, 0, R, w, C, b));
+    for (let b = 0; b < B; b++) expected.set(a1 + b, matmulRow(x, 0, R, w, C, b));
     const w2 = w.subarray(R * C);
     for (let b = 0; b < B; b++) {
-      const add = matmulRows(x, B, R, w2, C, b);
+      const add = matmulRow(x, B, R, w2, C, b);
       const prev = accumulate ? expected.get(a2 + b) ?? [0, 0] : [0, 0];
       expected.set(a2 + b, add.map((v, c) => v + prev[c]));
     }
@@ -271,8 +259,8 @@ describe("the accumulator rule (ARCHITECTURE 'Controller')", () => {
   });
 });
 
-describe("weight FIFO back-pressure (ARCHITECTURE 'Weight loader')", () => {
-  it("a slot is reserved at issue: with one slot the second RDW waits until the first tile pops", () => {
+describe("the weight FIFO is exactly F deep (ARCHITECTURE 'Weight loader')", () => {
+  it("a slot is reserved at issue and freed after its tile's shift: with one slot the second RDW waits for s + R", () => {
     const R = 2;
     const C = 2;
     const hw = hwWith(R, C, { weightFifoTiles: 1, weightBytesPerCycle: 64 });
@@ -283,136 +271,40 @@ describe("weight FIFO back-pressure (ARCHITECTURE 'Weight loader')", () => {
       ins("MMUL", { ub: 0, ustride: R, rows: 1, cols: R, acc: 1, switch: 1 }),
       ins("HALT"),
     ]);
-    const L = T.weightLoadCycles(hw, R, C);
-    const firstPush = L - 1;
-    const firstPop = firstPush + 1; // shifter starts the cycle after the push; pop commits that cycle
+    // RDW 0 at 0 (8 bytes, one cycle); its tile shifts 1..2 and leaves the slot at the end of 2: RDW 1
+    // issues at 3 (a FIFO of F + 1 would have let it in at 2).
     const { sink } = runBoth(hw, prog);
-    expect(sink.life(1).issue).toBe(firstPop + 1);
-    expect(causes(sink).slice(L, firstPop + 1)).toEqual(seq(["weight_load", firstPop + 1 - L]));
+    expect(sink.life(1).issue).toBe(3);
+    expect(causes(sink).slice(0, 4)).toEqual(seq(["weight_load", 4]));
+    expect(Math.max(...sink.rows.map((r) => r.fifoTiles))).toBe(1);
+    const two = runBoth(hwWith(R, C, { weightFifoTiles: 2, weightBytesPerCycle: 64 }), prog);
+    expect(two.sink.life(1).issue).toBe(1);
   });
 
   it("more tiles than FIFO + banks: the RDW behind two passes waits for the next-but-one shift", () => {
     const R = 2;
     const C = 3;
-    const B = 1;
     const hw = hwWith(R, C, { weightFifoTiles: 1, weightBytesPerCycle: 64 });
     const tile = (i: number) => ins("RDW", { wm: i * R * C, wstride: C, rows: R, cols: C });
-    const pass = (acc: number) => ins("MMUL", { ub: 0, ustride: R, rows: B, cols: R, acc, switch: 1 });
+    const pass = (acc: number) => ins("MMUL", { ub: 0, ustride: R, rows: 1, cols: R, acc, switch: 1 });
     const prog = program([tile(0), tile(1), tile(2), pass(0), pass(1), tile(3), pass(2), pass(3), ins("HALT")], [
       { memory: "weights", address: 0, values: ints(4 * R * C, 1) },
     ]);
-    expect(T.weightLoadCycles(hw, R, C)).toBe(1);
-    // RDW 0 at 0 (push end of 0); tile 0 shifts at 1 and pops; RDW 1 at 2; tile 1 shifts when the
-    // shifter is free (1 + R); RDW 2 issues the cycle after that pop.
-    const s1 = 1;
-    const rdw1 = s1 + 1;
-    const s2 = Math.max(rdw1 + 1, s1 + R);
-    const rdw2 = s2 + 1;
-    const t1 = Math.max(rdw2 + 1, s1 + R);
-    const t2 = Math.max(t1 + B, s2 + R);
-    const s3 = Math.max(t2 + 1, T.bankFreeAt(hw, t1 + B), s2 + R);
-    const rdw3 = s3 + 1; // back-pressure: without it, t2 + 1
-    const t3 = Math.max(rdw3 + 1, t2 + B, s3 + R);
-    const s4 = Math.max(t3 + 1, T.bankFreeAt(hw, t2 + B), s3 + R, rdw3 + 1);
-    const t4 = Math.max(t3 + B, s4 + R);
-    expect(rdw3).toBeGreaterThan(t2 + 1);
+    // Each RDW is 12 bytes: one cycle. RDW 0 at 0; tile 0 shifts 1..2 into bank 0 (ready at 2), slot
+    // free from 3: RDW 1 at 3; tile 1 shifts 4..5 into bank 1 (ready at 5), slot free from 6: RDW 2 at 6.
+    // Pass 0 at 7 (tl = 8), pass 1 at 8 (releases bank 0). Tile 2 may shift into bank 0 from
+    // max(9, tl + C - 1 = 10) = 10, runs 10..11 (ready at 11), slot free from 12: RDW 3 at 12 (it
+    // would have issued at 9 with a free slot). Pass 2 at 13 (after RDW 3; releases bank 1, tl = 9),
+    // tile 3 shifts 14..15 (ready at 15), pass 3 at 15, last result at 15 + 1 + R + C - 1 = 20.
     const { sim, sink } = runBoth(hw, prog);
-    expect([0, 1, 2, 3, 4, 5, 6, 7].map((pc) => sink.life(pc).issue)).toEqual([0, rdw1, rdw2, t1, t2, rdw3, t3, t4]);
-    expect(sim.stats.cycles).toBe(T.passCompleteCycle(hw, t4, B) + 2);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((pc) => sink.life(pc).issue)).toEqual([0, 3, 6, 7, 8, 12, 13, 15]);
+    expect(sim.stats.cycles).toBe(22);
     expect(Math.max(...sink.rows.map((r) => r.fifoTiles))).toBe(1);
-  });
-});
-
-describe("transfer and unit latencies", () => {
-  it.each([
-    ["bf16", 1.5, 5],
-    ["int8", 3, 2],
-    ["bf16", 64, 64],
-  ] as const)("DMA and weight-load cycles from bandwidth (%s, host %f B/cycle, weights %f B/cycle)", (dtype, hostBw, wBw) => {
-    const hw = buildHwConfig("small", { rows: 4, cols: 4, dtype, hostBytesPerCycle: hostBw, weightBytesPerCycle: wBw });
-    const prog = program(
-      [
-        ins("RHM", { host: 0, hstride: 5, ub: 0, ustride: 5, rows: 3, cols: 5 }),
-        ins("RDW", { wm: 0, wstride: 2, rows: 3, cols: 2 }),
-        ins("WHM", { ub: 0, ustride: 5, host: 20, hstride: 5, rows: 3, cols: 5 }),
-        ins("WHMA", { acc: 0, rows: 2, cols: 3, host: 40, hstride: 3 }),
-        ins("HALT"),
-      ],
-      [{ memory: "host", address: 0, values: ints(15, 1) }],
-    );
-    const eb = hw.elementBytes;
-    const rhm = Math.max(1, Math.ceil((3 * 5 * eb) / hostBw));
-    const rdw = Math.max(1, Math.ceil((3 * 2 * eb) / wBw));
-    const whma = Math.max(1, Math.ceil((2 * 3 * 4) / hostBw));
-    expect([T.dmaCycles(hw, 3, 5), T.weightLoadCycles(hw, 3, 2), T.accumulatorDmaCycles(hw, 2, 3)]).toEqual([rhm, rdw, whma]);
-    const { sim, sink } = runBoth(hw, prog);
-    expect(sink.life(0)).toEqual({ issue: 0, complete: rhm - 1 });
-    expect(sink.life(1)).toEqual({ issue: 1, complete: rdw });
-    // WHM reads what RHM writes: it issues the cycle after RHM completes.
-    const whm0 = Math.max(2, rhm);
-    expect(sink.life(2)).toEqual({ issue: whm0, complete: whm0 + rhm - 1 });
-    // WHMA waits for the DMA unit.
-    const whma0 = whm0 + rhm;
-    expect(sink.life(3)).toEqual({ issue: whma0, complete: whma0 + whma - 1 });
-    expect(sim.stats.cycles).toBe(whma0 + whma + 1);
-    expect(Array.from(sim.dp.host.subarray(20, 35))).toEqual(Array.from(ints(15, 1)));
-    // Bytes per cycle on the link add up to the transfer.
-    const hostBytes = sink.rows.reduce((s, r) => s + r.hostBytes, 0);
-    expect(hostBytes).toBe(2 * 15 * eb + 2 * 3 * 4);
-  });
-
-  it.each([0, 1, 3])("activation latency %i: buffer row i written at t0 + i + L, completion t0 + rows - 1 + L", (L) => {
-    const C = 3;
-    const rows = 4;
-    const hw = hwWith(2, C, { activationLatency: L, hostBytesPerCycle: 64 });
-    const prog = program([
-      ins("NOP"),
-      ins("ACT", { acc: 0, rows, cols: C, ub: 10, ustride: C, fn: "identity" }),
-      ins("WHM", { ub: 10, ustride: C, host: 0, hstride: C, rows, cols: C }),
-      ins("HALT"),
-    ]);
-    const t0 = 1;
-    const tc = t0 + T.activationCycles(hw, rows) - 1;
-    expect(tc).toBe(t0 + rows - 1 + L);
-    const accValues = Float32Array.from({ length: rows * C }, (_, i) => i + 1);
-    for (const mode of ["detailed", "fast"] as const) {
-      const sim = new Simulator(hw, { mode });
-      const sink = new RecordingSink();
-      sim.load(prog);
-      sim.dp.acc.data.set(accValues);
-      expect(sim.run({ sink })).toBe(true);
-      expect(sink.life(1)).toEqual({ issue: t0, complete: tc });
-      expect(sink.life(2).issue).toBe(tc + 1);
-      expect(Array.from(sim.dp.host.subarray(0, rows * C))).toEqual(Array.from(accValues));
-    }
-    // Detailed: step and watch each buffer row appear.
-    const sim = new Simulator(hw, { mode: "detailed" });
-    sim.load(prog);
-    sim.dp.acc.data.set(accValues);
-    const appeared: number[] = Array(rows).fill(-1);
-    while (!sim.run({ sliceCycles: 1 })) {
-      for (let i = 0; i < rows; i++) if (appeared[i] < 0 && sim.dp.ub[10 + i * C] !== 0) appeared[i] = sim.now - 1;
-    }
-    expect(appeared).toEqual(Array.from({ length: rows }, (_, i) => t0 + i + L));
-  });
-
-  it("vector unit: rows * ceil(cols / lanes) + latency cycles; RDWU: one row per cycle", () => {
-    const hw = hwWith(4, 4, { vectorLanes: 3, vectorLatency: 2 });
-    const prog = program([
-      ins("RDWU", { ub: 0, ustride: 4, rows: 3, cols: 4 }),
-      ins("RDWU", { ub: 0, ustride: 4, rows: 3, cols: 2, transpose: 1 }),
-      ins("VEC", { fn: "add", dst: 100, dstride: 7, a: 0, astride: 7, b: 50, bstride: 7, rows: 3, cols: 7 }),
-      ins("VTR", { src: 200, sstride: 2, rows: 2, cols: 2, dst: 300, dstride: 2 }),
-      ins("HALT"),
-    ]);
-    const vec = T.vectorCycles(hw, 3, 7);
-    expect(vec).toBe(3 * Math.ceil(7 / 3) + 2);
-    const { sink } = runBoth(hw, prog);
-    expect(sink.life(0)).toEqual({ issue: 0, complete: 3 - 1 });
-    // Transposed: the tile's columns are buffer rows, one per cycle.
-    expect(sink.life(1)).toEqual({ issue: 3, complete: 3 + 2 - 1 });
-    expect(sink.life(2)).toEqual({ issue: 4, complete: 4 + vec - 1 });
-    expect(sink.life(3)).toEqual({ issue: 4 + vec, complete: 4 + vec + T.vectorCycles(hw, 2, 2) - 1 });
+    expect(sim.stats.ops.tilesShifted).toBe(4);
+    // Every shift moves C * R(R+1)/2 weight registers and reads R*C*2 FIFO bytes.
+    expect(sim.stats.ops.weightRegisterWrites).toBe(4 * C * 3);
+    expect(sim.stats.bytes.weightFifoRead).toBe(4 * R * C * 2);
+    expect(sim.stats.bytes.weightFifoWritten).toBe(4 * R * C * 2);
   });
 });
 
@@ -420,65 +312,50 @@ describe("stall attribution (ARCHITECTURE 'Stall attribution')", () => {
   it("SYNC: drain while it waits for the machine to empty, non_matrix in the cycle it issues", () => {
     const hw = hwWith(2, 2, { hostBytesPerCycle: 2 });
     const prog = program([ins("RHM", { host: 0, hstride: 3, ub: 0, ustride: 3, rows: 2, cols: 3 }), ins("SYNC"), ins("NOP"), ins("HALT")]);
-    const D = T.dmaCycles(hw, 2, 3);
-    expect(D).toBe(6);
+    // RHM: 6 elements * 2 bytes at 2 per cycle = 6 cycles (0..5). SYNC issues at 6, NOP at 7, HALT at 8.
     const { sim, sink } = runBoth(hw, prog);
-    expect(causes(sink)).toEqual(seq(["host_transfer", 1], ["drain", D - 1], ["non_matrix", 2], ["drain", 1]));
+    expect(causes(sink)).toEqual(seq(["host_transfer", 1], ["drain", 5], ["non_matrix", 2], ["drain", 1]));
     expect(sim.stats.instructions).toBe(4);
   });
 
-  it("data_dependency on the scoreboard, non_matrix for the vector unit and NOP, host_transfer, weight_shift, drain", () => {
+  it("data_dependency on the scoreboard, non_matrix for the vector unit and NOP, host_transfer, drain", () => {
     const R = 2;
     const C = 2;
     const hw = hwWith(R, C, { activationLatency: 3, vectorLanes: 2, vectorLatency: 1, hostBytesPerCycle: 2, weightBytesPerCycle: 64 });
     const prog = program(
       [
-        ins("RDW", { wm: 0, wstride: C, rows: R, cols: C }), // 0: t=0, shift 1..2, ready 3
-        ins("ACT", { acc: 0, rows: 2, cols: C, ub: 0, ustride: C, fn: "relu" }), // 1: t=1, tc = 1+2+3-1 = 5
-        ins("MMUL", { ub: 0, ustride: C, rows: 2, cols: R, acc: 4, switch: 1 }), // 2: reads the ACT's rows
-        ins("RHM", { host: 0, hstride: 2, ub: 20, ustride: 2, rows: 2, cols: 2 }), // 3: 4 elements x 2 B / 2 = 4 cycles
-        ins("MMUL", { ub: 20, ustride: 2, rows: 1, cols: 2, acc: 8 }), // 4: reads what the RHM writes
-        ins("VEC", { fn: "add", dst: 40, dstride: 2, a: 0, astride: 2, b: 0, bstride: 2, rows: 2, cols: 2 }), // 5
-        ins("VEC", { fn: "sub", dst: 50, dstride: 2, a: 0, astride: 2, b: 0, bstride: 2, rows: 2, cols: 2 }), // 6
-        ins("NOP"), // 7
-        ins("HALT"), // 8
+        ins("RDW", { wm: 0, wstride: C, rows: R, cols: C }), // 0: t=0, shift 1..2, bank ready at 2
+        ins("ACT", { acc: 0, rows: 2, cols: C, ub: 0, ustride: C, fn: "relu" }), // 1: t=1, tc = 1 + 2 + 3 - 1 = 5
+        ins("MMUL", { ub: 0, ustride: C, rows: 2, cols: R, acc: 4, switch: 1 }), // 2: reads the ACT's rows: t=6
+        ins("RHM", { host: 0, hstride: 2, ub: 20, ustride: 2, rows: 2, cols: 2 }), // 3: t=7, 8 bytes at 2: 7..10
+        ins("MMUL", { ub: 20, ustride: 2, rows: 1, cols: 2, acc: 8 }), // 4: reads what the RHM writes: t=11
+        ins("VEC", { fn: "add", dst: 40, dstride: 2, a: 0, astride: 2, b: 0, bstride: 2, rows: 2, cols: 2 }), // 5: t=12, 2 steps + Lv: 12..14
+        ins("VEC", { fn: "sub", dst: 50, dstride: 2, a: 0, astride: 2, b: 0, bstride: 2, rows: 2, cols: 2 }), // 6: t=15..17
+        ins("NOP"), // 7: t=16
+        ins("HALT"), // 8: after the last VEC (17) and pass 4 (11 + 1 + 2 + 2 - 1 = 15): t=18
       ],
       [{ memory: "host", address: 0, values: ints(4, 1) }],
     );
-    const ready = 1 + R;
-    const actDone = 1 + T.activationCycles(hw, 2) - 1;
-    const t2 = Math.max(ready, actDone + 1); // MMUL 2
-    const rhm = t2 + 1;
-    const rhmDone = rhm + T.dmaCycles(hw, 2, 2) - 1;
-    const t4 = Math.max(t2 + 2, rhmDone + 1);
-    const vec1 = t4 + 1;
-    const vec2 = vec1 + T.vectorCycles(hw, 2, 2);
-    const nop = vec2 + 1;
-    const last = Math.max(T.passCompleteCycle(hw, t4, 1), vec2 + T.vectorCycles(hw, 2, 2) - 1);
-    const halt = last + 1;
     const { sim, sink } = runBoth(hw, prog);
-    expect([0, 1, 2, 3, 4, 5, 6].map((pc) => sink.life(pc).issue)).toEqual([0, 1, t2, rhm, t4, vec1, vec2]);
-    expect(sim.stats.cycles).toBe(halt + 1);
+    expect([0, 1, 2, 3, 4, 5, 6].map((pc) => sink.life(pc).issue)).toEqual([0, 1, 6, 7, 11, 12, 15]);
+    expect(sim.stats.cycles).toBe(19);
     expect(causes(sink)).toEqual(
       seq(
         ["weight_load", 1], // 0: RDW issuing
         ["non_matrix", 1], // 1: ACT issuing
-        ["weight_shift", ready - 2], // MMUL: tile shifting
-        ["data_dependency", t2 - ready], // MMUL: waits for the ACT (scoreboard, non-DMA producer)
-        ["none", 2], // pass 2 streams; RHM issues in its second cycle
-        ["host_transfer", t4 - (t2 + 2)], // MMUL 4 waits for the RHM
-        ["none", 1],
-        ["non_matrix", 1], // VEC 1 issuing
-        ["non_matrix", vec2 - vec1 - 1], // VEC 2 waits for the vector unit
-        ["non_matrix", 1], // VEC 2 issuing
-        ["non_matrix", 1], // NOP
-        ["drain", halt - nop], // HALT waits, then issues
+        ["data_dependency", 4], // 2..5: the MMUL waits for the ACT (its tile is ready at 2)
+        ["none", 2], // 6..7: pass 2 streams; RHM issues at 7
+        ["host_transfer", 3], // 8..10: MMUL 4 waits for the RHM
+        ["none", 1], // 11
+        ["non_matrix", 1], // 12: VEC 5 issuing
+        ["non_matrix", 2], // 13..14: VEC 6 waits for the vector unit
+        ["non_matrix", 1], // 15: VEC 6 issuing
+        ["non_matrix", 1], // 16: NOP
+        ["drain", 2], // 17: HALT waits; 18: HALT issues
       ),
     );
-    const counts = Object.fromEntries(STALL_CAUSES.filter((c) => c !== "none").map((c) => [c, causes(sink).filter((x) => x === c).length]));
-    expect(sim.stats.stalls).toEqual(counts);
-    for (const c of ["weight_load", "weight_shift", "data_dependency", "host_transfer", "non_matrix", "drain"] as const) {
-      expect(sim.stats.stalls[c], c).toBeGreaterThan(0);
+    for (const c of ["weight_load", "data_dependency", "host_transfer", "non_matrix", "drain"] as const) {
+      expect(sim.stats.stalls[c], c).toBe(causes(sink).filter((x) => x === c).length);
     }
   });
 });

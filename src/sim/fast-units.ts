@@ -1,0 +1,380 @@
+/**
+ * Fast mode's prediction of the DMA, the weight loader, the activation unit and the vector unit
+ * (docs/ARCHITECTURE.md "Fast mode"). Each unit is a progress counter (bytes for the byte streams:
+ * RHM, WHM, WHMA, RDW, VSGD; granted cycles for the rest) whose request is a function of its progress
+ * and stays the same between phase boundaries. The controller asks for the grants once per interval
+ * (the same Arbiter the datapath uses every cycle), for how many cycles they hold (`steadyCycles`),
+ * and advances every unit by that many cycles at once, adding the counters of the whole interval.
+ * A fault fast mode found when the data moved at issue is held as a progress threshold and fires in
+ * the cycle the unit would write the bad value.
+ */
+import type { HwConfig } from "../config/hw-config.js";
+import {
+  CNT_ACC_READ, CNT_ACTIVATION_ELEMENTS, CNT_FIFO_WRITTEN, CNT_HOST_READ, CNT_HOST_WRITTEN, CNT_UB_READ, CNT_UB_WRITTEN,
+  CNT_VECTOR_ELEMENTS, CNT_WM_READ, CNT_WM_WRITTEN, RES_NONE, UNIT_COUNT, U_MATRIX, type CycleActivity,
+} from "../hw/activity.js";
+import { Arbiter, UnitRequests } from "../hw/arbiter.js";
+import { ByteLink } from "../hw/ports.js";
+import { sgdReadBytes } from "../hw/vector-unit.js";
+
+export const K_NONE = 0;
+export const K_RHM = 1;
+export const K_WHM = 2;
+export const K_WHMA = 3;
+export const K_RDW = 4;
+export const K_RDWU = 5;
+export const K_ACT = 6;
+export const K_VEC = 7;
+export const K_VTR = 8;
+export const K_VSMX = 9;
+export const K_VSGD = 10;
+
+const STREAM = [false, true, true, true, true, false, false, false, false, false, true];
+
+export class FastUnits {
+  readonly requests = new UnitRequests();
+  readonly arbiter: Arbiter;
+  readonly kind = new Uint8Array(UNIT_COUNT);
+  readonly pos = new Float64Array(UNIT_COUNT);
+  readonly total = new Float64Array(UNIT_COUNT);
+  /** Bytes per element (streams). */
+  private readonly s = new Float64Array(UNIT_COUNT);
+  /** Shape: rows, cols; ACT: L; VEC: S, g, q, k; VTR/VSMX: Sr, Sw, g, gr (write segments per row). */
+  private readonly rows = new Float64Array(UNIT_COUNT);
+  private readonly cols = new Float64Array(UNIT_COUNT);
+  private readonly S = new Float64Array(UNIT_COUNT);
+  private readonly g = new Float64Array(UNIT_COUNT);
+  private readonly gw = new Float64Array(UNIT_COUNT);
+  private readonly q = new Float64Array(UNIT_COUNT);
+  private readonly k = new Float64Array(UNIT_COUNT);
+  private readonly Sr = new Float64Array(UNIT_COUNT);
+  /** Pending fault: fires when pos reaches this (Infinity: none). */
+  readonly faultAt = new Float64Array(UNIT_COUNT).fill(Number.POSITIVE_INFINITY);
+  readonly faultText: string[] = ["", "", "", "", ""];
+  /** Set by advance(): the unit finished / its held fault is due. */
+  readonly completed = new Uint8Array(UNIT_COUNT);
+  readonly faultDue = new Uint8Array(UNIT_COUNT);
+  private readonly eb: number;
+  private readonly lanes: number;
+  private readonly L: number;
+  private readonly Lv: number;
+  private readonly readPorts: number;
+
+  constructor(hw: Readonly<HwConfig>) {
+    this.arbiter = new Arbiter(hw);
+    this.eb = hw.elementBytes;
+    this.lanes = hw.vectorLanes;
+    this.L = hw.activationLatency;
+    this.Lv = hw.vectorLatency;
+    this.readPorts = hw.unifiedBufferReadPorts;
+  }
+
+  /** Issue an op on unit u; `total` is what start() derives from rows and cols. */
+  start(u: number, kind: number, rows: number, cols: number, vecSources = 1): void {
+    const { eb, lanes } = this;
+    this.kind[u] = kind;
+    this.pos[u] = 0;
+    this.rows[u] = rows;
+    this.cols[u] = cols;
+    this.faultAt[u] = Number.POSITIVE_INFINITY;
+    const g = Math.ceil(cols / lanes);
+    this.g[u] = g;
+    switch (kind) {
+      case K_RHM:
+      case K_WHM:
+      case K_RDW:
+        this.s[u] = eb;
+        this.total[u] = rows * cols * eb;
+        break;
+      case K_WHMA:
+        this.s[u] = 4;
+        this.total[u] = rows * cols * 4;
+        break;
+      case K_VSGD:
+        this.s[u] = 8 + eb;
+        this.total[u] = rows * cols * (8 + eb);
+        break;
+      case K_RDWU:
+        // rows = buffer rows read (steps), cols = elements per row.
+        this.total[u] = rows;
+        break;
+      case K_ACT:
+        this.total[u] = rows + this.L;
+        break;
+      case K_VEC:
+        this.k[u] = vecSources;
+        this.q[u] = Math.ceil(vecSources / this.readPorts);
+        this.S[u] = rows * g;
+        this.total[u] = this.q[u] * this.S[u] + this.Lv;
+        break;
+      default: // VTR, VSMX
+        this.Sr[u] = rows * g;
+        this.gw[u] = kind === K_VTR ? Math.ceil(rows / lanes) : g;
+        this.total[u] = this.Sr[u] + this.Lv + (kind === K_VTR ? cols * this.gw[u] : this.Sr[u]);
+    }
+  }
+
+  /** Hold a fault: element `e` (block order; ACT: row e) is written bad. */
+  holdFault(u: number, e: number, text: string): void {
+    const kind = this.kind[u];
+    let at: number;
+    if (STREAM[kind]) at = (e + 1) * this.s[u];
+    else if (kind === K_ACT) at = this.L + e + 1;
+    else {
+      const cols = this.cols[u];
+      const r = Math.floor(e / cols);
+      const seg = r * this.g[u] + Math.floor((e - r * cols) / this.lanes);
+      at = kind === K_VSMX ? this.Sr[u] + this.Lv + seg + 1 : this.vecWriteCycle(u, seg + this.Lv) + 1;
+    }
+    this.faultAt[u] = at;
+    this.faultText[u] = text;
+  }
+
+  /** Work cycle in which a VEC writes the result of step p (p >= Lv). */
+  private vecWriteCycle(u: number, p: number): number {
+    const q = this.q[u];
+    const S = this.S[u];
+    return p < S ? q * p + q - 1 : q * S + p - S;
+  }
+
+  /** The first step whose write happens at work cycle >= w. */
+  private vecFirstWriteAtOrAfter(u: number, w: number): number {
+    const q = this.q[u];
+    const S = this.S[u];
+    return w <= q * S - 1 ? Math.max(0, Math.ceil((w - q + 1) / q)) : S + w - q * S;
+  }
+
+  /** Requests at the current progress, then arbitration (the matrix unit's requests are given). */
+  arbitrate(matrixUbRead: number, matrixAccRead: number): void {
+    const req = this.requests;
+    req.clear();
+    if (matrixUbRead + matrixAccRead > 0) {
+      req.active[U_MATRIX] = 1;
+      req.ubRead[U_MATRIX] = matrixUbRead;
+      req.accRead[U_MATRIX] = matrixAccRead;
+    }
+    for (let u = 0; u < UNIT_COUNT; u++) if (this.kind[u] !== K_NONE) this.request(u, req);
+    this.arbiter.arbitrate(req);
+  }
+
+  private request(u: number, req: UnitRequests): void {
+    const w = this.pos[u];
+    req.active[u] = 1;
+    switch (this.kind[u]) {
+      case K_RHM:
+      case K_WHM:
+      case K_WHMA:
+        req.hostBytes[u] = this.total[u] - w;
+        return;
+      case K_RDW:
+        req.weightBytes[u] = this.total[u] - w;
+        return;
+      case K_RDWU:
+        req.ubRead[u] = 1;
+        return;
+      case K_ACT:
+        req.accRead[u] = w < this.rows[u] ? 1 : 0;
+        req.ubWrite[u] = w >= this.L ? 1 : 0;
+        return;
+      case K_VSGD:
+        req.accRead[u] = 1;
+        req.weightBytes[u] = Math.min(this.lanes * this.s[u], this.total[u] - w);
+        return;
+      case K_VEC: {
+        const q = this.q[u];
+        const qS = q * this.S[u];
+        if (w < qS) {
+          const p = Math.floor(w / q);
+          req.ubRead[u] = q === 1 ? this.k[u] : 1;
+          req.ubWrite[u] = w - q * p === q - 1 && p >= this.Lv ? 1 : 0;
+        } else req.ubWrite[u] = this.S[u] + w - qS >= this.Lv ? 1 : 0;
+        return;
+      }
+      default:
+        if (w < this.Sr[u]) req.ubRead[u] = 1;
+        else if (w >= this.Sr[u] + this.Lv) req.ubWrite[u] = 1;
+    }
+  }
+
+  /** Bytes (streams) or 1 (steps) this unit advances per granted cycle; 0 when refused. */
+  private rate(u: number): number {
+    const a = this.arbiter;
+    if (a.granted[u] === 0) return 0;
+    const kind = this.kind[u];
+    if (kind === K_RHM || kind === K_WHM || kind === K_WHMA) return a.hostGranted[u];
+    if (kind === K_RDW || kind === K_VSGD) return a.weightGranted[u];
+    return 1;
+  }
+
+  /** Progress at which this unit's request next changes (or it finishes). */
+  private phaseEnd(u: number): number {
+    const w = this.pos[u];
+    const total = this.total[u];
+    switch (this.kind[u]) {
+      case K_ACT:
+        return next3(w, this.rows[u], this.L, total);
+      case K_VTR:
+      case K_VSMX:
+        return next3(w, this.Sr[u], this.Sr[u] + this.Lv, total);
+      case K_VEC: {
+        const q = this.q[u];
+        const S = this.S[u];
+        if (q === 1) return next3(w, this.Lv, S, total);
+        if (w < 2 * S) return Math.floor(w / 2) >= this.Lv ? w + 1 : Math.min(2 * this.Lv, 2 * S);
+        return next3(w, 2 * S + this.Lv - S, total, total);
+      }
+      default:
+        return total;
+    }
+  }
+
+  /**
+   * Cycles (>= 1) the current grants hold for every unit with work, counting the cycle in which one
+   * finishes a phase, completes or writes a held bad value; Infinity when no unit can move.
+   */
+  steadyCycles(): number {
+    let m = Number.POSITIVE_INFINITY;
+    for (let u = 0; u < UNIT_COUNT; u++) {
+      if (this.kind[u] === K_NONE) continue;
+      const g = this.rate(u);
+      if (g === 0) continue;
+      const w = this.pos[u];
+      let n: number;
+      if (STREAM[this.kind[u]]) {
+        const left = this.total[u] - w;
+        n = g >= left ? 1 : ByteLink.steadyCycles(left, g);
+      } else n = this.phaseEnd(u) - w;
+      const f = this.faultAt[u];
+      if (f !== Number.POSITIVE_INFINITY) n = Math.min(n, Math.ceil((f - w) / g));
+      if (n < m) m = n;
+    }
+    return m;
+  }
+
+  /** Advance every unit `n` cycles with the current grants (n <= steadyCycles()); add the counters. */
+  advance(n: number, act: CycleActivity): void {
+    this.completed.fill(0);
+    this.faultDue.fill(0);
+    for (let u = 0; u < UNIT_COUNT; u++) {
+      const kind = this.kind[u];
+      if (kind === K_NONE) continue;
+      const g = this.rate(u);
+      if (g === 0) {
+        act.refused[u] = this.arbiter.refusedBy[u];
+        continue;
+      }
+      act.busy[u] = 1;
+      act.refused[u] = RES_NONE;
+      const from = this.pos[u];
+      const to = from + n * g;
+      this.count(u, kind, from, to, act.counts);
+      this.pos[u] = to;
+      if (to >= this.faultAt[u]) this.faultDue[u] = 1;
+      if (to === this.total[u]) {
+        this.kind[u] = K_NONE;
+        this.completed[u] = 1;
+      }
+    }
+  }
+
+  /** The counters of progress [from, to). */
+  private count(u: number, kind: number, from: number, to: number, c: Float64Array): void {
+    const eb = this.eb;
+    const s = this.s[u];
+    switch (kind) {
+      case K_RHM:
+        c[CNT_HOST_READ] += to - from;
+        c[CNT_UB_WRITTEN] += (Math.floor(to / s) - Math.floor(from / s)) * s;
+        return;
+      case K_WHM:
+        c[CNT_HOST_WRITTEN] += to - from;
+        c[CNT_UB_READ] += (Math.ceil(to / s) - Math.ceil(from / s)) * s;
+        return;
+      case K_WHMA:
+        c[CNT_HOST_WRITTEN] += to - from;
+        c[CNT_ACC_READ] += (Math.ceil(to / s) - Math.ceil(from / s)) * s;
+        return;
+      case K_RDW:
+        c[CNT_WM_READ] += to - from;
+        c[CNT_FIFO_WRITTEN] += (Math.floor(to / s) - Math.floor(from / s)) * s;
+        return;
+      case K_VSGD: {
+        const read = sgdReadBytes(to, s) - sgdReadBytes(from, s);
+        c[CNT_WM_READ] += read;
+        c[CNT_WM_WRITTEN] += to - from - read;
+        c[CNT_ACC_READ] += 4 * (Math.ceil(to / s) - Math.ceil(from / s));
+        c[CNT_VECTOR_ELEMENTS] += Math.floor(to / s) - Math.floor(from / s);
+        return;
+      }
+      case K_RDWU:
+        c[CNT_UB_READ] += (to - from) * this.cols[u] * eb;
+        c[CNT_FIFO_WRITTEN] += (to - from) * this.cols[u] * eb;
+        return;
+      case K_ACT: {
+        const rows = this.rows[u];
+        const cols = this.cols[u];
+        const reads = Math.max(0, Math.min(to, rows) - from);
+        const writes = Math.max(0, Math.min(to, rows + this.L) - Math.max(from, this.L));
+        c[CNT_ACC_READ] += reads * cols * 4;
+        c[CNT_ACTIVATION_ELEMENTS] += reads * cols;
+        c[CNT_UB_WRITTEN] += writes * cols * eb;
+        return;
+      }
+      case K_VEC:
+        this.countVec(u, from, to, c);
+        return;
+      default: {
+        const Sr = this.Sr[u];
+        const read = this.elements(Math.min(to, Sr), this.g[u], this.cols[u]) - this.elements(Math.min(from, Sr), this.g[u], this.cols[u]);
+        c[CNT_UB_READ] += read * eb;
+        c[CNT_VECTOR_ELEMENTS] += read;
+        const w0 = Sr + this.Lv;
+        const len = kind === K_VTR ? this.rows[u] : this.cols[u];
+        const lo = Math.max(0, from - w0);
+        const hi = Math.max(0, to - w0);
+        c[CNT_UB_WRITTEN] += (this.elements(hi, this.gw[u], len) - this.elements(lo, this.gw[u], len)) * eb;
+      }
+    }
+  }
+
+  /** Elements in the first p segments of rows of `len` elements cut into `g` segments of `lanes`. */
+  private elements(p: number, g: number, len: number): number {
+    const r = Math.floor(p / g);
+    return r * len + Math.min((p - r * g) * this.lanes, len);
+  }
+
+  /** Elements in VEC's first p steps (p clamped to [0, S]). */
+  private vecElements(u: number, p: number): number {
+    return this.elements(Math.min(Math.max(p, 0), this.S[u]), this.g[u], this.cols[u]);
+  }
+
+  private countVec(u: number, from: number, to: number, c: Float64Array): void {
+    const eb = this.eb;
+    const q = this.q[u];
+    const S = this.S[u];
+    if (q === 1) c[CNT_UB_READ] += this.k[u] * (this.vecElements(u, to) - this.vecElements(u, from)) * eb;
+    else {
+      // a is read at work cycle 2p, b at 2p + 1.
+      const a = this.vecElements(u, Math.ceil(to / 2)) - this.vecElements(u, Math.ceil(from / 2));
+      const b = this.vecElements(u, Math.ceil((to - 1) / 2)) - this.vecElements(u, Math.ceil((from - 1) / 2));
+      c[CNT_UB_READ] += (a + b) * eb;
+    }
+    const Lv = this.Lv;
+    const pLo = Math.max(Lv, this.vecFirstWriteAtOrAfter(u, from));
+    const pHi = Math.max(Lv, Math.min(S + Lv, this.vecFirstWriteAtOrAfter(u, to)));
+    if (pHi > pLo) {
+      const written = this.vecElements(u, pHi - Lv) - this.vecElements(u, pLo - Lv);
+      c[CNT_UB_WRITTEN] += written * eb;
+      c[CNT_VECTOR_ELEMENTS] += written;
+    }
+  }
+}
+
+/** The smallest of a, b, c above w. */
+function next3(w: number, a: number, b: number, c: number): number {
+  let n = Number.POSITIVE_INFINITY;
+  if (a > w && a < n) n = a;
+  if (b > w && b < n) n = b;
+  if (c > w && c < n) n = c;
+  return n;
+}
