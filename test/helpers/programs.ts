@@ -1,8 +1,10 @@
 /**
- * Program builders, a recording trace sink and fast-check arbitraries for random valid programs
+ * Program builders, a recording trace sink and fast-check arbitraries for random programs
  * (docs/ARCHITECTURE.md "Controller"): every `switch` has a tile, the FIFO never needs a slot that
- * only a later instruction could free, and every value stays far from overflow, so a generated
- * program always halts without a fault.
+ * only a later instruction could free, and a VEC source either is its destination or shares no
+ * address with it. Without `faulty`, every value stays far from overflow, so the program halts
+ * without a fault; with it, the data and some operands are poisoned (infinities, NaN, values that
+ * round to bf16 infinity, products that overflow, partly overlapping VEC blocks) so that runs fault.
  */
 import fc from "fast-check";
 import { buildHwConfig, type DType, type HwConfig } from "../../src/config/hw-config.js";
@@ -95,6 +97,9 @@ export function runTraced(hw: HwConfig, prog: Program, mode: SimMode, evaluateOr
 // ---------------------------------------------------------------------------------------------
 // Random valid programs.
 
+/** Largest block side the generator uses (tiles on big grids stay small so the regions fit). */
+const MAX_SIDE = 16;
+
 /** Memory regions the generator uses (small, so that instructions collide often). */
 export const REGION = {
   ub: 320,
@@ -153,9 +158,10 @@ function block(rng: Rng, size: number, maxRows: number, maxCols: number): Block 
  * multiply to <= 2^-36, VEC immediates shrink what their function can grow, and VSGD's
  * learning rate is <= 2^-40.
  */
-function randomInstruction(rng: Rng, hw: HwConfig, st: { pending: number; active: boolean }): Instruction | null {
-  const R = hw.rows;
-  const C = hw.cols;
+function randomInstruction(rng: Rng, hw: HwConfig, st: { pending: number; active: boolean }, faulty: boolean): Instruction | null {
+  const R = Math.min(hw.rows, MAX_SIDE);
+  const C = Math.min(hw.cols, MAX_SIDE);
+  const poison = (x: number, bad: number) => (faulty && rng.int(0, 7) === 0 ? bad : x);
   const kind = rng.pick(["RHM", "WHM", "WHMA", "RDW", "RDWU", "MMUL", "MMUL", "MMUL", "ACT", "VEC", "VTR", "VSGD", "SYNC", "NOP", "VSMX"]);
   const cap = hw.weightFifoTiles + (st.active ? 1 : 2);
   switch (kind) {
@@ -216,7 +222,7 @@ function randomInstruction(rng: Rng, hw: HwConfig, st: { pending: number; active
       const outscale = rng.pick([1, -0.75, 0.5]) * p2(-36) / Math.abs(inscale) * (hw.dtype === "int8" ? p2(30) : 1);
       return ins("ACT", {
         acc: rng.int(0, REGION.accRows - rows), rows, cols, ub: rng.int(0, REGION.ub - ((rows - 1) * ustride + cols)), ustride,
-        fn: rng.int(0, 2), inscale: hw.dtype === "int8" ? rng.pick([1, 0.25, p2(-8)]) : inscale, outscale: hw.dtype === "int8" ? rng.pick([1, -0.5, 3]) : outscale,
+        fn: rng.int(0, 2), inscale: hw.dtype === "int8" ? rng.pick([1, 0.25, p2(-8)]) : poison(inscale, p2(60)), outscale: hw.dtype === "int8" ? rng.pick([1, -0.5, 3]) : poison(outscale, p2(70)),
       });
     }
     case "VEC": {
@@ -234,10 +240,10 @@ function randomInstruction(rng: Rng, hw: HwConfig, st: { pending: number; active
         if (before < 0 && after < 0) return [d.addr, d.stride];
         return before >= 0 && (after < 0 || rng.int(0, 1) === 0) ? [rng.int(0, before), s] : [dEnd + rng.int(0, after), s];
       };
-      const [a, as] = source();
+      const [a, as] = faulty && rng.int(0, 29) === 0 ? [d.addr + 1, d.stride] : source();
       const [b, bs] = source();
       const imm = [rng.pick([0.5, -0.25, 0.375]), rng.pick([0.5, -0.25]), p2(-18) * rng.pick([1, -1.5]), rng.pick([1, -1, 0.5]), p2(-35) * rng.pick([1, -1]), rng.pick([1, -0.5])][fn];
-      return ins("VEC", { fn, dst: d.addr, dstride: d.stride, a, astride: as, b, bstride: bs, rows: d.rows, cols: d.cols, imm });
+      return ins("VEC", { fn, dst: d.addr, dstride: d.stride, a, astride: as, b, bstride: bs, rows: d.rows, cols: d.cols, imm: poison(imm, p2(100)) });
     }
     case "VTR": {
       const s = block(rng, REGION.ub, 6, 6);
@@ -255,7 +261,7 @@ function randomInstruction(rng: Rng, hw: HwConfig, st: { pending: number; active
       const rows = rng.int(1, 5);
       const cols = rng.int(1, C);
       const wstride = rng.int(cols, cols + 3);
-      const lr = rng.pick([p2(-40), -p2(-44), 0.75 * p2(-42)]);
+      const lr = poison(rng.pick([p2(-40), -p2(-44), 0.75 * p2(-42)]), p2(90));
       return ins("VSGD", { wm: rng.int(0, REGION.wm - ((rows - 1) * wstride + cols)), wstride, acc: rng.int(0, REGION.accRows - rows), rows, cols, lr });
     }
     case "SYNC":
@@ -271,6 +277,8 @@ export interface MachineShape {
   dtype: DType;
   seed: number;
   length: number;
+  /** Poison data and operands so that runs fault (see the file comment). */
+  faulty?: boolean;
 }
 
 /** Hardware, program and initial memories from a seed; the same seed gives the same machine. */
@@ -295,18 +303,21 @@ export function randomMachine(shape: MachineShape): RandomMachine {
   });
   const st = { pending: 0, active: false };
   const list: Instruction[] = [];
+  const faulty = shape.faulty === true;
   while (list.length < shape.length) {
-    const i = randomInstruction(rng, hw, st);
+    const i = randomInstruction(rng, hw, st, faulty);
     if (i) list.push(i);
   }
   list.push(ins("HALT"));
   const tiny = rng.int(0, 3) === 0;
+  // Faulty machines: a few infinities, NaNs, finite values that round to bf16 infinity, and huge ones.
+  const bad = (x: number) => (faulty && rng.int(0, 120) === 0 ? rng.pick([Infinity, NaN, 3.4e38, -3.4e38, p2(100), -p2(100), p2(100), p2(90)]) : x);
   const host = new Float32Array(REGION.hostIn);
-  for (let i = 0; i < host.length; i++) host[i] = sourceValue(rng, hw.dtype, tiny);
+  for (let i = 0; i < host.length; i++) host[i] = bad(sourceValue(rng, hw.dtype, tiny));
   const wm = new Float32Array(REGION.wm);
-  for (let i = 0; i < wm.length; i++) wm[i] = sourceValue(rng, hw.dtype, tiny);
+  for (let i = 0; i < wm.length; i++) wm[i] = bad(sourceValue(rng, hw.dtype, tiny));
   const ub = new Float32Array(REGION.ub);
-  for (let i = 0; i < ub.length; i++) ub[i] = representable(rng, hw.dtype, 8, tiny);
+  for (let i = 0; i < ub.length; i++) ub[i] = faulty && hw.dtype === "bf16" && rng.int(0, 60) === 0 ? rng.pick([p2(70), -p2(80)]) : representable(rng, hw.dtype, 8, tiny);
   const accLen = REGION.accRows * hw.cols;
   const acc = hw.dtype === "int8" ? new Int32Array(accLen) : new Float32Array(accLen);
   // + 0: the accumulators never hold -0 (every write normalises it; fast mode relies on that).
