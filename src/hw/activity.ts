@@ -46,8 +46,11 @@ export class CycleActivity {
   readonly refused = new Int8Array(UNIT_COUNT);
 
   clear(): void {
-    this.counts.fill(0);
-    this.busy.fill(0);
-    this.refused.fill(RES_NONE);
+    const c = this.counts;
+    for (let i = 0; i < COUNTER_COUNT; i++) c[i] = 0;
+    for (let u = 0; u < UNIT_COUNT; u++) {
+      this.busy[u] = 0;
+      this.refused[u] = RES_NONE;
+    }
   }
 }

@@ -27,12 +27,14 @@ export class UnitRequests {
   readonly hostBytes = new Float64Array(UNIT_COUNT);
 
   clear(): void {
-    this.active.fill(0);
-    this.ubRead.fill(0);
-    this.ubWrite.fill(0);
-    this.accRead.fill(0);
-    this.weightBytes.fill(0);
-    this.hostBytes.fill(0);
+    for (let u = 0; u < UNIT_COUNT; u++) {
+      this.active[u] = 0;
+      this.ubRead[u] = 0;
+      this.ubWrite[u] = 0;
+      this.accRead[u] = 0;
+      this.weightBytes[u] = 0;
+      this.hostBytes[u] = 0;
+    }
   }
 }
 

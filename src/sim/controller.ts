@@ -12,7 +12,7 @@
  */
 import type { HwConfig } from "../config/hw-config.js";
 import { RuntimeFault } from "../errors.js";
-import { CycleActivity, U_ACTIVATION, U_DMA, U_VECTOR, U_WEIGHTS } from "../hw/activity.js";
+import { COUNTER_COUNT, CycleActivity, U_ACTIVATION, U_DMA, U_VECTOR, U_WEIGHTS } from "../hw/activity.js";
 import { TpuDatapath } from "../hw/tpu.js";
 import { SLOT_READY } from "../hw/weight-fifo.js";
 import type { Program } from "../isa/program.js";
@@ -21,7 +21,7 @@ import { checkOperands } from "./operand-check.js";
 import { issueToUnit, type IssueContext } from "./issue.js";
 import { BankNonzeros } from "./fast.js";
 import { FastUnits } from "./fast-units.js";
-import { fastActivityAt } from "./fast-step.js";
+import { fastActivityAt, futureCounts, matrixCountsIn, passTotals, shiftTotals } from "./fast-step.js";
 import { emptyStats, UnitTotals, type RunStats } from "./stats.js";
 import { passCompleteCycle } from "./timing.js";
 import { STALL, bankFreeAt, blockReason, classifyCycle, type MachineState } from "./hazards.js";
@@ -106,10 +106,15 @@ export class Simulator implements MachineState {
   shiftEnd = -1e15;
   private shiftSeq = 0;
   blockerUnit = -1;
+  /** Fast mode: passes in flight holding a fault (fast path for the per-cycle check). */
+  heldPassFaults = 0;
+  /** Fast mode: the cycle the units' current grants were computed for (reused when nothing issued since). */
+  fastGrantsCycle = -1;
   readonly detailed: boolean;
   readonly fast: FastUnits;
   readonly fastActivity = new CycleActivity();
   private readonly totals = new UnitTotals();
+  private readonly future = new Float64Array(COUNTER_COUNT);
   private readonly ctx: IssueContext;
   private readonly row = makeTraceRow();
   private readonly peProbe: PeProbe;
@@ -209,12 +214,14 @@ export class Simulator implements MachineState {
         } else {
           const limit = Math.min(maxCycles, sliceEnd, sink.from > t ? sink.from : Number.POSITIVE_INFINITY);
           next = this.nextEvent(t, changed, limit);
-          if (next > t + 1) this.skip(t + 1, next);
+          if (next > t + 1) next = this.skip(t + 1, next);
         }
         t = next;
       }
     } finally {
-      this.totals.flushInto(this.stats);
+      // Fast mode counted passes and shifts whole when they started; what is still ahead stays behind.
+      if (!this.detailed) futureCounts(this, t, this.future);
+      this.totals.flushInto(this.stats, this.detailed ? null : this.future);
     }
     this.stats.cycles += t - this.now;
     this.now = t;
@@ -247,10 +254,14 @@ export class Simulator implements MachineState {
       act = this.dp.activity;
     } else {
       act = this.fastActivity;
-      fastActivityAt(this, t, 1, true);
+      // skip() may have arbitrated this very cycle already; an issue or a shift start changes requests.
+      fastActivityAt(this, t, 1, changed || this.fastGrantsCycle !== t);
     }
     this.totals.add(act, 1);
-    if (tracing) fillTraceRow(this, this.row, t, head, reason, cause, act);
+    if (tracing) {
+      if (!this.detailed) matrixCountsIn(this, t, t + 1, act.counts);
+      fillTraceRow(this, this.row, t, head, reason, cause, act);
+    }
     checkFaults(this, t);
     if (this.completeAt(t, sink)) changed = true;
     const fifo = this.dp.fifo;
@@ -301,6 +312,7 @@ export class Simulator implements MachineState {
     else {
       this.dp.array.loadBankDirect(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
       this.ctx.nonzeros.build(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
+      shiftTotals(this.hw, this.totals.counts);
     }
     fifo.stageShiftStart();
     const R = this.hw.rows;
@@ -312,6 +324,12 @@ export class Simulator implements MachineState {
     this.shiftStart = t;
     this.shiftEnd = t + R - 1;
     return true;
+  }
+
+  /** Would cycle t (from the current state) start a shift or issue the head? */
+  private actsAt(t: number, head: DecodedOp | null): boolean {
+    if (this.dp.fifo.headState === SLOT_READY && t > this.shiftEnd && this.shiftTargetBank(t) >= 0) return true;
+    return head !== null && blockReason(this, head, t) === STALL.none;
   }
 
   /** A free bank whose last user has cleared the array far enough, or -1. */
@@ -374,12 +392,16 @@ export class Simulator implements MachineState {
     const bad = issueToUnit(this.ctx, op, this.activeBank, tileCols, slot);
     if (op.code === OP_MMUL) {
       const { rows: R, cols: C } = this.hw;
-      if (!this.detailed) entry.tc = passCompleteCycle(R, C, t, vectors);
+      if (!this.detailed) {
+        entry.tc = passCompleteCycle(R, C, t, vectors);
+        passTotals(this.hw, entry, this.totals.counts);
+      }
       if (bad >= 0) {
         // Result (b, c) is written at t0 + b + R + c + 1.
         entry.faultRow = Math.floor(bad / C);
         entry.faultCol = bad - entry.faultRow * C;
         entry.faultCycle = t + (entry.faultRow - op.f.acc) + R + entry.faultCol + 1;
+        this.heldPassFaults++;
       }
       this.stream = entry;
       this.streamT0 = t;
@@ -417,32 +439,51 @@ export class Simulator implements MachineState {
         this.unitOp[op.unit] = null;
       }
       if (!this.detailed && e.slot >= 0) this.dp.fifo.stageReady(e.slot);
+      if (e.faultCycle >= 0) this.heldPassFaults--;
       if (sink !== NULL_SINK) sink.instruction(UNIT_NAMES[op.unit] as never, op.pc, describeInstruction(op), e.t0, t);
     }
     return any;
   }
 
-  /** Earliest cycle after t at which anything can change (fast mode); faults on a deadlock. */
+  /**
+   * The next cycle after t at which the controller's state can change (fast mode; the units' own
+   * completions are found by skip()); faults on a deadlock.
+   */
   private nextEvent(t: number, changed: boolean, limit: number): number {
-    if (changed) return t + 1;
     const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
-    let next = nextEventCycle(this, t, head);
-    if (!this.detailed) {
-      // The units' grants for cycle t+1 hold until one of them ends a phase (its last cycle is stepped).
-      const steady = fastActivityAt(this, t + 1, 0, true);
-      if (t + steady < next) next = t + steady;
+    // After a change the next cycle is stepped only if something happens in it: the head issues or
+    // the shifter starts (fast mode; the units' completions are found by skip()).
+    if (changed && (this.detailed || this.actsAt(t + 1, head))) return t + 1;
+    const next = nextEventCycle(this, t, head);
+    if (next === Number.POSITIVE_INFINITY && (this.detailed || fastActivityAt(this, t + 1, 0, true) === Number.POSITIVE_INFINITY)) {
+      // The machine is stuck from the first cycle after the last change.
+      this.fault(deadlockReason(head), changed ? t + 1 : t, head ?? this.ops[this.ops.length - 1]);
     }
-    if (next === Number.POSITIVE_INFINITY) this.fault(deadlockReason(head), t, head ?? this.ops[this.ops.length - 1]);
     return Math.min(next, Math.max(limit, t + 1));
   }
 
-  /** Cycles [from, to) in which nothing changes: charged to the cause seen at `from`, units advanced in bulk. */
-  private skip(from: number, to: number): void {
-    const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
-    const reason = head ? blockReason(this, head, from) : STALL.drain;
-    this.charge(classifyCycle(this, from, head, reason), to - from);
-    fastActivityAt(this, from, to - from, false);
-    this.totals.add(this.fastActivity, to - from);
+  /**
+   * Cycles from `from` up to `to` (exclusive) in which the controller's state stays the same: charged
+   * to the cause seen at `from`, the units advanced in bulk, one interval of identical grants at a
+   * time. Stops early before a cycle in which a unit completes or writes a held bad value (that cycle
+   * is stepped); returns the cycle to step next.
+   */
+  private skip(from: number, to: number): number {
+    let t = from;
+    while (t < to) {
+      const m = fastActivityAt(this, t, 0, true);
+      const n = Math.min(to - t, this.fast.eventCycles <= m ? m - 1 : m);
+      if (n <= 0) break;
+      fastActivityAt(this, t, n, false);
+      this.totals.add(this.fastActivity, n);
+      t += n;
+    }
+    if (t > from) {
+      const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
+      const reason = head ? blockReason(this, head, from) : STALL.drain;
+      this.charge(classifyCycle(this, from, head, reason), t - from);
+    }
+    return t;
   }
 
   private charge(cause: StallCause, cycles: number): void {

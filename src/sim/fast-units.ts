@@ -76,6 +76,7 @@ export class FastUnits {
     this.pos[u] = 0;
     this.rows[u] = rows;
     this.cols[u] = cols;
+    if (this.faultAt[u] !== Number.POSITIVE_INFINITY) this.heldFaults--;
     this.faultAt[u] = Number.POSITIVE_INFINITY;
     const g = Math.ceil(cols / lanes);
     this.g[u] = g;
@@ -126,6 +127,7 @@ export class FastUnits {
       const seg = r * this.g[u] + Math.floor((e - r * cols) / this.lanes);
       at = kind === K_VSMX ? this.Sr[u] + this.Lv + seg + 1 : this.vecWriteCycle(u, seg + this.Lv) + 1;
     }
+    if (this.faultAt[u] === Number.POSITIVE_INFINITY) this.heldFaults++;
     this.faultAt[u] = at;
     this.faultText[u] = text;
   }
@@ -147,13 +149,20 @@ export class FastUnits {
   /** Requests at the current progress, then arbitration (the matrix unit's requests are given). */
   arbitrate(matrixUbRead: number, matrixAccRead: number): void {
     const req = this.requests;
-    req.clear();
+    for (let u = 0; u < UNIT_COUNT; u++) {
+      req.active[u] = 0;
+      req.ubRead[u] = 0;
+      req.ubWrite[u] = 0;
+      req.accRead[u] = 0;
+      req.weightBytes[u] = 0;
+      req.hostBytes[u] = 0;
+      if (this.kind[u] !== K_NONE) this.request(u, req);
+    }
     if (matrixUbRead + matrixAccRead > 0) {
       req.active[U_MATRIX] = 1;
       req.ubRead[U_MATRIX] = matrixUbRead;
       req.accRead[U_MATRIX] = matrixAccRead;
     }
-    for (let u = 0; u < UNIT_COUNT; u++) if (this.kind[u] !== K_NONE) this.request(u, req);
     this.arbiter.arbitrate(req);
   }
 
@@ -230,32 +239,48 @@ export class FastUnits {
 
   /**
    * Cycles (>= 1) the current grants hold for every unit with work, counting the cycle in which one
-   * finishes a phase, completes or writes a held bad value; Infinity when no unit can move.
+   * finishes a phase, completes or writes a held bad value; Infinity when no unit can move. Also
+   * sets `eventCycles`: within how many cycles the first completion or held fault comes (Infinity:
+   * none within the steady run), so the caller knows whether the last cycle must be stepped.
    */
   steadyCycles(): number {
     let m = Number.POSITIVE_INFINITY;
+    let e = Number.POSITIVE_INFINITY;
     for (let u = 0; u < UNIT_COUNT; u++) {
       if (this.kind[u] === K_NONE) continue;
       const g = this.rate(u);
       if (g === 0) continue;
       const w = this.pos[u];
+      const left = this.total[u] - w;
       let n: number;
-      if (STREAM[this.kind[u]]) {
-        const left = this.total[u] - w;
-        n = g >= left ? 1 : ByteLink.steadyCycles(left, g);
-      } else n = this.phaseEnd(u) - w;
+      if (STREAM[this.kind[u]]) n = g >= left ? 1 : ByteLink.steadyCycles(left, g);
+      else n = this.phaseEnd(u) - w;
+      if (n * g >= left && n < e) e = n;
       const f = this.faultAt[u];
-      if (f !== Number.POSITIVE_INFINITY) n = Math.min(n, Math.ceil((f - w) / g));
+      if (f !== Number.POSITIVE_INFINITY) {
+        const k = Math.ceil((f - w) / g);
+        if (k <= n) {
+          n = k;
+          if (k < e) e = k;
+        }
+      }
       if (n < m) m = n;
     }
+    this.eventCycles = e;
     return m;
   }
 
+  /** See steadyCycles. */
+  eventCycles = Number.POSITIVE_INFINITY;
+
+  /** Units holding a fault (fast path for the per-cycle check). */
+  heldFaults = 0;
+
   /** Advance every unit `n` cycles with the current grants (n <= steadyCycles()); add the counters. */
   advance(n: number, act: CycleActivity): void {
-    this.completed.fill(0);
-    this.faultDue.fill(0);
     for (let u = 0; u < UNIT_COUNT; u++) {
+      this.completed[u] = 0;
+      this.faultDue[u] = 0;
       const kind = this.kind[u];
       if (kind === K_NONE) continue;
       const g = this.rate(u);

@@ -37,6 +37,7 @@ export function checkFaults(m: Simulator, t: number): void {
     if (dp.dma.faultIndex >= 0) raise(m, `non-finite value written to unified buffer address ${dp.dma.faultIndex}`, t, U_DMA);
     return;
   }
+  if (m.fast.heldFaults === 0 && m.heldPassFaults === 0) return;
   let pass = null;
   for (const e of m.inflight) {
     if (e.faultCycle === t && (pass === null || e.faultCol < pass.faultCol)) pass = e;

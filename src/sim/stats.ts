@@ -127,8 +127,12 @@ export class UnitTotals {
     }
   }
 
-  /** Move the totals into `s` and reset. */
-  flushInto(s: RunStats): void {
+  /**
+   * Move the totals into `s` and reset; `carry` (counted in advance, still in the future) stays
+   * behind for the next flush.
+   */
+  flushInto(s: RunStats, carry: Float64Array | null = null): void {
+    if (carry) for (let i = 0; i < COUNTER_COUNT; i++) this.counts[i] -= carry[i];
     for (const [i, k] of BYTE_FIELDS) s.bytes[k] += this.counts[i];
     for (const [i, k] of OP_FIELDS) s.ops[k] += this.counts[i];
     s.macs += this.counts[CNT_MACS];
@@ -137,7 +141,8 @@ export class UnitTotals {
       s.unitStalledCycles[u] += this.stalled[i];
     });
     RESOURCE_NAMES.forEach((k, i) => (s.resourceStalls[k] += this.refusedBy[i]));
-    this.counts.fill(0);
+    if (carry) this.counts.set(carry);
+    else this.counts.fill(0);
     this.busy.fill(0);
     this.stalled.fill(0);
     this.refusedBy.fill(0);
