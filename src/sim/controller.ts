@@ -16,8 +16,11 @@ import { COUNTER_COUNT, CycleActivity, U_ACTIVATION, U_DMA, U_VECTOR, U_WEIGHTS 
 import { TpuDatapath } from "../hw/tpu.js";
 import { SLOT_READY } from "../hw/weight-fifo.js";
 import type { Program } from "../isa/program.js";
-import { decodeOp, type DecodedOp, OP_HALT, OP_MMUL, OP_NOP, OP_RDW, OP_RDWU, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
+import { type DecodedOp, OP_HALT, OP_MMUL, OP_NOP, OP_RDW, OP_RDWU, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
 import { checkOperands } from "./operand-check.js";
+import { applyProgram, prepareProgram, type PreparedProgram } from "./load.js";
+
+export { MAX_HOST_ELEMENTS, type PreparedProgram } from "./load.js";
 import { issueToUnit, type IssueContext } from "./issue.js";
 import { BankNonzeros } from "./fast.js";
 import { FastUnits } from "./fast-units.js";
@@ -26,7 +29,7 @@ import { emptyStats, UnitTotals, type RunStats } from "./stats.js";
 import { passCompleteCycle } from "./timing.js";
 import { STALL, bankFreeAt, blockReason, classifyCycle, type MachineState } from "./hazards.js";
 import { fillTraceRow } from "./trace-fill.js";
-import { deadlockReason, nextEventCycle } from "./events.js";
+import { nextEvent, skip } from "./events.js";
 import { checkFaults } from "./faults.js";
 import { PeProbe } from "./pe-probe.js";
 import { NULL_SINK, makeTraceRow, type StallCause, type TraceSink } from "./trace.js";
@@ -49,15 +52,6 @@ export interface RunOptions {
 }
 
 export const DEFAULT_MAX_CYCLES = 2_000_000_000_000;
-
-/** Host memory grows to what a program touches, up to 2 GiB of float64. */
-export const MAX_HOST_ELEMENTS = 2 ** 28;
-
-export interface PreparedProgram {
-  readonly ops: DecodedOp[];
-  readonly data: Program["data"];
-  readonly hostNeeded: number;
-}
 
 export interface InFlight {
   readonly op: DecodedOp;
@@ -113,7 +107,7 @@ export class Simulator implements MachineState {
   readonly detailed: boolean;
   readonly fast: FastUnits;
   readonly fastActivity = new CycleActivity();
-  private readonly totals = new UnitTotals();
+  readonly totals = new UnitTotals();
   private readonly future = new Float64Array(COUNTER_COUNT);
   private readonly ctx: IssueContext;
   private readonly row = makeTraceRow();
@@ -155,37 +149,13 @@ export class Simulator implements MachineState {
 
   /** Decode once, start many times (a training loop runs the same step program every batch). */
   prepare(program: Program): PreparedProgram {
-    const ops = program.instructions.map((ins, pc) => decodeOp(ins, pc));
-    let hostNeeded = 0;
-    for (const op of ops) for (const a of op.accesses) if (a.mem === 3) hostNeeded = Math.max(hostNeeded, a.hi);
-    for (const seg of program.data) if (seg.memory === "host") hostNeeded = Math.max(hostNeeded, seg.address + seg.values.length);
-    return { ops, data: program.data, hostNeeded };
+    return prepareProgram(program);
   }
 
   /** Apply a prepared program's data segments and start it at pc 0 from the current cycle. */
   start(p: PreparedProgram): void {
+    applyProgram(this.dp, p, this.now);
     this.ops = p.ops;
-    for (const seg of p.data) {
-      const end = seg.address + seg.values.length;
-      if (seg.memory === "weights" && end > this.dp.wm.length) {
-        throw new RuntimeFault(`weight memory data segment ends at ${end}, beyond ${this.dp.wm.length}`, this.now, "loader", "");
-      }
-    }
-    try {
-      if (p.hostNeeded > MAX_HOST_ELEMENTS) throw new RangeError("host memory limit");
-      this.dp.ensureHost(p.hostNeeded);
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      const op = p.ops.find((o) => o.accesses.some((a) => a.mem === 3 && a.hi === p.hostNeeded));
-      throw new RuntimeFault(
-        `the program touches host memory up to element ${p.hostNeeded}, beyond the ${MAX_HOST_ELEMENTS}-element (2 GiB) host memory`,
-        this.now, "loader", op ? describeInstruction(op) : "",
-      );
-    }
-    for (const seg of p.data) (seg.memory === "host" ? this.dp.host : this.dp.wm).set(seg.values, seg.address);
-    if (this.ops.length === 0) {
-      throw new RuntimeFault("the program has no instructions (it needs at least HALT)", this.now, "loader", "");
-    }
     this.pc = 0;
     this.halted = false;
   }
@@ -210,11 +180,11 @@ export class Simulator implements MachineState {
         let next = t + 1;
         if (this.detailed || (next >= sink.from && next <= sink.to)) {
           // Stepping every cycle: still detect a machine that can never move again (deadlock).
-          if (!changed && this.inflight.length === 0) this.nextEvent(t, changed, t + 1);
+          if (!changed && this.inflight.length === 0) nextEvent(this, t, changed, t + 1);
         } else {
           const limit = Math.min(maxCycles, sliceEnd, sink.from > t ? sink.from : Number.POSITIVE_INFINITY);
-          next = this.nextEvent(t, changed, limit);
-          if (next > t + 1) next = this.skip(t + 1, next);
+          next = nextEvent(this, t, changed, limit);
+          if (next > t + 1) next = skip(this, t + 1, next);
         }
         t = next;
       }
@@ -324,12 +294,6 @@ export class Simulator implements MachineState {
     this.shiftStart = t;
     this.shiftEnd = t + R - 1;
     return true;
-  }
-
-  /** Would cycle t (from the current state) start a shift or issue the head? */
-  private actsAt(t: number, head: DecodedOp | null): boolean {
-    if (this.dp.fifo.headState === SLOT_READY && t > this.shiftEnd && this.shiftTargetBank(t) >= 0) return true;
-    return head !== null && blockReason(this, head, t) === STALL.none;
   }
 
   /** A free bank whose last user has cleared the array far enough, or -1. */
@@ -445,48 +409,7 @@ export class Simulator implements MachineState {
     return any;
   }
 
-  /**
-   * The next cycle after t at which the controller's state can change (fast mode; the units' own
-   * completions are found by skip()); faults on a deadlock.
-   */
-  private nextEvent(t: number, changed: boolean, limit: number): number {
-    const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
-    // After a change the next cycle is stepped only if something happens in it: the head issues or
-    // the shifter starts (fast mode; the units' completions are found by skip()).
-    if (changed && (this.detailed || this.actsAt(t + 1, head))) return t + 1;
-    const next = nextEventCycle(this, t, head);
-    if (next === Number.POSITIVE_INFINITY && (this.detailed || fastActivityAt(this, t + 1, 0, true) === Number.POSITIVE_INFINITY)) {
-      // The machine is stuck from the first cycle after the last change.
-      this.fault(deadlockReason(head), changed ? t + 1 : t, head ?? this.ops[this.ops.length - 1]);
-    }
-    return Math.min(next, Math.max(limit, t + 1));
-  }
-
-  /**
-   * Cycles from `from` up to `to` (exclusive) in which the controller's state stays the same: charged
-   * to the cause seen at `from`, the units advanced in bulk, one interval of identical grants at a
-   * time. Stops early before a cycle in which a unit completes or writes a held bad value (that cycle
-   * is stepped); returns the cycle to step next.
-   */
-  private skip(from: number, to: number): number {
-    let t = from;
-    while (t < to) {
-      const m = fastActivityAt(this, t, 0, true);
-      const n = Math.min(to - t, this.fast.eventCycles <= m ? m - 1 : m);
-      if (n <= 0) break;
-      fastActivityAt(this, t, n, false);
-      this.totals.add(this.fastActivity, n);
-      t += n;
-    }
-    if (t > from) {
-      const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
-      const reason = head ? blockReason(this, head, from) : STALL.drain;
-      this.charge(classifyCycle(this, from, head, reason), t - from);
-    }
-    return t;
-  }
-
-  private charge(cause: StallCause, cycles: number): void {
+  charge(cause: StallCause, cycles: number): void {
     if (cause === "none") this.stats.matrixBusyCycles += cycles;
     else this.stats.stalls[cause] += cycles;
   }

@@ -1,14 +1,18 @@
 /**
- * Fast mode's event horizon on the controller's side: the earliest cycle after t at which the
- * controller's state can change or a cycle must be stepped on its own (a pass completes or writes a
- * held bad value, the matrix unit frees, an accumulating pass starts or stops reading psum inputs, a
- * bank becomes ready or free, the shifter frees or ends a shift, the accumulator rule clears). The
- * units' own phase ends come from FastUnits.steadyCycles.
+ * Fast mode's event loop between stepped cycles (docs/ARCHITECTURE.md "Fast mode"). On the
+ * controller's side, the earliest cycle after t at which its state can change or a cycle must be
+ * stepped on its own (a pass completes or writes a held bad value, the matrix unit frees, an
+ * accumulating pass starts or stops reading psum inputs, a bank becomes ready or free, the shifter
+ * frees or ends a shift, the accumulator rule clears); up to there, skip() advances the predicted
+ * units interval by interval and stops before a unit's completion or held fault.
  */
+import { RuntimeFault } from "../errors.js";
 import { SLOT_READY } from "../hw/weight-fifo.js";
-import { type DecodedOp, OP_MMUL } from "./decode.js";
+import { type DecodedOp, OP_MMUL, UNIT_NAMES } from "./decode.js";
 import type { Simulator } from "./controller.js";
-import { accumulateReadyAt } from "./hazards.js";
+import { describeInstruction } from "./describe.js";
+import { fastActivityAt } from "./fast-step.js";
+import { STALL, accumulateReadyAt, blockReason, classifyCycle } from "./hazards.js";
 
 function later(next: number, x: number, t: number): number {
   return x > t && x < next ? x : next;
@@ -40,6 +44,54 @@ export function nextEventCycle(m: Simulator, t: number, head: DecodedOp | null):
     }
   }
   return next;
+}
+
+/** Would cycle t (from the current state) start a shift or issue the head? */
+function actsAt(m: Simulator, t: number, head: DecodedOp | null): boolean {
+  if (m.dp.fifo.headState === SLOT_READY && t > m.shiftEnd && m.shiftTargetBank(t) >= 0) return true;
+  return head !== null && blockReason(m, head, t) === STALL.none;
+}
+
+/**
+ * The next cycle after t to step (fast mode: the units' own completions are found by skip();
+ * detailed mode calls it only to detect a deadlock); faults on a deadlock.
+ */
+export function nextEvent(m: Simulator, t: number, changed: boolean, limit: number): number {
+  const head = m.pc < m.ops.length ? m.ops[m.pc] : null;
+  // After a change the next cycle is stepped only if something happens in it: the head issues or
+  // the shifter starts.
+  if (changed && (m.detailed || actsAt(m, t + 1, head))) return t + 1;
+  const next = nextEventCycle(m, t, head);
+  if (next === Number.POSITIVE_INFINITY && (m.detailed || fastActivityAt(m, t + 1, 0, true) === Number.POSITIVE_INFINITY)) {
+    // The machine is stuck from the first cycle after the last change.
+    const op = head ?? m.ops[m.ops.length - 1];
+    throw new RuntimeFault(deadlockReason(head), changed ? t + 1 : t, UNIT_NAMES[op.unit], describeInstruction(op));
+  }
+  return Math.min(next, Math.max(limit, t + 1));
+}
+
+/**
+ * Cycles from `from` up to `to` (exclusive) in which the controller's state stays the same: charged
+ * to the cause seen at `from`, the units advanced in bulk, one interval of identical grants at a
+ * time. Stops early before a cycle in which a unit completes or writes a held bad value (that cycle
+ * is stepped); returns the cycle to step next.
+ */
+export function skip(m: Simulator, from: number, to: number): number {
+  let t = from;
+  while (t < to) {
+    const steady = fastActivityAt(m, t, 0, true);
+    const n = Math.min(to - t, m.fast.eventCycles <= steady ? steady - 1 : steady);
+    if (n <= 0) break;
+    fastActivityAt(m, t, n, false);
+    m.totals.add(m.fastActivity, n);
+    t += n;
+  }
+  if (t > from) {
+    const head = m.pc < m.ops.length ? m.ops[m.pc] : null;
+    const reason = head ? blockReason(m, head, from) : STALL.drain;
+    m.charge(classifyCycle(m, from, head, reason), t - from);
+  }
+  return t;
 }
 
 export function deadlockReason(head: DecodedOp | null): string {
