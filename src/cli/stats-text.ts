@@ -12,10 +12,20 @@ export function formatStats(s: RunSummary): string {
   lines.push(`matrix unit busy  ${fmtInt(s.matrixBusyCycles)}${pct(s.matrixBusyCycles)}`);
   lines.push("stalls (cycles the matrix unit streams no vector):");
   for (const [cause, n] of Object.entries(s.stalls)) lines.push(`  ${cause.padEnd(16)}${fmtInt(n).padStart(14)}${pct(n)}`);
-  lines.push("unit busy cycles:");
-  for (const [unit, n] of Object.entries(s.unitBusyCycles)) lines.push(`  ${unit.padEnd(16)}${fmtInt(n).padStart(14)}${pct(n)}`);
+  lines.push("unit busy cycles (and cycles refused a port or the weight-memory channel):");
+  for (const [unit, n] of Object.entries(s.unitBusyCycles)) {
+    const refused = s.unitStalledCycles[unit as keyof typeof s.unitStalledCycles];
+    lines.push(`  ${unit.padEnd(16)}${fmtInt(n).padStart(14)}${pct(n)}${refused > 0 ? `  refused ${fmtInt(refused)}` : ""}`);
+  }
+  const refusals = Object.entries(s.resourceStalls).filter(([, n]) => n > 0);
+  if (refusals.length > 0) {
+    lines.push("refused unit-cycles by resource:");
+    for (const [k, n] of refusals) lines.push(`  ${k.padEnd(22)}${fmtInt(n).padStart(16)}`);
+  }
   lines.push("bytes moved:");
   for (const [k, n] of Object.entries(s.bytes)) lines.push(`  ${k.padEnd(22)}${fmtInt(n).padStart(16)}`);
+  lines.push("operations:");
+  for (const [k, n] of Object.entries(s.ops)) lines.push(`  ${k.padEnd(22)}${fmtInt(n).padStart(16)}`);
   return lines.join("\n");
 }
 

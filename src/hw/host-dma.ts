@@ -13,6 +13,7 @@
  * the one that started crossing. Host values cross as fp32 and convert to the array data type.
  */
 import type { DType, HwConfig } from "../config/hw-config.js";
+import { roundBf16InPlace } from "../numerics/bf16.js";
 import { convertToDtype } from "../numerics/vector-ops.js";
 import { CNT_ACC_READ, CNT_HOST_READ, CNT_HOST_WRITTEN, CNT_UB_READ, CNT_UB_WRITTEN, U_DMA, type CycleActivity } from "./activity.js";
 import type { UnitRequests } from "./arbiter.js";
@@ -51,6 +52,7 @@ export class HostDma {
   completed = false;
   /** Unified-buffer address of the first non-finite value written (bf16), -1 when none. */
   faultIndex = -1;
+  private ubBits: Uint32Array | null = null;
 
   constructor(cfg: Readonly<HwConfig>) {
     this.eb = cfg.elementBytes;
@@ -84,6 +86,18 @@ export class HostDma {
     this.completeTo = Math.floor(this.doneNext / this.elementBytes);
   }
 
+  /** RHM: n host values to the buffer, as fp32 then the data type (bf16 rows round in place). */
+  private landInBuffer(host: Float64Array, h: number, ub: Float32Array, u: number, n: number): void {
+    if (this.dtype === "bf16") {
+      for (let k = 0; k < n; k++) ub[u + k] = host[h + k];
+      this.ubBits ??= new Uint32Array(ub.buffer, ub.byteOffset, ub.length);
+      const bad = roundBf16InPlace(ub, u, u + n, this.ubBits);
+      if (bad >= 0 && this.faultIndex < 0) this.faultIndex = bad;
+      return;
+    }
+    for (let k = 0; k < n; k++) ub[u + k] = convertToDtype(Math.fround(host[h + k]), this.dtype);
+  }
+
   commit(host: Float64Array, ub: Float32Array, acc: Float32Array | Int32Array, activity: CycleActivity): void {
     this.completed = false;
     if (this.kind === DMA_IDLE) return;
@@ -99,16 +113,21 @@ export class HostDma {
       activity.counts[CNT_HOST_WRITTEN] += g;
       activity.counts[this.kind === DMA_WHMA ? CNT_ACC_READ : CNT_UB_READ] += started * s;
     }
-    for (; this.element < this.completeTo; this.element++) {
+    // The landed elements, one row segment at a time.
+    while (this.element < this.completeTo) {
+      const n = Math.min(t.cols - this.col, this.completeTo - this.element);
       const h = t.host + this.row * t.hstride + this.col;
-      if (this.kind === DMA_RHM) {
+      if (this.kind === DMA_RHM) this.landInBuffer(host, h, ub, t.chip + this.row * t.cstride + this.col, n);
+      else if (this.kind === DMA_WHM) {
         const u = t.chip + this.row * t.cstride + this.col;
-        const v = convertToDtype(Math.fround(host[h]), this.dtype);
-        if ((v !== v || v === Infinity || v === -Infinity) && this.faultIndex < 0) this.faultIndex = u;
-        ub[u] = v;
-      } else if (this.kind === DMA_WHM) host[h] = ub[t.chip + this.row * t.cstride + this.col];
-      else host[h] = acc[(t.chip + this.row) * this.accCols + this.col];
-      if (++this.col === t.cols) {
+        for (let k = 0; k < n; k++) host[h + k] = ub[u + k];
+      } else {
+        const a = (t.chip + this.row) * this.accCols + this.col;
+        for (let k = 0; k < n; k++) host[h + k] = acc[a + k];
+      }
+      this.element += n;
+      this.col += n;
+      if (this.col === t.cols) {
         this.col = 0;
         this.row++;
       }
