@@ -9,13 +9,10 @@
  * the cycle the unit would write the bad value.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import {
-  CNT_ACC_READ, CNT_ACTIVATION_ELEMENTS, CNT_FIFO_WRITTEN, CNT_HOST_READ, CNT_HOST_WRITTEN, CNT_UB_READ, CNT_UB_WRITTEN,
-  CNT_VECTOR_ELEMENTS, CNT_WM_READ, CNT_WM_WRITTEN, RES_NONE, UNIT_COUNT, U_MATRIX, type CycleActivity,
-} from "../hw/activity.js";
+import { RES_NONE, UNIT_COUNT, U_MATRIX, type CycleActivity } from "../hw/activity.js";
 import { Arbiter, UnitRequests } from "../hw/arbiter.js";
 import { ByteLink } from "../hw/ports.js";
-import { sgdReadBytes } from "../hw/vector-unit.js";
+import { countProgress } from "./fast-counts.js";
 
 export const K_NONE = 0;
 export const K_RHM = 1;
@@ -38,27 +35,27 @@ export class FastUnits {
   readonly pos = new Float64Array(UNIT_COUNT);
   readonly total = new Float64Array(UNIT_COUNT);
   /** Bytes per element (streams). */
-  private readonly s = new Float64Array(UNIT_COUNT);
+  readonly s = new Float64Array(UNIT_COUNT);
   /** Shape: rows, cols; ACT: L; VEC: S, g, q, k; VTR/VSMX: Sr, Sw, g, gr (write segments per row). */
-  private readonly rows = new Float64Array(UNIT_COUNT);
-  private readonly cols = new Float64Array(UNIT_COUNT);
-  private readonly S = new Float64Array(UNIT_COUNT);
-  private readonly g = new Float64Array(UNIT_COUNT);
-  private readonly gw = new Float64Array(UNIT_COUNT);
-  private readonly q = new Float64Array(UNIT_COUNT);
-  private readonly k = new Float64Array(UNIT_COUNT);
-  private readonly Sr = new Float64Array(UNIT_COUNT);
+  readonly rows = new Float64Array(UNIT_COUNT);
+  readonly cols = new Float64Array(UNIT_COUNT);
+  readonly S = new Float64Array(UNIT_COUNT);
+  readonly g = new Float64Array(UNIT_COUNT);
+  readonly gw = new Float64Array(UNIT_COUNT);
+  readonly q = new Float64Array(UNIT_COUNT);
+  readonly k = new Float64Array(UNIT_COUNT);
+  readonly Sr = new Float64Array(UNIT_COUNT);
   /** Pending fault: fires when pos reaches this (Infinity: none). */
   readonly faultAt = new Float64Array(UNIT_COUNT).fill(Number.POSITIVE_INFINITY);
   readonly faultText: string[] = ["", "", "", "", ""];
   /** Set by advance(): the unit finished / its held fault is due. */
   readonly completed = new Uint8Array(UNIT_COUNT);
   readonly faultDue = new Uint8Array(UNIT_COUNT);
-  private readonly eb: number;
-  private readonly lanes: number;
-  private readonly L: number;
-  private readonly Lv: number;
-  private readonly readPorts: number;
+  readonly eb: number;
+  readonly lanes: number;
+  readonly L: number;
+  readonly Lv: number;
+  readonly readPorts: number;
 
   constructor(hw: Readonly<HwConfig>) {
     this.arbiter = new Arbiter(hw);
@@ -140,7 +137,7 @@ export class FastUnits {
   }
 
   /** The first step whose write happens at work cycle >= w. */
-  private vecFirstWriteAtOrAfter(u: number, w: number): number {
+  vecFirstWriteAtOrAfter(u: number, w: number): number {
     const q = this.q[u];
     const S = this.S[u];
     return w <= q * S - 1 ? Math.max(0, Math.ceil((w - q + 1) / q)) : S + w - q * S;
@@ -292,105 +289,13 @@ export class FastUnits {
       act.refused[u] = RES_NONE;
       const from = this.pos[u];
       const to = from + n * g;
-      this.count(u, kind, from, to, act.counts);
+      countProgress(this, u, kind, from, to, act.counts);
       this.pos[u] = to;
       if (to >= this.faultAt[u]) this.faultDue[u] = 1;
       if (to === this.total[u]) {
         this.kind[u] = K_NONE;
         this.completed[u] = 1;
       }
-    }
-  }
-
-  /** The counters of progress [from, to). */
-  private count(u: number, kind: number, from: number, to: number, c: Float64Array): void {
-    const eb = this.eb;
-    const s = this.s[u];
-    switch (kind) {
-      case K_RHM:
-        c[CNT_HOST_READ] += to - from;
-        c[CNT_UB_WRITTEN] += (Math.floor(to / s) - Math.floor(from / s)) * s;
-        return;
-      case K_WHM:
-        c[CNT_HOST_WRITTEN] += to - from;
-        c[CNT_UB_READ] += (Math.ceil(to / s) - Math.ceil(from / s)) * s;
-        return;
-      case K_WHMA:
-        c[CNT_HOST_WRITTEN] += to - from;
-        c[CNT_ACC_READ] += (Math.ceil(to / s) - Math.ceil(from / s)) * s;
-        return;
-      case K_RDW:
-        c[CNT_WM_READ] += to - from;
-        c[CNT_FIFO_WRITTEN] += (Math.floor(to / s) - Math.floor(from / s)) * s;
-        return;
-      case K_VSGD: {
-        const read = sgdReadBytes(to, s) - sgdReadBytes(from, s);
-        c[CNT_WM_READ] += read;
-        c[CNT_WM_WRITTEN] += to - from - read;
-        c[CNT_ACC_READ] += 4 * (Math.ceil(to / s) - Math.ceil(from / s));
-        c[CNT_VECTOR_ELEMENTS] += Math.floor(to / s) - Math.floor(from / s);
-        return;
-      }
-      case K_RDWU:
-        c[CNT_UB_READ] += (to - from) * this.cols[u] * eb;
-        c[CNT_FIFO_WRITTEN] += (to - from) * this.cols[u] * eb;
-        return;
-      case K_ACT: {
-        const rows = this.rows[u];
-        const cols = this.cols[u];
-        const reads = Math.max(0, Math.min(to, rows) - from);
-        const writes = Math.max(0, Math.min(to, rows + this.L) - Math.max(from, this.L));
-        c[CNT_ACC_READ] += reads * cols * 4;
-        c[CNT_ACTIVATION_ELEMENTS] += reads * cols;
-        c[CNT_UB_WRITTEN] += writes * cols * eb;
-        return;
-      }
-      case K_VEC:
-        this.countVec(u, from, to, c);
-        return;
-      default: {
-        const Sr = this.Sr[u];
-        const read = this.elements(Math.min(to, Sr), this.g[u], this.cols[u]) - this.elements(Math.min(from, Sr), this.g[u], this.cols[u]);
-        c[CNT_UB_READ] += read * eb;
-        c[CNT_VECTOR_ELEMENTS] += read;
-        const w0 = Sr + this.Lv;
-        const len = kind === K_VTR ? this.rows[u] : this.cols[u];
-        const lo = Math.max(0, from - w0);
-        const hi = Math.max(0, to - w0);
-        c[CNT_UB_WRITTEN] += (this.elements(hi, this.gw[u], len) - this.elements(lo, this.gw[u], len)) * eb;
-      }
-    }
-  }
-
-  /** Elements in the first p segments of rows of `len` elements cut into `g` segments of `lanes`. */
-  private elements(p: number, g: number, len: number): number {
-    const r = Math.floor(p / g);
-    return r * len + Math.min((p - r * g) * this.lanes, len);
-  }
-
-  /** Elements in VEC's first p steps (p clamped to [0, S]). */
-  private vecElements(u: number, p: number): number {
-    return this.elements(Math.min(Math.max(p, 0), this.S[u]), this.g[u], this.cols[u]);
-  }
-
-  private countVec(u: number, from: number, to: number, c: Float64Array): void {
-    const eb = this.eb;
-    const q = this.q[u];
-    const S = this.S[u];
-    if (q === 1) c[CNT_UB_READ] += this.k[u] * (this.vecElements(u, to) - this.vecElements(u, from)) * eb;
-    else {
-      // a is read at work cycle 2p, b at 2p + 1.
-      const a = this.vecElements(u, Math.ceil(to / 2)) - this.vecElements(u, Math.ceil(from / 2));
-      const b = this.vecElements(u, Math.ceil((to - 1) / 2)) - this.vecElements(u, Math.ceil((from - 1) / 2));
-      c[CNT_UB_READ] += (a + b) * eb;
-    }
-    const Lv = this.Lv;
-    const pLo = Math.max(Lv, this.vecFirstWriteAtOrAfter(u, from));
-    const pHi = Math.max(Lv, Math.min(S + Lv, this.vecFirstWriteAtOrAfter(u, to)));
-    if (pHi > pLo) {
-      const written = this.vecElements(u, pHi - Lv) - this.vecElements(u, pLo - Lv);
-      c[CNT_UB_WRITTEN] += written * eb;
-      c[CNT_VECTOR_ELEMENTS] += written;
     }
   }
 }
