@@ -56,9 +56,15 @@ export class FastUnits {
   readonly L: number;
   readonly Lv: number;
   readonly readPorts: number;
+  private readonly weightWidth: number;
+  private readonly hostWidth: number;
 
   constructor(hw: Readonly<HwConfig>) {
     this.arbiter = new Arbiter(hw);
+    this.weightWidth = hw.weightBytesPerCycle;
+    this.hostWidth = hw.hostBytesPerCycle;
+    // Start from "no request" so that the first arbitration runs the arbiter.
+    this.requests.active.fill(2);
     this.eb = hw.elementBytes;
     this.lanes = hw.vectorLanes;
     this.L = hw.activationLatency;
@@ -143,62 +149,62 @@ export class FastUnits {
     return w <= q * S - 1 ? Math.max(0, Math.ceil((w - q + 1) / q)) : S + w - q * S;
   }
 
-  /** Requests at the current progress, then arbitration (the matrix unit's requests are given). */
+  /**
+   * Requests at the current progress, then arbitration (the matrix unit's requests are given). The
+   * arbiter runs only when some request differs from the last arbitration's (byte requests compared
+   * as what a link could grant: at most its width), since equal requests get equal grants.
+   */
   arbitrate(matrixUbRead: number, matrixAccRead: number): void {
-    const req = this.requests;
+    let changed = false;
     for (let u = 0; u < UNIT_COUNT; u++) {
-      req.active[u] = 0;
-      req.ubRead[u] = 0;
-      req.ubWrite[u] = 0;
-      req.accRead[u] = 0;
-      req.weightBytes[u] = 0;
-      req.hostBytes[u] = 0;
-      if (this.kind[u] !== K_NONE) this.request(u, req);
+      if (u === U_MATRIX) changed = this.setRequest(u, matrixUbRead + matrixAccRead > 0 ? 1 : 0, matrixUbRead, 0, matrixAccRead, 0, 0) || changed;
+      else if (this.kind[u] === K_NONE) changed = this.setRequest(u, 0, 0, 0, 0, 0, 0) || changed;
+      else changed = this.request(u) || changed;
     }
-    if (matrixUbRead + matrixAccRead > 0) {
-      req.active[U_MATRIX] = 1;
-      req.ubRead[U_MATRIX] = matrixUbRead;
-      req.accRead[U_MATRIX] = matrixAccRead;
-    }
-    this.arbiter.arbitrate(req);
+    if (changed) this.arbiter.arbitrate(this.requests);
   }
 
-  private request(u: number, req: UnitRequests): void {
+  /** Store one unit's request; true when it differs from the stored one. */
+  private setRequest(u: number, active: number, ubRead: number, ubWrite: number, accRead: number, weightBytes: number, hostBytes: number): boolean {
+    const req = this.requests;
+    const wb = Math.min(weightBytes, this.weightWidth);
+    const hb = Math.min(hostBytes, this.hostWidth);
+    if (req.active[u] === active && req.ubRead[u] === ubRead && req.ubWrite[u] === ubWrite && req.accRead[u] === accRead && req.weightBytes[u] === wb && req.hostBytes[u] === hb) {
+      return false;
+    }
+    req.active[u] = active;
+    req.ubRead[u] = ubRead;
+    req.ubWrite[u] = ubWrite;
+    req.accRead[u] = accRead;
+    req.weightBytes[u] = wb;
+    req.hostBytes[u] = hb;
+    return true;
+  }
+
+  private request(u: number): boolean {
     const w = this.pos[u];
-    req.active[u] = 1;
     switch (this.kind[u]) {
       case K_RHM:
       case K_WHM:
       case K_WHMA:
-        req.hostBytes[u] = this.total[u] - w;
-        return;
+        return this.setRequest(u, 1, 0, 0, 0, 0, this.total[u] - w);
       case K_RDW:
-        req.weightBytes[u] = this.total[u] - w;
-        return;
+        return this.setRequest(u, 1, 0, 0, 0, this.total[u] - w, 0);
       case K_RDWU:
-        req.ubRead[u] = 1;
-        return;
+        return this.setRequest(u, 1, 1, 0, 0, 0, 0);
       case K_ACT:
-        req.accRead[u] = w < this.rows[u] ? 1 : 0;
-        req.ubWrite[u] = w >= this.L ? 1 : 0;
-        return;
+        return this.setRequest(u, 1, 0, w >= this.L ? 1 : 0, w < this.rows[u] ? 1 : 0, 0, 0);
       case K_VSGD:
-        req.accRead[u] = 1;
-        req.weightBytes[u] = Math.min(this.lanes * this.s[u], this.total[u] - w);
-        return;
+        return this.setRequest(u, 1, 0, 0, 1, Math.min(this.lanes * this.s[u], this.total[u] - w), 0);
       case K_VEC: {
         const q = this.q[u];
         const qS = q * this.S[u];
-        if (w < qS) {
-          const p = Math.floor(w / q);
-          req.ubRead[u] = q === 1 ? this.k[u] : 1;
-          req.ubWrite[u] = w - q * p === q - 1 && p >= this.Lv ? 1 : 0;
-        } else req.ubWrite[u] = this.S[u] + w - qS >= this.Lv ? 1 : 0;
-        return;
+        if (w >= qS) return this.setRequest(u, 1, 0, this.S[u] + w - qS >= this.Lv ? 1 : 0, 0, 0, 0);
+        const p = Math.floor(w / q);
+        return this.setRequest(u, 1, q === 1 ? this.k[u] : 1, w - q * p === q - 1 && p >= this.Lv ? 1 : 0, 0, 0, 0);
       }
       default:
-        if (w < this.Sr[u]) req.ubRead[u] = 1;
-        else if (w >= this.Sr[u] + this.Lv) req.ubWrite[u] = 1;
+        return this.setRequest(u, 1, w < this.Sr[u] ? 1 : 0, w >= this.Sr[u] + this.Lv ? 1 : 0, 0, 0, 0);
     }
   }
 
