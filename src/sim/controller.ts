@@ -222,12 +222,13 @@ export class Simulator implements MachineState {
     if (this.detailed) {
       this.clockDatapath(t, sink, tracing);
       act = this.dp.activity;
+      this.totals.add(act, 1);
     } else {
       act = this.fastActivity;
       // skip() may have arbitrated this very cycle already; an issue or a shift start changes requests.
-      fastActivityAt(this, t, 1, changed || this.fastGrantsCycle !== t);
+      fastActivityAt(this, t, 1, changed || this.fastGrantsCycle !== t, tracing);
+      if (tracing) this.totals.add(act, 1);
     }
-    this.totals.add(act, 1);
     if (tracing) {
       if (!this.detailed) matrixCountsIn(this, t, t + 1, act.counts);
       fillTraceRow(this, this.row, t, head, reason, cause, act);

@@ -83,7 +83,6 @@ export function skip(m: Simulator, from: number, to: number): number {
     const n = Math.min(to - t, m.fast.eventCycles <= steady ? steady - 1 : steady);
     if (n <= 0) break;
     fastActivityAt(m, t, n, false);
-    m.totals.add(m.fastActivity, n);
     t += n;
   }
   if (t > from) {

@@ -19,11 +19,11 @@ import { macsIn, psumReadsIn, resultWritesIn, shiftRowsMoved, vectorsReadIn } fr
 
 /**
  * With `arbitrate`, first computes the grants for cycle t. With n = 0, returns how many cycles from
- * t the grants hold (Infinity: no unit can move). Otherwise advances n cycles from t into
- * m.fastActivity (the units' counters, busy and refused flags, the matrix unit's busy flag) and
- * returns n.
+ * t the grants hold (Infinity: no unit can move). Otherwise advances n cycles from t and returns n:
+ * into m.fastActivity (the units' counters, busy and refused flags, the matrix unit's busy flag) for
+ * a traced cycle, else straight into the run's totals.
  */
-export function fastActivityAt(m: Simulator, t: number, n: number, arbitrate: boolean): number {
+export function fastActivityAt(m: Simulator, t: number, n: number, arbitrate: boolean, traced = false): number {
   const C = m.hw.cols;
   const stream = m.stream;
   const streaming = stream !== null && t >= m.streamT0 && t < m.streamT0 + stream.vectors ? 1 : 0;
@@ -37,9 +37,14 @@ export function fastActivityAt(m: Simulator, t: number, n: number, arbitrate: bo
     m.fastGrantsCycle = t;
   }
   if (n === 0) return m.fast.steadyCycles();
+  if (!traced) {
+    m.fast.advance(n, null, m.totals);
+    m.totals.busy[U_MATRIX] += streaming * n;
+    return n;
+  }
   const act = m.fastActivity;
   act.clear();
-  m.fast.advance(n, act);
+  m.fast.advance(n, act, m.totals);
   act.busy[U_MATRIX] = streaming;
   return n;
 }

@@ -13,6 +13,7 @@ import { RES_NONE, UNIT_COUNT, U_MATRIX, type CycleActivity } from "../hw/activi
 import { Arbiter, UnitRequests } from "../hw/arbiter.js";
 import { ByteLink } from "../hw/ports.js";
 import { countProgress } from "./fast-counts.js";
+import type { UnitTotals } from "./stats.js";
 
 export const K_NONE = 0;
 export const K_RHM = 1;
@@ -279,8 +280,12 @@ export class FastUnits {
   /** Units holding a fault (fast path for the per-cycle check). */
   heldFaults = 0;
 
-  /** Advance every unit `n` cycles with the current grants (n <= steadyCycles()); add the counters. */
-  advance(n: number, act: CycleActivity): void {
+  /**
+   * Advance every unit `n` cycles with the current grants (n <= steadyCycles()). The counters and
+   * the busy/refused cycles go to `act` (one traced cycle) or, when it is null, straight to `totals`.
+   */
+  advance(n: number, act: CycleActivity | null, totals: UnitTotals): void {
+    const counts = act ? act.counts : totals.counts;
     for (let u = 0; u < UNIT_COUNT; u++) {
       this.completed[u] = 0;
       this.faultDue[u] = 0;
@@ -288,14 +293,21 @@ export class FastUnits {
       if (kind === K_NONE) continue;
       const g = this.rate(u);
       if (g === 0) {
-        act.refused[u] = this.arbiter.refusedBy[u];
+        const r = this.arbiter.refusedBy[u];
+        if (act) act.refused[u] = r;
+        else {
+          totals.stalled[u] += n;
+          totals.refusedBy[r] += n;
+        }
         continue;
       }
-      act.busy[u] = 1;
-      act.refused[u] = RES_NONE;
+      if (act) {
+        act.busy[u] = 1;
+        act.refused[u] = RES_NONE;
+      } else totals.busy[u] += n;
       const from = this.pos[u];
       const to = from + n * g;
-      countProgress(this, u, kind, from, to, act.counts);
+      countProgress(this, u, kind, from, to, counts);
       this.pos[u] = to;
       if (to >= this.faultAt[u]) this.faultDue[u] = 1;
       if (to === this.total[u]) {
