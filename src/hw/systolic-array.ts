@@ -245,7 +245,7 @@ export class SystolicArray {
     }
   }
 
-  /** Fast mode: place a whole tile in a bank at once (the shift is timed by the controller). */
+  /** Place a whole tile in a bank at once (unit tests set up banks with it; the shifter does it in R steps). */
   loadBankDirect(bank: number, tile: Float32Array, offset: number, rows: number, cols: number): void {
     const base = (bank + 1) * this.RC;
     const rc = (bank + 1) * this.R;

@@ -281,7 +281,7 @@ export class Simulator implements MachineState {
     const cols = fifo.tileCols[slot];
     if (this.detailed) this.dp.array.startShift(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
     else {
-      this.dp.array.loadBankDirect(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
+      // Fast mode keeps the bank as its nonzero weights only (sim/fast.ts BankNonzeros).
       this.ctx.nonzeros.build(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
       shiftTotals(this.hw, this.totals.counts);
     }

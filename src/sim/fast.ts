@@ -19,13 +19,15 @@ export interface PassOp {
 }
 
 /**
- * Nonzero weights of the two banks, row by row: fast mode's passes skip products with a zero factor
- * (they add +-0, which changes no value; the accumulator write normalises the sign of zero). Built
- * when a tile enters a bank.
+ * Nonzero weights of the two banks, row by row, with their values: fast mode's passes skip products
+ * with a zero factor (they add +-0, which changes no value; the accumulator write normalises the
+ * sign of zero). Built when a tile starts shifting into a bank, straight from its FIFO slot: fast
+ * mode keeps no other copy of the banks.
  */
 export class BankNonzeros {
   readonly rowStart: Int32Array[];
   readonly cols: Int32Array[];
+  readonly values: Float32Array[];
 
   constructor(
     private readonly R: number,
@@ -33,6 +35,7 @@ export class BankNonzeros {
   ) {
     this.rowStart = [new Int32Array(R + 1), new Int32Array(R + 1)];
     this.cols = [new Int32Array(R * C), new Int32Array(R * C)];
+    this.values = [new Float32Array(R * C), new Float32Array(R * C)];
   }
 
   /** Scan the tile's valid extent (outside it every weight is zero). */
@@ -40,26 +43,32 @@ export class BankNonzeros {
     const { R, C } = this;
     const start = this.rowStart[bank];
     const cols = this.cols[bank];
+    const values = this.values[bank];
     let n = 0;
     for (let r = 0; r < R; r++) {
       start[r] = n;
       if (r >= tileRows) continue;
       const base = offset + r * C;
-      for (let c = 0; c < tileCols; c++) if (weights[base + c] !== 0) cols[n++] = c;
+      for (let c = 0; c < tileCols; c++) {
+        const w = weights[base + c];
+        if (w !== 0) {
+          cols[n] = c;
+          values[n++] = w;
+        }
+      }
     }
     start[R] = n;
   }
 }
 
 /**
- * One pass through a tile. `weights` holds the bank (R x C, row-major from `wOffset`), `nz` its
- * nonzeros. Writes all C columns of each accumulator row, like the array. Returns the flat
+ * One pass through a tile, given its nonzero weights row by row (`rowStart`, `nzCols`, `nzValues`). Writes all C columns of each accumulator row, like the array. Returns the flat
  * accumulator index of the non-finite result the array would write first (bf16): result (b, c) is
  * written at t0 + b + R + c + 1, so the lowest b + c, then the lowest column; -1 when none.
  */
 export function fastPassFloat(
-  ub: Float32Array, acc: Float32Array, weights: Float32Array, wOffset: number,
-  R: number, C: number, tileCols: number, rowStart: Int32Array, nzCols: Int32Array, op: PassOp, f32: Float32Array,
+  ub: Float32Array, acc: Float32Array, R: number, C: number, tileCols: number,
+  rowStart: Int32Array, nzCols: Int32Array, nzValues: Float32Array, op: PassOp, f32: Float32Array,
 ): number {
   const lanes = Math.min(op.cols, R);
   let fault = -1;
@@ -76,11 +85,7 @@ export function fastPassFloat(
     for (let r = 0; r < lanes; r++) {
       const a = ub[x + r];
       if (a === 0) continue;
-      const w = wOffset + r * C;
-      for (let j = rowStart[r], end = rowStart[r + 1]; j < end; j++) {
-        const c = nzCols[j];
-        f32[c] += a * weights[w + c];
-      }
+      for (let j = rowStart[r], end = rowStart[r + 1]; j < end; j++) f32[nzCols[j]] += a * nzValues[j];
     }
     for (let c = 0; c < tileCols; c++) {
       const v = f32[c] + 0;
@@ -95,8 +100,8 @@ export function fastPassFloat(
 }
 
 export function fastPassInt(
-  ub: Float32Array, acc: Int32Array, weights: Float32Array, wOffset: number,
-  R: number, C: number, tileCols: number, rowStart: Int32Array, nzCols: Int32Array, op: PassOp, sums: Float64Array,
+  ub: Float32Array, acc: Int32Array, R: number, C: number, tileCols: number,
+  rowStart: Int32Array, nzCols: Int32Array, nzValues: Float32Array, op: PassOp, sums: Float64Array,
 ): void {
   const lanes = Math.min(op.cols, R);
   for (let b = 0; b < op.vectors; b++) {
@@ -107,11 +112,7 @@ export function fastPassInt(
     for (let r = 0; r < lanes; r++) {
       const a = ub[x + r];
       if (a === 0) continue;
-      const w = wOffset + r * C;
-      for (let j = rowStart[r], end = rowStart[r + 1]; j < end; j++) {
-        const c = nzCols[j];
-        sums[c] += a * weights[w + c];
-      }
+      for (let j = rowStart[r], end = rowStart[r + 1]; j < end; j++) sums[nzCols[j]] += a * nzValues[j];
     }
     for (let c = 0; c < tileCols; c++) acc[row + c] = sums[c] | 0;
   }

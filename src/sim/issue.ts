@@ -89,11 +89,9 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
     case OP_MMUL: {
       if (detailed) return -1;
       const pass = { ub: f.ub, ustride: f.ustride, vectors: f.rows, cols: f.cols, acc: f.acc, accumulate: f.accumulate === 1 };
-      const wOffset = (bank + 1) * hw.rows * hw.cols;
-      const starts = ctx.nonzeros.rowStart[bank];
-      const cols = ctx.nonzeros.cols[bank];
-      if (bf16) return fastPassFloat(dp.ub, dp.acc.data as Float32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, starts, cols, pass, ctx.f32);
-      fastPassInt(dp.ub, dp.acc.data as Int32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, starts, cols, pass, ctx.f64);
+      const nz = ctx.nonzeros;
+      if (bf16) return fastPassFloat(dp.ub, dp.acc.data as Float32Array, hw.rows, hw.cols, tileCols, nz.rowStart[bank], nz.cols[bank], nz.values[bank], pass, ctx.f32);
+      fastPassInt(dp.ub, dp.acc.data as Int32Array, hw.rows, hw.cols, tileCols, nz.rowStart[bank], nz.cols[bank], nz.values[bank], pass, ctx.f64);
       return -1;
     }
     case OP_ACT: {
