@@ -74,7 +74,10 @@ export class WeightFifo {
     const slot = (this.head + this.count) % this.depth;
     const base = slot * this.tileSize;
     const C = this.cols;
-    for (let r = 0, n = this.tileRows[slot], m = this.tileCols[slot]; r < n; r++) this.tiles.fill(0, base + r * C, base + r * C + m);
+    const tiles = this.tiles;
+    for (let r = 0, n = this.tileRows[slot], m = this.tileCols[slot]; r < n; r++) {
+      for (let i = base + r * C, end = i + m; i < end; i++) tiles[i] = 0;
+    }
     this.tileRows[slot] = rows;
     this.tileCols[slot] = cols;
     this.state[slot] = SLOT_FILLING;

@@ -184,7 +184,7 @@ export class Simulator implements MachineState {
         } else {
           const limit = Math.min(maxCycles, sliceEnd, sink.from > t ? sink.from : Number.POSITIVE_INFINITY);
           next = nextEvent(this, t, changed, limit);
-          if (next > t + 1) next = skip(this, t + 1, next);
+          if (next > t + 1) next = skip(this, t + 1, next, limit, sink);
         }
         t = next;
       }
@@ -391,7 +391,7 @@ export class Simulator implements MachineState {
   }
 
   /** End-of-cycle completions; returns whether any happened. */
-  private completeAt(t: number, sink: TraceSink): boolean {
+  completeAt(t: number, sink: TraceSink): boolean {
     let any = false;
     for (let i = 0; i < this.inflight.length; i++) {
       const e = this.inflight[i];

@@ -11,21 +11,24 @@ import { SLOT_READY } from "../hw/weight-fifo.js";
 import { type DecodedOp, OP_MMUL, UNIT_NAMES } from "./decode.js";
 import type { Simulator } from "./controller.js";
 import { describeInstruction } from "./describe.js";
+import { checkFaults } from "./faults.js";
 import { fastActivityAt } from "./fast-step.js";
+import type { TraceSink } from "./trace.js";
 import { STALL, accumulateReadyAt, blockReason, classifyCycle } from "./hazards.js";
 
 function later(next: number, x: number, t: number): number {
   return x > t && x < next ? x : next;
 }
 
-/** +Infinity when nothing can ever change again on the controller's side. */
+/**
+ * +Infinity when nothing can ever change again on the controller's side. A pass's completion and
+ * held fault are not included (skip() handles them like the units' completions).
+ */
 export function nextEventCycle(m: Simulator, t: number, head: DecodedOp | null): number {
   const C = m.hw.cols;
   let next = Number.POSITIVE_INFINITY;
   for (const e of m.inflight) {
     if (e.op.code !== OP_MMUL) continue;
-    next = later(next, e.tc, t);
-    next = later(next, e.faultCycle, t);
     if (e.op.f.accumulate) {
       next = later(next, e.t0 + 1, t);
       next = later(next, e.t0 + e.vectors + C, t);
@@ -62,7 +65,7 @@ export function nextEvent(m: Simulator, t: number, changed: boolean, limit: numb
   // the shifter starts.
   if (changed && (m.detailed || actsAt(m, t + 1, head))) return t + 1;
   const next = nextEventCycle(m, t, head);
-  if (next === Number.POSITIVE_INFINITY && (m.detailed || fastActivityAt(m, t + 1, 0, true) === Number.POSITIVE_INFINITY)) {
+  if (next === Number.POSITIVE_INFINITY && nextPassEvent(m, t + 1) === Number.POSITIVE_INFINITY && (m.detailed || fastActivityAt(m, t + 1, 0, true) === Number.POSITIVE_INFINITY)) {
     // The machine is stuck from the first cycle after the last change.
     const op = head ?? m.ops[m.ops.length - 1];
     throw new RuntimeFault(deadlockReason(head), changed ? t + 1 : t, UNIT_NAMES[op.unit], describeInstruction(op));
@@ -71,26 +74,55 @@ export function nextEvent(m: Simulator, t: number, changed: boolean, limit: numb
 }
 
 /**
- * Cycles from `from` up to `to` (exclusive) in which the controller's state stays the same: charged
- * to the cause seen at `from`, the units advanced in bulk, one interval of identical grants at a
- * time. Stops early before a cycle in which a unit completes or writes a held bad value (that cycle
- * is stepped); returns the cycle to step next.
+ * Fast mode between stepped cycles: advances the predicted units from `from` in bulk, one interval of
+ * identical grants at a time, up to `to` (exclusive), charging the cycles to the cause seen at the
+ * start of each stretch of unchanged controller state. A unit that completes inside is handled here
+ * (its completion, at the end of its last cycle, is all that changes; a held bad value faults), and
+ * the horizon is recomputed. Returns the next cycle to step: `to`, or the cycle after a completion
+ * in which the head can issue or the shifter start.
  */
-export function skip(m: Simulator, from: number, to: number): number {
+export function skip(m: Simulator, from: number, to: number, limit: number, sink: TraceSink): number {
   let t = from;
+  let stretch = from;
   while (t < to) {
     const steady = fastActivityAt(m, t, 0, true);
-    const n = Math.min(to - t, m.fast.eventCycles <= steady ? steady - 1 : steady);
-    if (n <= 0) break;
+    const pass = nextPassEvent(m, t);
+    const n = Math.min(to - t, steady, pass - t + 1);
     fastActivityAt(m, t, n, false);
     t += n;
+    if (t - 1 !== pass && (n !== steady || m.fast.eventCycles !== steady)) continue;
+    // A unit or a pass completed, or wrote a held bad value, in cycle t - 1.
+    chargeStretch(m, stretch, t);
+    checkFaults(m, t - 1);
+    const changed = m.completeAt(t - 1, sink);
+    m.dp.fifo.commit();
+    const next = nextEvent(m, t - 1, changed, limit);
+    if (next === t) return t;
+    to = next;
+    stretch = t;
   }
-  if (t > from) {
-    const head = m.pc < m.ops.length ? m.ops[m.pc] : null;
-    const reason = head ? blockReason(m, head, from) : STALL.drain;
-    m.charge(classifyCycle(m, from, head, reason), t - from);
-  }
+  chargeStretch(m, stretch, t);
   return t;
+}
+
+/** The first cycle >= t in which a pass in flight completes or writes a held bad value. */
+function nextPassEvent(m: Simulator, t: number): number {
+  let next = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < m.inflight.length; i++) {
+    const e = m.inflight[i];
+    if (e.op.code !== OP_MMUL) continue;
+    if (e.tc >= t && e.tc < next) next = e.tc;
+    if (e.faultCycle >= t && e.faultCycle < next) next = e.faultCycle;
+  }
+  return next;
+}
+
+/** Charge cycles [from, to) to the cause of `from` (the controller's state is the same throughout). */
+function chargeStretch(m: Simulator, from: number, to: number): void {
+  if (to <= from) return;
+  const head = m.pc < m.ops.length ? m.ops[m.pc] : null;
+  const reason = head ? blockReason(m, head, from) : STALL.drain;
+  m.charge(classifyCycle(m, from, head, reason), to - from);
 }
 
 export function deadlockReason(head: DecodedOp | null): string {
