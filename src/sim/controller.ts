@@ -99,7 +99,12 @@ export class Simulator implements MachineState {
   shiftStart = -1e15;
   shiftEnd = -1e15;
   private shiftSeq = 0;
-  blockerUnit = -1;
+  /** See MachineState: a state counter and the cached block reason of the head. */
+  epoch = 0;
+  reasonPc = -1;
+  reasonCycle = -1;
+  reasonEpoch = -1;
+  reason = 0;
   /** Fast mode: passes in flight holding a fault (fast path for the per-cycle check). */
   heldPassFaults = 0;
   /** Fast mode: the cycle the units' current grants were computed for (reused when nothing issued since). */
@@ -155,6 +160,7 @@ export class Simulator implements MachineState {
   /** Apply a prepared program's data segments and start it at pc 0 from the current cycle. */
   start(p: PreparedProgram): void {
     applyProgram(this.dp, p, this.now);
+    this.epoch++;
     this.ops = p.ops;
     this.pc = 0;
     this.halted = false;
@@ -239,6 +245,7 @@ export class Simulator implements MachineState {
     if (t === this.shiftEnd) {
       // The shifted tile's slot is free from the next cycle: a load waiting for it may issue.
       changed = true;
+      this.epoch++;
       if (!this.detailed) fifo.stageFreeHead();
     }
     if (!this.detailed) fifo.commit();
@@ -286,6 +293,7 @@ export class Simulator implements MachineState {
       shiftTotals(this.hw, this.totals.counts);
     }
     fifo.stageShiftStart();
+    this.epoch++;
     const R = this.hw.rows;
     this.bankState[bank] = 1;
     this.bankReadyAt[bank] = this.bankReadyCycle(t);
@@ -329,6 +337,7 @@ export class Simulator implements MachineState {
   }
 
   private issue(op: DecodedOp, t: number): void {
+    this.epoch++;
     const problem = checkOperands(op, this.hw, this.dp.host.length);
     if (problem !== null) this.fault(problem, t, op);
     this.stats.instructions++;
@@ -397,6 +406,7 @@ export class Simulator implements MachineState {
       const e = this.inflight[i];
       if (!this.finished(e, t)) continue;
       any = true;
+      this.epoch++;
       this.inflight.splice(i--, 1);
       const op = e.op;
       if (op.unit !== UNIT_MATRIX) {

@@ -22,18 +22,10 @@ function later(next: number, x: number, t: number): number {
 
 /**
  * +Infinity when nothing can ever change again on the controller's side. A pass's completion and
- * held fault are not included (skip() handles them like the units' completions).
+ * held fault, and the start and end of its psum reads, are not included: skip() handles them.
  */
 export function nextEventCycle(m: Simulator, t: number, head: DecodedOp | null): number {
-  const C = m.hw.cols;
   let next = Number.POSITIVE_INFINITY;
-  for (const e of m.inflight) {
-    if (e.op.code !== OP_MMUL) continue;
-    if (e.op.f.accumulate) {
-      next = later(next, e.t0 + 1, t);
-      next = later(next, e.t0 + e.vectors + C, t);
-    }
-  }
   next = later(next, m.mmFreeAt, t);
   next = later(next, m.shiftEnd, t);
   for (let b = 0; b < 2; b++) if (m.bankState[b] === 1) next = later(next, m.bankReadyAt[b], t);
@@ -87,7 +79,10 @@ export function skip(m: Simulator, from: number, to: number, limit: number, sink
   while (t < to) {
     const steady = fastActivityAt(m, t, 0, true);
     const pass = nextPassEvent(m, t);
-    const n = Math.min(to - t, steady, pass - t + 1);
+    // The matrix unit's psum reads change its accumulator-port request; that matters only when
+    // another unit wants those ports.
+    const psum = m.fast.wantsAccumulatorPorts() ? nextPsumChange(m, t) : Number.POSITIVE_INFINITY;
+    const n = Math.min(to - t, steady, pass - t + 1, psum - t);
     fastActivityAt(m, t, n, false);
     t += n;
     if (t - 1 !== pass && (n !== steady || m.fast.eventCycles !== steady)) continue;
@@ -103,6 +98,19 @@ export function skip(m: Simulator, from: number, to: number, limit: number, sink
   }
   chargeStretch(m, stretch, t);
   return t;
+}
+
+/** The first cycle > t at which an accumulating pass starts (t0 + 1) or stops (t0 + B + C) reading psum inputs. */
+function nextPsumChange(m: Simulator, t: number): number {
+  const C = m.hw.cols;
+  let next = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < m.inflight.length; i++) {
+    const e = m.inflight[i];
+    if (e.op.code !== OP_MMUL || !e.op.f.accumulate) continue;
+    next = later(next, e.t0 + 1, t);
+    next = later(next, e.t0 + e.vectors + C, t);
+  }
+  return next;
 }
 
 /** The first cycle >= t in which a pass in flight completes or writes a held bad value. */

@@ -28,10 +28,13 @@ export function fastActivityAt(m: Simulator, t: number, n: number, arbitrate: bo
   const stream = m.stream;
   const streaming = stream !== null && t >= m.streamT0 && t < m.streamT0 + stream.vectors ? 1 : 0;
   if (arbitrate) {
+    // The matrix unit's psum reads take an accumulator port; only ACT and VSGD compete for them.
     let psum = 0;
-    for (let i = 0; i < m.inflight.length; i++) {
-      const e = m.inflight[i];
-      if (e.op.code === OP_MMUL && e.op.f.accumulate && t > e.t0 && t < e.t0 + e.vectors + C) psum = 1;
+    if (m.fast.wantsAccumulatorPorts()) {
+      for (let i = 0; i < m.inflight.length; i++) {
+        const e = m.inflight[i];
+        if (e.op.code === OP_MMUL && e.op.f.accumulate && t > e.t0 && t < e.t0 + e.vectors + C) psum = 1;
+      }
     }
     m.fast.arbitrate(streaming, psum);
     m.fastGrantsCycle = t;

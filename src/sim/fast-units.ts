@@ -9,7 +9,7 @@
  * the cycle the unit would write the bad value.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import { RES_NONE, UNIT_COUNT, U_MATRIX, type CycleActivity } from "../hw/activity.js";
+import { RES_NONE, UNIT_COUNT, U_ACTIVATION, U_MATRIX, U_VECTOR, type CycleActivity } from "../hw/activity.js";
 import { Arbiter, UnitRequests } from "../hw/arbiter.js";
 import { ByteLink } from "../hw/ports.js";
 import { countProgress } from "./fast-counts.js";
@@ -276,6 +276,11 @@ export class FastUnits {
 
   /** See steadyCycles. */
   eventCycles = Number.POSITIVE_INFINITY;
+
+  /** Does a unit other than the matrix unit want accumulator read ports (ACT, VSGD)? */
+  wantsAccumulatorPorts(): boolean {
+    return this.kind[U_ACTIVATION] !== K_NONE || this.kind[U_VECTOR] === K_VSGD;
+  }
 
   /** Units holding a fault (fast path for the per-cycle check). */
   heldFaults = 0;

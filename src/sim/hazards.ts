@@ -57,23 +57,41 @@ export interface MachineState {
   readonly bankReadyAt: Float64Array;
   readonly activeBank: number;
   readonly dp: { readonly fifo: { readonly occupancy: number; readonly depth: number; readonly headState: number } };
-  blockerUnit: number;
   oldestLoadedBank(): number;
+  /** Bumped whenever the controller's state changes (issue, completion, shift start or end). */
+  readonly epoch: number;
+  /** The last block reason computed: for which head pc, cycle and epoch. */
+  reasonPc: number;
+  reasonCycle: number;
+  reasonEpoch: number;
+  reason: number;
 }
 
 /** The scoreboard: an earlier in-flight instruction conflicting with `op`, as a block reason. */
 function hazard(m: MachineState, op: DecodedOp): number {
   for (const e of m.inflight) {
     if (conflicts(op, e.op)) {
-      m.blockerUnit = e.op.unit;
       return e.op.unit === UNIT_DMA ? STALL.host_transfer : e.op.unit === UNIT_WEIGHTS ? STALL.weight_load : STALL.data_dependency;
     }
   }
   return STALL.none;
 }
 
+/**
+ * Why `op` (the head) cannot issue at cycle t, or STALL.none. The controller's state does not change
+ * between its events, so the answer for one head, cycle and state is computed once.
+ */
 export function blockReason(m: MachineState, op: DecodedOp, t: number): number {
-  m.blockerUnit = -1;
+  if (m.reasonPc === op.pc && m.reasonCycle === t && m.reasonEpoch === m.epoch) return m.reason;
+  const reason = computeBlockReason(m, op, t);
+  m.reasonPc = op.pc;
+  m.reasonCycle = t;
+  m.reasonEpoch = m.epoch;
+  m.reason = reason;
+  return reason;
+}
+
+function computeBlockReason(m: MachineState, op: DecodedOp, t: number): number {
   switch (op.code) {
     case OP_NOP:
       return STALL.none;
