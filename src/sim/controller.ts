@@ -15,7 +15,7 @@ import { TpuDatapath } from "../hw/tpu.js";
 import type { Program } from "../isa/program.js";
 import { decodeOp, type DecodedOp, OP_ACT, OP_HALT, OP_MMUL, OP_NOP, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
 import { checkOperands } from "./operand-check.js";
-import { executeAtIssue, type IssueContext } from "./issue.js";
+import { countTileShift, executeAtIssue, type IssueContext } from "./issue.js";
 import { BankNonzeros } from "./fast.js";
 import { emptyStats, type RunStats } from "./stats.js";
 import * as T from "./timing.js";
@@ -270,6 +270,7 @@ export class Simulator implements MachineState {
       this.ctx.nonzeros.build(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
     }
     fifo.stagePop();
+    countTileShift(this.stats, this.hw);
     this.bankState[bank] = 1;
     this.bankReadyAt[bank] = t + T.weightShiftCycles(this.hw);
     this.bankSeq[bank] = ++this.shiftSeq;

@@ -73,6 +73,7 @@ export function executeAtIssue(
       dp.fifo.stagingDirtyCols = f.cols;
       if (bf16 && bad >= 0) fault(`non-finite weight at weight memory address ${bad}`);
       stats.bytes.weightMemoryRead += f.rows * f.cols * eb;
+      stats.bytes.weightFifoWritten += f.rows * f.cols * eb;
       break;
     }
     case OP_RDWU: {
@@ -82,6 +83,7 @@ export function executeAtIssue(
       dp.fifo.stagingDirtyRows = f.rows;
       dp.fifo.stagingDirtyCols = f.cols;
       stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
+      stats.bytes.weightFifoWritten += f.rows * f.cols * eb;
       break;
     }
     case OP_MMUL: {
@@ -116,6 +118,7 @@ export function executeAtIssue(
       }
       stats.bytes.accumulatorRead += f.rows * f.cols * ACC_BYTES;
       stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
+      stats.ops.activationElements += f.rows * f.cols;
       break;
     }
     case OP_VEC: {
@@ -125,6 +128,7 @@ export function executeAtIssue(
       if (bf16 && bad >= 0) fault(`non-finite value written to unified buffer address ${bad}`);
       stats.bytes.unifiedBufferRead += (f.fn === VEC_COPY ? 1 : 2) * f.rows * f.cols * eb;
       stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
+      stats.ops.vectorElements += f.rows * f.cols;
       break;
     }
     case OP_VTR: {
@@ -133,6 +137,7 @@ export function executeAtIssue(
       vectorTranspose(dp.ub, f.src, f.sstride, f.rows, f.cols, f.dst, f.dstride, ctx.transpose);
       stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
       stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
+      stats.ops.vectorElements += f.rows * f.cols;
       break;
     }
     case OP_VSMX: {
@@ -142,6 +147,7 @@ export function executeAtIssue(
       if (bf16 && bad >= 0) fault(`non-finite value written to unified buffer address ${bad}`);
       stats.bytes.unifiedBufferRead += f.rows * f.cols * eb;
       stats.bytes.unifiedBufferWritten += f.rows * f.cols * eb;
+      stats.ops.vectorElements += f.rows * f.cols;
       break;
     }
     case OP_VSGD: {
@@ -151,6 +157,7 @@ export function executeAtIssue(
       stats.bytes.accumulatorRead += f.rows * f.cols * ACC_BYTES;
       stats.bytes.weightMemoryRead += f.rows * f.cols * 4;
       stats.bytes.weightMemoryWritten += f.rows * f.cols * 4;
+      stats.ops.vectorElements += f.rows * f.cols;
       break;
     }
     default:
@@ -159,4 +166,14 @@ export function executeAtIssue(
   stats.unitBusyCycles[UNIT_NAMES[op.unit] as keyof RunStats["unitBusyCycles"]] +=
     op.code === OP_MMUL ? f.rows : tc - t + 1;
   return tc;
+}
+
+/**
+ * A tile shift's totals (ARCHITECTURE "Counters"): the shifter reads every row of the slot (R*C
+ * elements, padding included) and at step k writes k+1 rows of C weight registers.
+ */
+export function countTileShift(stats: RunStats, hw: HwConfig): void {
+  stats.ops.tilesShifted++;
+  stats.ops.weightRegisterWrites += (hw.cols * hw.rows * (hw.rows + 1)) / 2;
+  stats.bytes.weightFifoRead += hw.rows * hw.cols * hw.elementBytes;
 }

@@ -14,6 +14,20 @@ export interface BytesMoved {
   unifiedBufferWritten: number;
   accumulatorRead: number;
   accumulatorWritten: number;
+  /** Tile bytes the loader writes into FIFO slots (valid extent); bytes the shifter reads (all R*C). */
+  weightFifoWritten: number;
+  weightFifoRead: number;
+}
+
+/** Operation counts besides MACs (docs/ARCHITECTURE.md "Counters"). */
+export interface OpsCounted {
+  tilesShifted: number;
+  /** PE weight registers written by shifts: C * R*(R+1)/2 per tile. */
+  weightRegisterWrites: number;
+  /** Values through the activation unit. */
+  activationElements: number;
+  /** VEC result elements, VTR/VSMX source elements, VSGD weights. */
+  vectorElements: number;
 }
 
 export interface RunStats {
@@ -25,6 +39,7 @@ export interface RunStats {
   stalls: Record<StallReason, number>;
   unitBusyCycles: Record<TraceUnit, number>;
   bytes: BytesMoved;
+  ops: OpsCounted;
 }
 
 export interface RunSummary extends RunStats {
@@ -54,12 +69,15 @@ export function emptyStats(): RunStats {
       unifiedBufferWritten: 0,
       accumulatorRead: 0,
       accumulatorWritten: 0,
+      weightFifoWritten: 0,
+      weightFifoRead: 0,
     },
+    ops: { tilesShifted: 0, weightRegisterWrites: 0, activationElements: 0, vectorElements: 0 },
   };
 }
 
 export function cloneStats(s: RunStats): RunStats {
-  return { ...s, stalls: { ...s.stalls }, unitBusyCycles: { ...s.unitBusyCycles }, bytes: { ...s.bytes } };
+  return { ...s, stalls: { ...s.stalls }, unitBusyCycles: { ...s.unitBusyCycles }, bytes: { ...s.bytes }, ops: { ...s.ops } };
 }
 
 /** a - b, for the statistics of one part of a longer run. */
@@ -68,6 +86,7 @@ export function diffStats(a: RunStats, b: RunStats): RunStats {
   for (const k of Object.keys(out.stalls) as StallReason[]) out.stalls[k] -= b.stalls[k];
   for (const k of Object.keys(out.unitBusyCycles) as TraceUnit[]) out.unitBusyCycles[k] -= b.unitBusyCycles[k];
   for (const k of Object.keys(out.bytes) as (keyof BytesMoved)[]) out.bytes[k] -= b.bytes[k];
+  for (const k of Object.keys(out.ops) as (keyof OpsCounted)[]) out.ops[k] -= b.ops[k];
   out.cycles -= b.cycles;
   out.instructions -= b.instructions;
   out.macs -= b.macs;
