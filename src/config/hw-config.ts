@@ -32,6 +32,23 @@ export interface HwParams {
   /** Vector unit lanes (elements per cycle) and pipeline depth. */
   vectorLanes: number;
   vectorLatency: number;
+  /**
+   * Energy table (docs/ENERGY.md; 45 nm, Horowitz ISSCC 2014 unless noted): dynamic energies in pJ
+   * per operation, SRAM per 64-bit access at three capacities, static power by area share.
+   */
+  energyMacInt8Pj: number;
+  energyMacBf16Pj: number;
+  energySram8KiBPj: number;
+  energySram32KiBPj: number;
+  energySram1MiBPj: number;
+  energyRegisterBitPj: number;
+  energyActivationElementPj: number;
+  energyVectorElementPj: number;
+  energyWeightMemory64bPj: number;
+  energyHostLinkBitPj: number;
+  staticPowerPerPeUw: number;
+  staticPowerPerSramMiBW: number;
+  staticPowerOtherW: number;
 }
 
 export interface HwConfig extends HwParams {
@@ -44,6 +61,23 @@ export interface HwConfig extends HwParams {
 }
 
 const MiB = 1024 * 1024;
+
+/** The one energy table every preset shares; sources and derivations in docs/ENERGY.md. */
+export const ENERGY_TABLE_45NM = Object.freeze({
+  energyMacInt8Pj: 0.3, // 8-bit multiply 0.2 + 32-bit add 0.1
+  energyMacBf16Pj: 1.48, // bf16 multiply 1.1 * (8/11)^2 = 0.58 + fp32 add 0.9
+  energySram8KiBPj: 10,
+  energySram32KiBPj: 20,
+  energySram1MiBPj: 100,
+  energyRegisterBitPj: 0.009, // Aladdin, 40 nm
+  energyActivationElementPj: 8.3, // 2 fp32 multiplies + 1 fp32 add
+  energyVectorElementPj: 4.6, // 1 fp32 multiply + 1 fp32 add
+  energyWeightMemory64bPj: 1950, // DRAM 1.3-2.6 nJ, midpoint
+  energyHostLinkBitPj: 1.93, // PCIe Gen4 PHY transmitter, 28 nm
+  staticPowerPerPeUw: 102.5390625, // TPU v1: 28 W idle * 24% (matrix unit) / 65536 PEs
+  staticPowerPerSramMiBW: 0.35, // TPU v1: 28 W * (29% + 6%) / (24 + 4) MiB
+  staticPowerOtherW: 11.48, // TPU v1: 28 W * the other 41% of the die
+});
 
 export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
   "tpu-v1": {
@@ -61,6 +95,7 @@ export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
     activationLatency: 4,
     vectorLanes: 256,
     vectorLatency: 4,
+    ...ENERGY_TABLE_45NM,
   },
   "tpu-v2": {
     name: "tpu-v2",
@@ -77,6 +112,7 @@ export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
     activationLatency: 4,
     vectorLanes: 128,
     vectorLatency: 4,
+    ...ENERGY_TABLE_45NM,
   },
   small: {
     name: "small",
@@ -93,6 +129,7 @@ export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
     activationLatency: 2,
     vectorLanes: 8,
     vectorLatency: 2,
+    ...ENERGY_TABLE_45NM,
   },
 });
 
@@ -105,7 +142,12 @@ const INTEGER_FIELDS = [
   "weightMemoryBytes",
   "vectorLanes",
 ] as const;
-const POSITIVE_FIELDS = ["clockMHz", "weightBytesPerCycle", "hostBytesPerCycle"] as const;
+const POSITIVE_FIELDS = [
+  "clockMHz",
+  "weightBytesPerCycle",
+  "hostBytesPerCycle",
+  ...(Object.keys(ENERGY_TABLE_45NM) as (keyof typeof ENERGY_TABLE_45NM)[]),
+] as const;
 const NON_NEGATIVE_INTEGER_FIELDS = ["activationLatency", "vectorLatency"] as const;
 
 /**

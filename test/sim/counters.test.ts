@@ -8,31 +8,12 @@ import { describe, expect, it } from "vitest";
 import { buildHwConfig, type DType } from "../../src/config/hw-config.js";
 import { assemble } from "../../src/isa/assembler.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
-
-// R = 3, C = 4. Two tiles: a 2x3 RDW tile and a 3x4 RDWU tile, each shifted once by a switching MMUL.
-const PROGRAM = `
-.host 0
-X:  .f32 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
-.weights 0
-W:  .f32 1, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1
-.text
-    RHM  host=X hstride=4 ub=0 ustride=4 rows=5 cols=4
-    RDW  wm=W wstride=3 rows=2 cols=3
-    RDWU ub=0 ustride=4 rows=3 cols=4
-    MMUL ub=0 ustride=4 rows=5 cols=2 acc=0 switch
-    MMUL ub=0 ustride=4 rows=5 cols=3 acc=0 switch accumulate
-    ACT  acc=0 rows=5 cols=4 ub=40 ustride=4 fn=relu outscale=0.001
-    VEC  fn=add dst=64 dstride=3 a=0 astride=4 b=0 bstride=4 rows=2 cols=3
-    VTR  src=0 sstride=4 rows=2 cols=3 dst=80 dstride=2
-    VSMX src=0 sstride=4 dst=96 dstride=3 rows=2 cols=3
-    VSGD wm=W wstride=3 acc=0 rows=2 cols=3 lr=0.0001
-    HALT
-`;
+import { EVERY_UNIT_PROGRAM } from "../helpers/programs.js";
 
 function run(dtype: DType, mode: SimMode) {
   const hw = buildHwConfig("small", { rows: 3, cols: 4, dtype });
   const sim = new Simulator(hw, { mode });
-  sim.load(assemble(PROGRAM));
+  sim.load(assemble(EVERY_UNIT_PROGRAM));
   expect(sim.run()).toBe(true);
   return sim.stats;
 }
@@ -41,7 +22,7 @@ describe("operation counters", () => {
   for (const dtype of ["bf16", "int8"] as const) {
     it(`${dtype}: FIFO bytes, shifts, register writes, activation and vector elements, equal in both modes`, () => {
       const eb = dtype === "int8" ? 1 : 2;
-      const [R, C] = [3, 4];
+      const [R, C] = [3, 4]; // EVERY_UNIT_PROGRAM's array
       const fast = run(dtype, "fast");
       const detailed = run(dtype, "detailed");
       expect(fast.macs).toBeGreaterThan(0);
