@@ -1,8 +1,10 @@
 /** Human-readable run statistics. */
+import type { EnergyReport } from "../energy/report.js";
 import type { RunSummary } from "../sim/stats.js";
+import { formatEnergy } from "./energy-text.js";
 import { fmtInt, fmtPct } from "./output.js";
 
-export function formatStats(s: RunSummary): string {
+export function formatStats(s: RunSummary & { energy?: EnergyReport }): string {
   const lines: string[] = [];
   const pct = (n: number) => (s.cycles > 0 ? ` (${fmtPct(n / s.cycles)})` : "");
   lines.push(`cycles            ${fmtInt(s.cycles)}  = ${formatSeconds(s.seconds)} at ${s.clockMHz} MHz`);
@@ -16,6 +18,7 @@ export function formatStats(s: RunSummary): string {
   for (const [unit, n] of Object.entries(s.unitBusyCycles)) lines.push(`  ${unit.padEnd(16)}${fmtInt(n).padStart(14)}${pct(n)}`);
   lines.push("bytes moved:");
   for (const [k, n] of Object.entries(s.bytes)) lines.push(`  ${k.padEnd(22)}${fmtInt(n).padStart(16)}`);
+  if (s.energy) lines.push(formatEnergy(s.energy, s.clockMHz));
   return lines.join("\n");
 }
 

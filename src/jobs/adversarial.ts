@@ -15,6 +15,7 @@
  */
 import type { HwConfig } from "../config/hw-config.js";
 import type { MnistSet } from "../data/mnist.js";
+import { energyReport, type EnergyReport } from "../energy/report.js";
 import type { SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import { StopRequested, type StopFlag } from "./drive.js";
@@ -39,14 +40,22 @@ export interface AttackSettings {
   target?: number;
 }
 
+/** The energy of the two chips of an attack. */
+export interface ChipEnergies {
+  inputGradient: EnergyReport;
+  inference: EnergyReport;
+}
+
 /** The two programs an attack needs, each on its own chip loaded with the same weights. */
 export class AttackChips {
   readonly gradient: InputGradientOnChip;
   readonly inference: NetworkOnChip;
   readonly outputs: number;
   readonly inputs: number;
+  private readonly hw: HwConfig;
 
   constructor(opts: AttackChipOptions) {
+    this.hw = opts.hw;
     const spec = { ...opts.spec, batch: opts.batch ?? opts.spec.batch };
     this.gradient = new InputGradientOnChip(spec, opts.hw, opts.mode);
     this.gradient.setParams(opts.params);
@@ -63,6 +72,11 @@ export class AttackChips {
   /** Simulated cycles so far: [input-gradient chip, inference chip]. */
   get cycles(): [number, number] {
     return [this.gradient.sim.stats.cycles, this.inference.sim.stats.cycles];
+  }
+
+  /** Energy so far of each chip (docs/ENERGY.md). */
+  get energy(): ChipEnergies {
+    return { inputGradient: energyReport(this.gradient.sim.stats, this.hw), inference: energyReport(this.inference.sim.stats, this.hw) };
   }
 
   /** Outputs (count x classes) of the inference program for images[first ..< first + count]. */
@@ -148,6 +162,7 @@ export interface SingleAttackResult {
   /** Untargeted: the perturbed image is misclassified; targeted: it is classified as the target. */
   success: boolean;
   cycles: { inputGradient: number; inference: number };
+  energy: ChipEnergies;
 }
 
 /** Attack test image `index` with batch-1 programs. */
@@ -178,6 +193,7 @@ export async function attackOne(opts: AttackChipOptions, set: MnistSet, index: n
     originallyCorrect: originalPrediction === label,
     success: succeeded(label, perturbedPrediction, s.target),
     cycles: { inputGradient: g, inference: inf },
+    energy: chips.energy,
   };
 }
 
@@ -212,6 +228,7 @@ export interface SweepResult {
   cleanAccuracy: number;
   rows: EpsilonRow[];
   cycles: { inputGradient: number; inference: number };
+  energy: ChipEnergies;
 }
 
 /** Success rate per epsilon over the first `images` images; steps 1 reuses one gradient for all epsilons. */
@@ -265,5 +282,6 @@ export async function sweepEpsilons(opts: SweepOptions): Promise<SweepResult> {
       meanLinf: t.attacked > 0 ? t.linf / t.attacked : 0,
     })),
     cycles: { inputGradient: g, inference: inf },
+    energy: chips.energy,
   };
 }

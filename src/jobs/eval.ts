@@ -6,8 +6,8 @@
  */
 import { buildHwConfig, type HwConfig } from "../config/hw-config.js";
 import { loadMnist, type MnistSet } from "../data/mnist.js";
+import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
 import type { SimMode } from "../sim/controller.js";
-import { summarize, type RunSummary } from "../sim/stats.js";
 import { quantizeForInference } from "../workloads/quantize.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
@@ -35,7 +35,8 @@ export interface EvalResult {
   images: number;
   accuracy: number;
   loss: number;
-  stats: RunSummary;
+  /** Hardware statistics and energy of the test set's inference runs. */
+  stats: HardwareSummary;
 }
 
 export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
@@ -61,7 +62,7 @@ export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
     images: test.count,
     accuracy: r.accuracy,
     loss: r.loss,
-    stats: summarize(net.sim.stats, hw),
+    stats: summarizeHardware(net.sim.stats, hw, { unit: "inference", count: test.count }),
   };
 }
 

@@ -1,8 +1,8 @@
 /** `tpusim run`: one program on one machine, with statistics and an optional trace. */
 import type { HwConfig } from "../config/hw-config.js";
+import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
 import type { Program } from "../isa/program.js";
 import { Simulator, type SimMode } from "../sim/controller.js";
-import { summarize, type RunSummary } from "../sim/stats.js";
 import type { TraceSink } from "../sim/trace.js";
 import { driveToHalt, type StopFlag } from "./drive.js";
 
@@ -18,7 +18,7 @@ export interface RunProgramOptions {
 export interface RunProgramResult {
   mode: SimMode;
   hardware: HwConfig;
-  stats: RunSummary;
+  stats: HardwareSummary;
   /** Host memory after the run (for callers that read results). */
   host: Float64Array;
 }
@@ -27,5 +27,5 @@ export async function runProgram(opts: RunProgramOptions): Promise<RunProgramRes
   const sim = new Simulator(opts.hw, { mode: opts.mode });
   sim.load(opts.program);
   await driveToHalt(sim, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop });
-  return { mode: opts.mode, hardware: opts.hw, stats: summarize(sim.stats, opts.hw), host: sim.dp.host };
+  return { mode: opts.mode, hardware: opts.hw, stats: summarizeHardware(sim.stats, opts.hw), host: sim.dp.host };
 }

@@ -5,8 +5,8 @@
  */
 import type { HwConfig } from "../config/hw-config.js";
 import { loadMnist, shuffledOrder, type MnistSet } from "../data/mnist.js";
+import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
 import type { SimMode } from "../sim/controller.js";
-import { summarize, type RunSummary } from "../sim/stats.js";
 import type { TraceSink } from "../sim/trace.js";
 import { initParameters } from "../workloads/init.js";
 import type { WorkloadSpec } from "../workloads/types.js";
@@ -66,8 +66,8 @@ export interface TrainResult {
   epochs: EpochResult[];
   /** Mean training loss over consecutive windows of LOSS_CURVE_WINDOW steps, in order (for plots). */
   lossCurve: number[];
-  /** Hardware statistics of the training steps (evaluation excluded). */
-  stats: RunSummary;
+  /** Hardware statistics and energy of the training steps (evaluation excluded). */
+  stats: HardwareSummary;
   params: Float32Array[];
 }
 
@@ -141,7 +141,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     steps,
     epochs,
     lossCurve: windowSteps > 0 ? [...lossCurve, windowLoss / windowSteps] : lossCurve,
-    stats: summarize(net.sim.stats, hw),
+    stats: summarizeHardware(net.sim.stats, hw, { unit: "training step", count: steps }),
     params: net.getParams(),
   };
 }

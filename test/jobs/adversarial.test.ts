@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildHwConfig } from "../../src/config/hw-config.js";
 import { loadMnist, type MnistSet } from "../../src/data/mnist.js";
+import { staticPowerW } from "../../src/energy/model.js";
 import { inputGradientSameNumerics, predictSameNumerics } from "../../src/golden/mlp-same-numerics.js";
 import { argmax, attackOne, linfDistance, lossTargets, signStep, sweepEpsilons } from "../../src/jobs/adversarial.js";
 import { foolingPattern } from "../../src/jobs/fool.js";
@@ -52,6 +53,12 @@ describe("attacks on a network trained on the chip", () => {
     expect(r.rows[1].successRate).toBeGreaterThan(0.5);
     expect(r.rows[1].successRate).toBeGreaterThan(r.rows[0].successRate);
     expect(r.cycles.inputGradient).toBeGreaterThan(0);
+    // Each chip's energy is its own: static power for its own cycles, plus what it did.
+    for (const chip of ["inputGradient", "inference"] as const) {
+      const e = r.energy[chip];
+      expect(e.parts.static).toBeCloseTo((staticPowerW(hw) * r.cycles[chip]) / (hw.clockMHz * 1e6), 15);
+      expect(e.dynamicJ).toBeGreaterThan(0);
+    }
     // Recompute with the golden model: same gradient (batch by batch), same steps, same predictions.
     const K = spec.inputs;
     const clean = predictSameNumerics(spec, params, test.images, 96).predicted;

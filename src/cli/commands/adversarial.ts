@@ -11,6 +11,7 @@ import { attackOne, sweepEpsilons, type SingleAttackResult, type SweepResult } f
 import { resolveHardware } from "../../jobs/hardware.js";
 import type { SimMode } from "../../sim/controller.js";
 import { loadWorkload } from "../../workloads/spec.js";
+import { fmtJoules } from "../energy-text.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
 import { UsageError, hardwareFlags, withHardware, withJson } from "../options.js";
 import { progressBar } from "../progress.js";
@@ -125,6 +126,7 @@ function formatSingle(r: SingleAttackResult, saved: string[]): string {
     `L-inf size of the change: ${r.linf.toFixed(4)} (largest change of any pixel; pixels in [0, 1])`,
     "both predictions come from the inference program on the simulated chip",
     `simulated cycles: input gradient ${fmtInt(r.cycles.inputGradient)}, inference ${fmtInt(r.cycles.inference)}`,
+    `simulated energy: input gradient ${fmtJoules(r.energy.inputGradient.totalJ)}, inference ${fmtJoules(r.energy.inference.totalJ)} (docs/ENERGY.md)`,
   ];
   if (saved.length > 0) lines.push(`saved ${saved.join(", ")}`);
   return lines.join("\n");
@@ -150,6 +152,7 @@ function formatSweep(r: SweepResult, workload: string): string {
     "attacked: correctly classified images" + (r.target === null ? "" : ` not of class ${r.target}`) +
       "; fooled: the inference program on the chip then " + (r.target === null ? "misclassifies them" : `says ${r.target}`),
     `simulated cycles: input gradient ${fmtInt(r.cycles.inputGradient)}, inference ${fmtInt(r.cycles.inference)}`,
+    `simulated energy: input gradient ${fmtJoules(r.energy.inputGradient.totalJ)}, inference ${fmtJoules(r.energy.inference.totalJ)} (docs/ENERGY.md)`,
   );
   return lines.join("\n");
 }

@@ -9,6 +9,7 @@ import { foolingPattern } from "../../jobs/fool.js";
 import { resolveHardware } from "../../jobs/hardware.js";
 import type { SimMode } from "../../sim/controller.js";
 import { loadWorkload } from "../../workloads/spec.js";
+import { fmtJoules } from "../energy-text.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
 import { UsageError, hardwareFlags, withHardware, withJson } from "../options.js";
 import { checkDigit } from "./adversarial.js";
@@ -86,6 +87,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
         : `not reached in ${r.steps} steps: output for ${r.target} is ${r.confidence.toFixed(4)}, the network says ${r.predicted}`,
       "outputs from the inference program on the simulated chip; gradients from the input-gradient program",
       `simulated cycles: input gradient ${fmtInt(r.cycles.inputGradient)}, inference ${fmtInt(r.cycles.inference)}`,
+      `simulated energy: input gradient ${fmtJoules(r.energy.inputGradient.totalJ)}, inference ${fmtJoules(r.energy.inference.totalJ)} (docs/ENERGY.md)`,
     ];
     if (saved.length > 0) lines.push(`saved ${saved.join(", ")}`);
     return lines.join("\n");
