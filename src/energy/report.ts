@@ -68,7 +68,11 @@ export const ENERGY_CSV_COLUMNS: readonly string[] = Object.freeze([
 
 /** The ENERGY_CSV_COLUMNS cells of a run of `steps` steps (sweep and topology tables). */
 export function energyCsvCells(stats: RunStats, hw: HwConfig, steps: number): Record<string, number> {
-  const e = energyReport(stats, hw, { unit: "step", count: steps });
+  return energyReportCells(energyReport(stats, hw, { unit: "step", count: steps }));
+}
+
+/** The ENERGY_CSV_COLUMNS cells of a report; `energy_per_step_j` is its energy per unit of work. */
+export function energyReportCells(e: EnergyReport): Record<string, number> {
   const cells: Record<string, number> = {
     energy_j: e.totalJ,
     energy_per_step_j: e.per?.joules ?? Number.NaN,

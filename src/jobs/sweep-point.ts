@@ -4,7 +4,7 @@
  */
 import type { HwConfig } from "../config/hw-config.js";
 import type { MnistSet } from "../data/mnist.js";
-import { ENERGY_CSV_COLUMNS, energyCsvCells } from "../energy/report.js";
+import { ENERGY_CSV_COLUMNS, energyReportCells, type EnergyReport } from "../energy/report.js";
 import { OutputError, RuntimeFault, TpusimError, UserInputError, type InputLocation } from "../errors.js";
 import type { SimMode } from "../sim/controller.js";
 import type { StallReason } from "../sim/stats.js";
@@ -59,8 +59,8 @@ export interface SweepRow {
   weightMemoryReadBytes: number;
   unifiedBufferReadBytes: number;
   unifiedBufferWrittenBytes: number;
-  /** The energy model's figures of the training steps, by CSV column (ENERGY_CSV_COLUMNS). */
-  energy: Record<string, number>;
+  /** Energy of the training steps (docs/ENERGY.md), per training step in `per`. */
+  energy: EnergyReport;
   steps: number;
   /** Mean training loss of the last epoch (of the steps run, with `steps`). */
   loss: number;
@@ -113,7 +113,7 @@ export async function runPoint(job: PointJob, data: SweepData, hooks: PointHooks
     weightMemoryReadBytes: s.bytes.weightMemoryRead,
     unifiedBufferReadBytes: s.bytes.unifiedBufferRead,
     unifiedBufferWrittenBytes: s.bytes.unifiedBufferWritten,
-    energy: energyCsvCells(s, job.hw, r.steps),
+    energy: s.energy,
     steps: r.steps,
     loss: last?.loss ?? Number.NaN,
     testAccuracy: last?.testAccuracy ?? null,
@@ -146,7 +146,7 @@ export function sweepColumns(varied: readonly string[]): SweepColumn[] {
     col("weight_memory_read_bytes", (r) => r.weightMemoryReadBytes),
     col("unified_buffer_read_bytes", (r) => r.unifiedBufferReadBytes),
     col("unified_buffer_written_bytes", (r) => r.unifiedBufferWrittenBytes),
-    ...ENERGY_CSV_COLUMNS.map((name) => col(name, (r) => r.energy[name])),
+    ...ENERGY_CSV_COLUMNS.map((name) => col(name, (r) => energyReportCells(r.energy)[name])),
     col("steps", (r) => r.steps),
     col("loss", (r) => r.loss),
     col("test_accuracy", (r) => r.testAccuracy),

@@ -83,7 +83,8 @@ describe("tpusim sweep: output", () => {
     expect(cell("energy_per_step_j")).toBeCloseTo(cell("energy_j") / 2, 15);
     expect(cell("power_w") / (cell("energy_j") / cell("seconds"))).toBeCloseTo(1, 12);
     expect(cell("tops_per_w") / ((2 * cell("macs")) / cell("energy_j") / 1e12)).toBeCloseTo(1, 12);
-    expect(j.rows[2].energy.energy_j).toBe(cell("energy_j"));
+    expect(j.rows[2].energy.totalJ).toBe(cell("energy_j"));
+    expect(j.rows[2].energy.per).toMatchObject({ unit: "training step", count: 2 });
   });
 
   it("prints the table and both plots with the grid sizes underneath", async () => {

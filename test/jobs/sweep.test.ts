@@ -3,7 +3,6 @@
  * numbers of a point against a single training run of the same machine, and sharding.
  */
 import { describe, expect, it } from "vitest";
-import { energyCsvCells } from "../../src/energy/report.js";
 import { loadMnist } from "../../src/data/mnist.js";
 import { UserInputError } from "../../src/errors.js";
 import { resolveHardware } from "../../src/jobs/hardware.js";
@@ -115,7 +114,7 @@ function expectedRow(r: TrainResult, point: number, params: Record<string, numbe
     weightMemoryReadBytes: s.bytes.weightMemoryRead,
     unifiedBufferReadBytes: s.bytes.unifiedBufferRead,
     unifiedBufferWrittenBytes: s.bytes.unifiedBufferWritten,
-    energy: energyCsvCells(s, r.hardware, r.steps),
+    energy: s.energy,
     steps: r.steps,
     loss: last.loss,
     testAccuracy: last.testAccuracy,

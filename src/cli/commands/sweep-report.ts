@@ -27,8 +27,8 @@ export function formatSweepTable(result: SweepResult): string {
     fmtInt(r.macs),
     fmtPct(r.utilization),
     r.tops.toFixed(4),
-    fmtJoules(r.energy.energy_per_step_j),
-    r.energy.tops_per_w.toFixed(4),
+    r.energy.per ? fmtJoules(r.energy.per.joules) : "-",
+    r.energy.topsPerW.toFixed(4),
     ...STALL_REASONS.map((c) => fmtInt(r.stalls[c])),
     fmtInt(r.weightMemoryReadBytes),
     fmtInt(r.unifiedBufferReadBytes + r.unifiedBufferWrittenBytes),
@@ -73,7 +73,7 @@ export function formatSweepPlots(result: SweepResult): string {
     plotAgainstPoints(rows.map((r) => 100 * r.utilization), labels, (y) => `${y.toFixed(2)} %`),
     "",
     "energy per training step per point (docs/ENERGY.md):",
-    plotAgainstPoints(rows.map((r) => r.energy.energy_per_step_j), labels, fmtJoules),
+    plotAgainstPoints(rows.map((r) => r.energy.per?.joules ?? 0), labels, fmtJoules),
   ];
   if (result.vary.length > 0) out.push("", "points: " + rows.map((r) => `#${r.point} ${r.rows}x${r.cols} ${result.vary.map((v) => `${v.label}=${r.params[v.param]}`).join(" ")}`).join("; "));
   return out.join("\n");
