@@ -128,6 +128,17 @@ describe("weight banks and the FIFO", () => {
     expect(results(c)).toEqual(want(m));
   });
 
+  it("a switch waiting for its tile to leave the FIFO is weight_shift", () => {
+    // As above, but MMUL B streams one vector (6): in 7 the matrix unit is idle, tile C is ready in
+    // the FIFO and bank 0 frees only at tl + C - 1 = 8; in 8 and 9 tile C shifts.
+    const short = program.map((x, pc) => (pc === 4 ? ins("MMUL", { ...x.f, rows: 1 }) : x));
+    const c = run(hw, short);
+    expect([3, 4, 5].map((pc) => c.life[pc].issue)).toEqual([3, 6, 10]);
+    expect(stalls(c).slice(7, 10)).toEqual(["weight_shift", "weight_shift", "weight_shift"]);
+    expect(c.records[7].state[2]).toBe(2);
+    expect(c.records[7].pc[2]).toBe(5);
+  });
+
   it("one cycle earlier and the registers give different numbers", () => {
     const m = threeTiles(R, C, 7);
     for (const slack of [{ bankFree: 1 }, { bankReady: 1 }]) {
@@ -148,6 +159,39 @@ describe("weight banks and the FIFO", () => {
     const two = run({ rows: 2, cols: 2, weightBytesPerCycle: 64, weightFifoTiles: 2 }, prog);
     expect([life(two, 1), life(two, 2), life(two, 3)]).toEqual([[1, 1], [2, 6], [4, 8]]);
     expect(column(two, "fifoTiles").slice(0, 5)).toEqual([1, 2, 1, 1, 0]);
+  });
+});
+
+describe("stall causes of a waiting head", () => {
+  it("waiting on the scoreboard for a weight load is weight_load; for a DMA, host_transfer", () => {
+    // RDWU 4 x 2 reads buffer rows 0..3 in cycles 0..3; the RHM overwriting row 1 waits (WAR) until
+    // the RDWU completes at 3 and issues at 4 (4 bytes: one cycle); the WHM reading that row waits
+    // for the RHM and issues at 5.
+    const c = run({ rows: 4, cols: 2, hostBytesPerCycle: 16 }, [
+      ins("RDWU", { ub: 0, ustride: 2, rows: 4, cols: 2 }),
+      ins("RHM", { host: 0, hstride: 2, ub: 2, ustride: 2, rows: 1, cols: 2 }),
+      ins("WHM", { ub: 2, ustride: 2, host: 8, hstride: 2, rows: 1, cols: 2 }),
+      HALT,
+    ]);
+    expect([life(c, 1), life(c, 2)]).toEqual([[4, 4], [5, 5]]);
+    // 0: RDWU issuing; 1-3: RHM waits for the RDWU; 4: RHM issues; 5: WHM issues; 6..: drain (the tile
+    // shifts 5..8, choice 3 in naive-chip.ts: HALT waits for it).
+    expect(stalls(c).slice(0, 6)).toEqual(["weight_load", "weight_load", "weight_load", "weight_load", "host_transfer", "host_transfer"]);
+    expect(unitStates(c, 0).slice(1, 4)).toEqual([2, 2, 2]); // the DMA unit: its head instruction is blocked
+  });
+
+  it("a DMA instruction waiting for the DMA unit is host_transfer, the unit busy with the other", () => {
+    // RHM 1 x 8 bf16 = 16 bytes at H = 4: cycles 0..3. The WHM (other addresses) waits for the unit: 4.
+    const c = run({ rows: 2, cols: 2, hostBytesPerCycle: 4 }, [ins("RHM", { host: 0, hstride: 8, ub: 0, ustride: 8, rows: 1, cols: 8 }), ins("WHM", { ub: 50, ustride: 1, host: 20, hstride: 1, rows: 1, cols: 1 }), HALT]);
+    expect(life(c, 1)).toEqual([4, 4]);
+    expect(stalls(c).slice(0, 5)).toEqual(new Array(5).fill("host_transfer"));
+    expect(c.records.slice(1, 4).map((r) => [r.state[0], r.pc[0]])).toEqual([[1, 0], [1, 0], [1, 0]]);
+  });
+
+  it("SYNC and HALT wait for a shift in progress (choice 3 in naive-chip.ts)", () => {
+    // R = 3, W = 64: RDW tc = 0, the tile shifts 1..3 on its own; SYNC issues at 4, HALT at 5.
+    const c = run({ rows: 3, cols: 2, weightBytesPerCycle: 64 }, [ins("RDW", { wm: 0, wstride: 2, rows: 3, cols: 2 }), ins("SYNC"), HALT]);
+    expect([life(c, 1), life(c, 2)]).toEqual([[4, 4], [5, 5]]);
   });
 });
 

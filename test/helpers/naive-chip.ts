@@ -43,11 +43,12 @@ import type { HwConfig } from "../../src/config/hw-config.js";
 import type { Program } from "../../src/isa/program.js";
 import { NaiveArray, type Slot } from "./naive/array.js";
 import { NaiveActivation, NaiveVector } from "./naive/compute-units.js";
-import { CycleIo, type Memories, type NaiveFault, type Request } from "./naive/cycle.js";
+import { CycleIo, type Memories, type NaiveFault } from "./naive/cycle.js";
 import { ACTIVATION, DMA, MATRIX, UNIT_NAMES, VECTOR, WEIGHTS, boundingRange, decodeNaive, type NaiveOp, type Sizes } from "./naive/ops.js";
-import { STALL_NAMES, addCounters, emptyNaiveStats, type NaiveCycleRecord, type NaiveStats, type Resource, type Stall } from "./naive/record.js";
+import { STALL_NAMES, addCounters, emptyNaiveStats, type NaiveCycleRecord, type NaiveStats, type Stall } from "./naive/record.js";
 import { NaiveDma, NaiveLoader } from "./naive/transfer-units.js";
 import { whyHeadWaits, type Wait } from "./naive/controller.js";
+import { arbitrate } from "./naive/arbiter.js";
 
 export type { NaiveCycleRecord, NaiveStats, NaiveFault };
 
@@ -207,45 +208,7 @@ export class NaiveChip {
     }
 
     // C. Arbitration in the fixed order matrix, activation, loader, vector, DMA.
-    const free = { ...this.ports };
-    let channel = hw.weightBytesPerCycle;
-    const granted = [false, false, false, false, false];
-    const refused: (Resource | null)[] = [null, null, null, null, null];
-    const take = (unit: number, req: Request) => {
-      const no: Resource | null = req.ubRead > free.ubRead ? "unifiedBufferRead" : req.ubWrite > free.ubWrite ? "unifiedBufferWrite" : req.accRead > free.accRead ? "accumulatorRead" : null;
-      if (no) refused[unit] = no;
-      else {
-        free.ubRead -= req.ubRead;
-        free.ubWrite -= req.ubWrite;
-        free.accRead -= req.accRead;
-        granted[unit] = true;
-      }
-    };
-    const m = this.array.request();
-    free.ubRead -= m.ubRead;
-    free.accRead -= m.accRead;
-    if (free.ubRead < 0 || free.accRead < 0) throw new Error("naive chip: the matrix unit was refused a port");
-    if (this.act.cur) take(ACTIVATION, this.act.request());
-    let loaderBytes = 0;
-    if (this.loader.cur) {
-      const req = this.loader.request(hw.weightBytesPerCycle, hw.elementBytes);
-      take(WEIGHTS, { ubRead: req.ubRead, ubWrite: 0, accRead: 0, channel: 0 });
-      loaderBytes = req.channel;
-      channel -= loaderBytes;
-    }
-    let vectorBytes = 0;
-    if (this.vec.cur) {
-      const req = this.vec.request();
-      if (this.vec.cur.op === "VSGD") {
-        vectorBytes = Math.min(channel, req.channel);
-        if (req.accRead > free.accRead) refused[VECTOR] = "accumulatorRead";
-        else if (vectorBytes === 0) refused[VECTOR] = "weightMemory";
-        else granted[VECTOR] = true;
-        if (!granted[VECTOR]) vectorBytes = 0;
-        else free.accRead -= req.accRead;
-      } else take(VECTOR, req);
-    }
-    granted[DMA] = this.dma.cur !== null;
+    const { granted, refused, loaderBytes, vectorBytes } = arbitrate(hw, this.ports, this);
 
     // D. Every unit works from the old state.
     const io = new CycleIo(t, hw, this.mem);
