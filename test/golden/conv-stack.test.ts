@@ -10,29 +10,8 @@ import { inputGradientSameNumerics, predictInt8, predictSameNumerics, trainStepS
 import { Random } from "../../src/numerics/random.js";
 import { initParameters } from "../../src/workloads/init.js";
 import { quantizeForInference } from "../../src/workloads/quantize.js";
-import { parseWorkload } from "../../src/workloads/spec.js";
-import type { ConvSpec, WorkloadSpec } from "../../src/workloads/types.js";
-
-/** A random-data workload through the real validator (so the geometry is the schema's). */
-export function stackSpec(inputs: number, layers: object[], extra: Record<string, unknown> = {}): WorkloadSpec {
-  return parseWorkload(
-    JSON.stringify({
-      name: "stack",
-      dataset: "random",
-      inputs,
-      layers,
-      loss: "sse",
-      batch: 3,
-      learningRate: 0.5,
-      epochs: 1,
-      seed: 5,
-      init: "uniform-fanin",
-      dtype: "bf16",
-      hardware: { preset: "small" },
-      ...extra,
-    }),
-  );
-}
+import type { ConvSpec } from "../../src/workloads/types.js";
+import { stackSpec } from "../compiler/conv-harness.js";
 
 const TWO_CONVS = stackSpec(2 * 9 * 9, [
   { type: "conv", kernel: 3, channels: 4, stride: 1, padding: 1, activation: "relu", input: { height: 9, width: 9, channels: 2 } },
