@@ -30,15 +30,19 @@ export function predictInt8(
     const { K, N, act, positions } = shape;
     const layer = plan.layers[l];
     const x = layerRows(shape, codes, count, layer.biasInput);
+    const w = layer.qweights;
     const rows = count * positions;
-    codes = new Float32Array(rows * N);
+    const out = new Float32Array(rows * N);
     for (let r = 0; r < rows; r++) {
+      const xr = r * (K + 1);
       for (let n = 0; n < N; n++) {
+        const wn = n * (K + 1);
         let acc = 0;
-        for (let k = 0; k <= K; k++) acc = (acc + x[r * (K + 1) + k] * layer.qweights[n * (K + 1) + k]) | 0;
-        codes[r * N + n] = activate(acc, ACT_CODE[act], layer.inScale, layer.outScale, "int8");
+        for (let k = 0; k <= K; k++) acc = (acc + x[xr + k] * w[wn + k]) | 0;
+        out[r * N + n] = activate(acc, ACT_CODE[act], layer.inScale, layer.outScale, "int8");
       }
     }
+    codes = out;
   });
   const outputs = codes;
   return { outputs, predicted: argmaxRows(outputs, count, outputs.length / count) };

@@ -11,7 +11,8 @@ export function calibratedRanges(spec: WorkloadSpec, params: readonly Float32Arr
   const fanIn = layerInputs(spec);
   const ranges = spec.layers.map(() => 0);
   for (let b = 0; b < count; b++) {
-    let x: ArrayLike<number> = images.subarray(b * spec.inputs, (b + 1) * spec.inputs);
+    // Float64Array throughout keeps the loops below on one array type.
+    let x: Float64Array = Float64Array.from(images.subarray(b * spec.inputs, (b + 1) * spec.inputs));
     spec.layers.forEach((layer, l) => {
       const a = layer.conv ? convolve(layer.conv, params[l], x, layer.activation) : dense(params[l], x, fanIn[l], layer.units, layer.activation);
       for (const v of a) ranges[l] = Math.max(ranges[l], Math.abs(v));
@@ -21,18 +22,19 @@ export function calibratedRanges(spec: WorkloadSpec, params: readonly Float32Arr
   return ranges;
 }
 
-function dense(m: Float32Array, x: ArrayLike<number>, K: number, N: number, f: LayerActivation): Float64Array {
+function dense(m: Float32Array, x: Float64Array, K: number, N: number, f: LayerActivation): Float64Array {
   const a = new Float64Array(N);
   for (let n = 0; n < N; n++) {
-    let z = m[n * (K + 1) + K];
-    for (let k = 0; k < K; k++) z += x[k] * m[n * (K + 1) + k];
+    const row = n * (K + 1);
+    let z = m[row + K];
+    for (let k = 0; k < K; k++) z += x[k] * m[row + k];
     a[n] = activation(f, z);
   }
   return a;
 }
 
 /** One sample's convolution, output position-major, channel-minor. */
-function convolve(c: ConvSpec, m: Float32Array, x: ArrayLike<number>, f: LayerActivation): Float64Array {
+function convolve(c: ConvSpec, m: Float32Array, x: Float64Array, f: LayerActivation): Float64Array {
   const { kernel: k, stride: s, padding: p, inputHeight: H, inputWidth: W, inputChannels: Cin, outputHeight: OH, outputWidth: OW, channels: C } = c;
   const KK = k * k * Cin;
   const a = new Float64Array(OH * OW * C);
