@@ -9,6 +9,7 @@ import * as disasm from "./commands/disasm.js";
 import * as evalCommand from "./commands/eval.js";
 import * as fool from "./commands/fool.js";
 import * as info from "./commands/info.js";
+import * as infer from "./commands/infer.js";
 import * as train from "./commands/train.js";
 import * as matmul from "./commands/matmul.js";
 import * as merge from "./commands/merge.js";
@@ -20,7 +21,7 @@ import { UsageError } from "./options.js";
 import { StopRequested } from "../jobs/drive.js";
 import { Interrupted } from "./output.js";
 
-const COMMANDS = [train, evalCommand, adversarial, fool, run, matmul, sweep, merge, compile, asm, disasm, info];
+const COMMANDS = [train, evalCommand, infer, adversarial, fool, run, matmul, sweep, merge, compile, asm, disasm, info];
 
 async function main(): Promise<void> {
   installSigintHandler();

@@ -14,8 +14,9 @@
  * a perturbed image) comes from running the image through the inference program on the chip.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import type { MnistSet } from "../data/mnist.js";
 import { energyReport, type EnergyReport } from "../energy/report.js";
+import type { DataSet } from "../data/dataset.js";
+import { UserInputError } from "../errors.js";
 import type { SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import { StopRequested, type StopFlag } from "./drive.js";
@@ -56,6 +57,9 @@ export class AttackChips {
 
   constructor(opts: AttackChipOptions) {
     this.hw = opts.hw;
+    if (opts.spec.dataset !== "mnist") {
+      throw new UserInputError(`attacks and fooling patterns work on MNIST digits; workload "${opts.spec.name}" uses dataset "${opts.spec.dataset}"`, { field: "dataset" });
+    }
     const spec = { ...opts.spec, batch: opts.batch ?? opts.spec.batch };
     this.gradient = new InputGradientOnChip(spec, opts.hw, opts.mode);
     this.gradient.setParams(opts.params);
@@ -166,7 +170,7 @@ export interface SingleAttackResult {
 }
 
 /** Attack test image `index` with batch-1 programs. */
-export async function attackOne(opts: AttackChipOptions, set: MnistSet, index: number, s: AttackSettings): Promise<SingleAttackResult> {
+export async function attackOne(opts: AttackChipOptions, set: DataSet, index: number, s: AttackSettings): Promise<SingleAttackResult> {
   const chips = new AttackChips({ ...opts, batch: 1 });
   const K = chips.inputs;
   const original = set.images.slice(index * K, (index + 1) * K);
@@ -198,7 +202,7 @@ export async function attackOne(opts: AttackChipOptions, set: MnistSet, index: n
 }
 
 export interface SweepOptions extends AttackChipOptions {
-  set: MnistSet;
+  set: DataSet;
   /** The first `images` images of the set. */
   images: number;
   epsilons: readonly number[];

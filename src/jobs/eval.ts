@@ -5,8 +5,8 @@
  * the first 1,000 training images.
  */
 import { buildHwConfig, type HwConfig } from "../config/hw-config.js";
-import { loadMnist, type MnistSet } from "../data/mnist.js";
 import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
+import { loadDataset, type DataSet } from "../data/dataset.js";
 import type { SimMode } from "../sim/controller.js";
 import { quantizeForInference } from "../workloads/quantize.js";
 import type { WorkloadSpec } from "../workloads/types.js";
@@ -22,8 +22,8 @@ export interface EvalOptions {
   mode: SimMode;
   testLimit?: number;
   stop?: StopFlag;
-  test?: MnistSet;
-  calibration?: MnistSet;
+  test?: DataSet;
+  calibration?: DataSet;
   sink?: TraceSink;
   maxCycles?: number;
 }
@@ -41,10 +41,10 @@ export interface EvalResult {
 
 export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
   const { spec, hw, params } = opts;
-  const test = opts.test ?? loadMnist("test", { limit: opts.testLimit });
+  const test = opts.test ?? loadDataset(spec, "test", { limit: opts.testLimit });
   let net: NetworkOnChip;
   if (hw.dtype === "int8") {
-    const calibration = opts.calibration ?? loadMnist("train", { limit: 1000 });
+    const calibration = opts.calibration ?? loadDataset(spec, "train", { limit: 1000 });
     const plan = quantizeForInference(spec, params, { images: calibration.images, count: calibration.count });
     const layers = plan.layers.map((l) => ({ inScale: l.inScale, outScale: l.outScale, biasLane: l.biasInput }));
     const last = plan.layers[plan.layers.length - 1];

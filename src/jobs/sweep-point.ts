@@ -3,8 +3,8 @@
  * Everything here crosses the worker boundary, so jobs, rows and errors are plain cloneable data.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import type { MnistSet } from "../data/mnist.js";
 import { ENERGY_CSV_COLUMNS, energyReportCells, type EnergyReport } from "../energy/report.js";
+import type { DataSet } from "../data/dataset.js";
 import { OutputError, RuntimeFault, TpusimError, UserInputError, type InputLocation } from "../errors.js";
 import type { SimMode } from "../sim/controller.js";
 import type { StallReason } from "../sim/stats.js";
@@ -36,8 +36,8 @@ export interface PointJob {
 }
 
 export interface SweepData {
-  train: MnistSet;
-  test: MnistSet | null;
+  train: DataSet;
+  test: DataSet | null;
 }
 
 export const STALL_REASONS = STALL_CAUSES.filter((c) => c !== "none") as StallReason[];
@@ -155,10 +155,11 @@ export function sweepColumns(varied: readonly string[]): SweepColumn[] {
 }
 
 /** A copy of a data set in shared memory, so worker threads read one copy instead of cloning it. */
-export function shareMnist(set: MnistSet): MnistSet {
+export function shareDataSet(set: DataSet): DataSet {
   const images = new Float32Array(new SharedArrayBuffer(set.images.byteLength));
   images.set(set.images);
-  const labels = new Uint8Array(new SharedArrayBuffer(set.labels.byteLength));
+  const buffer = new SharedArrayBuffer(set.labels.byteLength);
+  const labels = set.labels instanceof Uint16Array ? new Uint16Array(buffer) : new Uint8Array(buffer);
   labels.set(set.labels);
   return { ...set, images, labels };
 }

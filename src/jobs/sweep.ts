@@ -6,13 +6,13 @@
  */
 import { PRESETS, parseArraySize, type HwConfig } from "../config/hw-config.js";
 import { UserInputError } from "../errors.js";
-import { loadMnist, type MnistSet } from "../data/mnist.js";
+import { loadDataset, type DataSet } from "../data/dataset.js";
 import type { SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
 import { resolveHardware, type HardwareFlags } from "./hardware.js";
 import { runPointsInWorkers } from "./sweep-pool.js";
-import { pointFailed, runPoint, shareMnist, type PointJob, type SweepData, type SweepPoint, type SweepRow } from "./sweep-point.js";
+import { pointFailed, runPoint, shareDataSet, type PointJob, type SweepData, type SweepPoint, type SweepRow } from "./sweep-point.js";
 
 export type { SweepPoint, SweepRow } from "./sweep-point.js";
 
@@ -180,8 +180,8 @@ export interface SweepRunOptions {
   onProgress?: (p: SweepProgress) => void;
   onPoint?: (row: SweepRow, done: number, points: number) => void;
   /** Preloaded data (tests). */
-  train?: MnistSet;
-  test?: MnistSet;
+  train?: DataSet;
+  test?: DataSet;
 }
 
 export interface SweepResult {
@@ -210,8 +210,8 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
   // A shard can be empty (more shards than points): nothing to load or run.
   if (plan.jobs.length === 0) return result([]);
   let data: SweepData = {
-    train: opts.train ?? loadMnist("train", { limit: opts.trainLimit }),
-    test: evaluate ? (opts.test ?? loadMnist("test", { limit: opts.testLimit })) : null,
+    train: opts.train ?? loadDataset(input.spec, "train", { limit: opts.trainLimit }),
+    test: evaluate ? (opts.test ?? loadDataset(input.spec, "test", { limit: opts.testLimit })) : null,
   };
   if (data.train.count < input.spec.batch) {
     throw new UserInputError(`${data.train.count} training images are fewer than one batch of ${input.spec.batch}`, { field: "--train-limit" });
@@ -252,7 +252,7 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
     }
   } else {
     // Reassigned so the unshared copy can be collected while the workers run.
-    data = { train: shareMnist(data.train), test: data.test && shareMnist(data.test) };
+    data = { train: shareDataSet(data.train), test: data.test && shareDataSet(data.test) };
     rows = await runPointsInWorkers(jobs, data, workers, hooks);
   }
   return result(rows);

@@ -1,11 +1,12 @@
 /**
- * `tpusim train`: MNIST on the simulated chip. Every batch runs the compiled training step on the
+ * `tpusim train`: the workload's data set (MNIST, or seeded random samples) on the simulated chip. Every batch runs the compiled training step on the
  * simulator (forward, loss gradient, backward, SGD in weight memory); after each epoch the test set
  * runs through the compiled inference program on a second chip loaded with the trained weights.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import { loadMnist, shuffledOrder, type MnistSet } from "../data/mnist.js";
 import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
+import { loadDataset, type DataSet } from "../data/dataset.js";
+import { shuffledOrder } from "../data/mnist.js";
 import type { SimMode } from "../sim/controller.js";
 import type { TraceSink } from "../sim/trace.js";
 import { initParameters } from "../workloads/init.js";
@@ -30,8 +31,8 @@ export interface TrainOptions {
   onProgress?: (p: TrainProgress) => void;
   onEpoch?: (e: EpochResult) => void;
   /** Preloaded data (tests, sweeps). */
-  train?: MnistSet;
-  test?: MnistSet;
+  train?: DataSet;
+  test?: DataSet;
 }
 
 /** Steps averaged into one point of the loss curve. */
@@ -73,9 +74,9 @@ export interface TrainResult {
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { spec, hw } = opts;
-  const trainSet = opts.train ?? loadMnist("train", { limit: opts.trainLimit });
+  const trainSet = opts.train ?? loadDataset(spec, "train", { limit: opts.trainLimit });
   const evaluate = opts.evaluate ?? true;
-  const testSet = evaluate ? (opts.test ?? loadMnist("test", { limit: opts.testLimit })) : null;
+  const testSet = evaluate ? (opts.test ?? loadDataset(spec, "test", { limit: opts.testLimit })) : null;
   const net = new NetworkOnChip(spec, hw, opts.mode, "train-step");
   net.setParams(initParameters(spec));
   const evalNet = evaluate ? new NetworkOnChip(spec, hw, "fast", "inference") : null;
@@ -147,7 +148,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 }
 
 /** Accuracy and loss of a loaded inference network over a whole data set (last batch padded). */
-export async function evaluateSet(net: NetworkOnChip, set: MnistSet, stop?: StopFlag, limits: RunLimits = {}): Promise<{ accuracy: number; loss: number }> {
+export async function evaluateSet(net: NetworkOnChip, set: DataSet, stop?: StopFlag, limits: RunLimits = {}): Promise<{ accuracy: number; loss: number }> {
   const B = net.batch;
   let correct = 0;
   let loss = 0;

@@ -117,14 +117,14 @@ cases("workload specs name the file and the JSON path of every wrong field", [
     expect: ["deep.json", "$.name: must be a non-empty string (got [...])"],
   },
   {
-    name: "a batch too large for the unified buffer (from the compiler) names the batch",
-    args: () => ["compile", workload("ub.json", (s) => ((s.hardware = { preset: "small", overrides: {} }), (s.batch = 1000))), "-o", "x.s"],
-    expect: ["field batch", "batch 1000 does not fit the unified buffer", "the largest batch that fits is"],
+    name: "one sample too large for the unified buffer (from the compiler) names the parameter",
+    args: () => ["compile", workload("ub.json", (s) => (s.hardware = { preset: "small", overrides: { unifiedBufferBytes: 1024 } })), "-o", "x.s"],
+    expect: ["field unifiedBufferBytes", "one sample does not fit the unified buffer", "holds 512 bf16 elements"],
   },
   {
-    name: "--batch too large for the accumulators names the batch",
-    args: () => ["train", WORKLOAD, "--batch", "5000"],
-    expect: ["field batch", "batch 5000 needs 5000 accumulator rows", "at most 4096"],
+    name: "a convolution with more positions than accumulator rows names the layer",
+    args: () => ["train", join(REPO, "workloads/mnist-cnn-small.json"), "--set", "accumulatorRows=100"],
+    expect: ["field accumulatorRows", "layer 0 has 144 output positions per image", "needs 144 accumulator rows"],
   },
   {
     name: "a missing workload file",

@@ -162,7 +162,7 @@ describe("a sweep's numbers are those of single runs", () => {
   });
 
   it("a failing point names the point", async () => {
-    const plan = planSweep(input({ arrays: [[4, 4], [8, 8]], hardware: { set: ["unifiedBufferBytes=4096"] }, steps: 1 }));
+    const plan = planSweep(input({ arrays: [[4, 4], [8, 8]], hardware: { set: ["unifiedBufferBytes=1024"] }, steps: 1 }));
     await expect(runSweep(plan, { jobs: 1, train: trainSet })).rejects.toThrow(/sweep point 0: 4x4/);
   });
 });
