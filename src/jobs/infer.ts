@@ -10,7 +10,7 @@ import type { HwConfig } from "../config/hw-config.js";
 import { loadDataset, syntheticSet, type DataSet } from "../data/dataset.js";
 import { predictInt8, predictSameNumerics } from "../golden/mlp-same-numerics.js";
 import type { SimMode } from "../sim/controller.js";
-import { summarize, type RunSummary } from "../sim/stats.js";
+import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
 import type { TraceSink } from "../sim/trace.js";
 import { initParameters } from "../workloads/init.js";
 import { quantizeForInference, type Int8Plan } from "../workloads/quantize.js";
@@ -56,7 +56,7 @@ export interface InferResult {
   /** MNIST only: argmax against the labels, and the workload's loss (int8 outputs scaled back). */
   accuracy: number | null;
   loss: number | null;
-  stats: RunSummary;
+  stats: HardwareSummary;
   counters: PaperCounters;
   check: InferCheck | null;
   /** Host time: initialising and quantizing the weights and compiling; simulating; checking. */
@@ -100,7 +100,7 @@ export async function infer(opts: InferOptions): Promise<InferResult> {
   }
   const simulated = performance.now();
   const check = opts.check ? checkOutputs(spec, set, B, outputs, plan ? { plan, scale: plan.layers[plan.layers.length - 1].outputScale } : { params }) : null;
-  const stats = summarize(net.sim.stats, hw);
+  const stats = summarizeHardware(net.sim.stats, hw, { unit: "inference", count: set.count });
   const mnist = spec.dataset === "mnist";
   return {
     workload: spec.name,
