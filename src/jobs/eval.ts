@@ -13,6 +13,8 @@ import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
 import type { TraceSink } from "../sim/trace.js";
 import { NetworkOnChip } from "./network.js";
+import { CaptureSink } from "../io/report/capture-sink.js";
+import type { Timeline } from "../io/report/views.js";
 import { evaluateSet } from "./train.js";
 
 export interface EvalOptions {
@@ -26,6 +28,8 @@ export interface EvalOptions {
   calibration?: MnistSet;
   sink?: TraceSink;
   maxCycles?: number;
+  /** Also record a timeline of the first batch (for reports). */
+  views?: boolean;
 }
 
 export interface EvalResult {
@@ -36,6 +40,8 @@ export interface EvalResult {
   accuracy: number;
   loss: number;
   stats: RunSummary;
+  /** With `views`: the first batch's timeline. */
+  timeline: Timeline | null;
 }
 
 export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
@@ -53,7 +59,8 @@ export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
     net = new NetworkOnChip(spec, hw, opts.mode, "inference");
     net.setParams(params);
   }
-  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop });
+  const capture = opts.views ? new CaptureSink({ timeline: { from: net.sim.now }, forward: opts.sink }) : undefined;
+  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop }, capture);
   return {
     workload: spec.name,
     dtype: hw.dtype,
@@ -62,6 +69,7 @@ export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
     accuracy: r.accuracy,
     loss: r.loss,
     stats: summarize(net.sim.stats, hw),
+    timeline: capture?.timeline(`inference batch 1 (${Math.min(net.batch, test.count)} images)`, r.firstBatchEnd) ?? null,
   };
 }
 
