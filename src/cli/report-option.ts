@@ -6,7 +6,6 @@ import { resolve } from "node:path";
 import type { Argv } from "yargs";
 import { UserInputError } from "../errors.js";
 import { checkWritable, writeFileAtomic } from "../io/atomic-write.js";
-import { buildReport } from "../io/report/build-report.js";
 import type { ReportSource } from "../io/report/sources.js";
 import { DEFAULT_ARRAY_LIMITS } from "../io/report/array-recorder.js";
 import { parsePeRegion, traceWindow } from "../io/trace-sinks.js";
@@ -37,6 +36,8 @@ export function reportPath(value: unknown, others: readonly unknown[], flag = "-
 /** Builds the page from the result and writes it atomically; returns a line for the human output. */
 export async function writeReport(path: string | undefined, source: ReportSource): Promise<string | null> {
   if (path === undefined) return null;
+  // Loaded on demand: Vega and Vega-Lite take about half a second to import, which no other run should pay.
+  const { buildReport } = await import("../io/report/build-report.js");
   writeFileAtomic(path, await buildReport(source));
   return `report written to ${path}`;
 }

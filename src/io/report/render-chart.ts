@@ -9,6 +9,9 @@ import { compile, type TopLevelSpec } from "vega-lite";
 
 export type ChartSpec = TopLevelSpec;
 
+/** How pages turn a spec into SVG: renderChart, with the caller's warning handler. */
+export type Render = (spec: ChartSpec) => Promise<string>;
+
 /** Marks (self-closing elements) that carry an aria-label: the label becomes the mark's <title>. */
 const LABELLED_MARK = /<(path|rect|circle|line|image)\b([^>]*?) aria-label="([^"]*)"([^>]*?)\/>/g;
 

@@ -1,6 +1,6 @@
 /** Adversarial and fooling reports: the original, the perturbation and the result, with the chip's verdicts. */
 import { escapeHtml, facts, figure, type Section } from "../html.js";
-import { renderChart } from "../render-chart.js";
+import type { Render } from "../render-chart.js";
 import { groupedBarChart, lineChart } from "../specs/series.js";
 import type { AttackSingleSource, AttackSweepSource, FoolSource } from "../sources.js";
 import { fmtInt, fmtPct, machineText } from "./hardware.js";
@@ -11,16 +11,16 @@ function argmaxShare(outputs: readonly number[], j: number): string {
   return `output ${outputs[j].toFixed(4)}, ${sum > 0 ? ((100 * outputs[j]) / sum).toFixed(1) : "0.0"} % of the sum`;
 }
 
-async function outputsChart(a: readonly number[], b: readonly number[], groups: [string, string], title: string): Promise<string> {
+async function outputsChart(render: Render, a: readonly number[], b: readonly number[], groups: [string, string], title: string): Promise<string> {
   const rows = [a, b].flatMap((out, g) => out.map((value, digit) => ({ category: String(digit), group: groups[g], value })));
-  return renderChart(groupedBarChart(rows, { title, categoryTitle: "digit", valueTitle: "network output", groups, colours: ["#9aa5b8", "#e45756"] }));
+  return render(groupedBarChart(rows, { title, categoryTitle: "digit", valueTitle: "network output", groups, colours: ["#9aa5b8", "#e45756"] }));
 }
 
 function cyclesFact(c: { inputGradient: number; inference: number }): [string, string] {
   return ["simulated cycles", `input gradient ${fmtInt(c.inputGradient)}, inference ${fmtInt(c.inference)}`];
 }
 
-export async function attackSingleSections(s: AttackSingleSource): Promise<Section[]> {
+export async function attackSingleSections(s: AttackSingleSource, render: Render): Promise<Section[]> {
   const how = s.steps === 1 ? "fast gradient sign" : `${s.steps} iterated steps of epsilon/${s.steps}`;
   const aim = s.target === null ? `away from its label ${s.label}` : `towards ${s.target}`;
   const verdict = s.success
@@ -34,7 +34,7 @@ export async function attackSingleSections(s: AttackSingleSource): Promise<Secti
     ],
     "attack-images",
   );
-  const chart = await outputsChart(s.originalOutputs, s.perturbedOutputs, ["original", "perturbed"], "Network outputs before and after");
+  const chart = await outputsChart(render, s.originalOutputs, s.perturbedOutputs, ["original", "perturbed"], "Network outputs before and after");
   return [
     {
       id: "summary",
@@ -54,7 +54,7 @@ export async function attackSingleSections(s: AttackSingleSource): Promise<Secti
   ];
 }
 
-export async function attackSweepSections(s: AttackSweepSource): Promise<Section[]> {
+export async function attackSweepSections(s: AttackSweepSource, render: Render): Promise<Section[]> {
   const how = s.steps === 1 ? "fast gradient sign" : `${s.steps} iterated steps`;
   const points = [...s.rows]
     .sort((a, b) => a.epsilon - b.epsilon)
@@ -62,7 +62,7 @@ export async function attackSweepSections(s: AttackSweepSource): Promise<Section
       { x: r.epsilon, series: "success rate", value: r.successRate },
       { x: r.epsilon, series: "accuracy under attack", value: r.accuracy },
     ]);
-  const chart = await renderChart(
+  const chart = await render(
     lineChart(points, { title: "Success rate and accuracy against epsilon", xTitle: "epsilon", yTitle: "share of images", series: ["success rate", "accuracy under attack"], yFormat: ".0%", zero: true }),
   );
   return [
@@ -80,7 +80,7 @@ export async function attackSweepSections(s: AttackSweepSource): Promise<Section
   ];
 }
 
-export async function foolSections(s: FoolSource): Promise<Section[]> {
+export async function foolSections(s: FoolSource, render: Render): Promise<Section[]> {
   const images = pictures(
     [
       digitPicture("image-original", s.noisePixels, `start: noise (seed ${s.seed}), says ${argmaxOf(s.noiseOutputs)}`),
@@ -90,8 +90,8 @@ export async function foolSections(s: FoolSource): Promise<Section[]> {
     "attack-images",
   );
   const [outputs, history] = await Promise.all([
-    outputsChart(s.noiseOutputs, s.outputs, ["noise", "pattern"], "Network outputs for the noise and the pattern"),
-    renderChart(
+    outputsChart(render, s.noiseOutputs, s.outputs, ["noise", "pattern"], "Network outputs for the noise and the pattern"),
+    render(
       lineChart(s.history.map((value, i) => ({ x: i, series: `output for ${s.target}`, value })), {
         title: `Output for digit ${s.target} at each gradient step`,
         xTitle: "step",

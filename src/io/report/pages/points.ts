@@ -4,7 +4,7 @@
  */
 import { facts, figure, table, type Section } from "../html.js";
 import { machineNames, type PerformancePoint } from "../points.js";
-import { renderChart } from "../render-chart.js";
+import type { Render } from "../render-chart.js";
 import { CYCLE_KINDS } from "../specs/common.js";
 import { cycleStackChart } from "../specs/cycles.js";
 import { pointBarChart, wantsLog } from "../specs/points.js";
@@ -28,13 +28,13 @@ export function rooflinePoints(points: readonly PerformancePoint[]): RooflinePoi
   });
 }
 
-export async function pointsSections(points: readonly PerformancePoint[], axis: string, summary: [string, string][], notes: readonly string[] = []): Promise<Section[]> {
+export async function pointsSections(render: Render, points: readonly PerformancePoint[], axis: string, summary: [string, string][], notes: readonly string[] = []): Promise<Section[]> {
   const cyclesLog = wantsLog(points.map((p) => p.cycles));
   const roof = rooflinePoints(points);
   const [cycles, utilization, stack, roofline] = await Promise.all([
-    renderChart(pointBarChart(points.map((p) => ({ label: p.label, value: p.cycles })), { title: `Cycles per ${axis}`, axis, valueTitle: "cycles", format: "~s", log: cyclesLog })),
-    renderChart(pointBarChart(points.map((p) => ({ label: p.label, value: p.utilization })), { title: `Utilization per ${axis}`, axis, valueTitle: "MACs / (cycles x peak)", format: ".1%", max: 1 })),
-    renderChart(
+    render(pointBarChart(points.map((p) => ({ label: p.label, value: p.cycles })), { title: `Cycles per ${axis}`, axis, valueTitle: "cycles", format: "~s", log: cyclesLog })),
+    render(pointBarChart(points.map((p) => ({ label: p.label, value: p.utilization })), { title: `Utilization per ${axis}`, axis, valueTitle: "MACs / (cycles x peak)", format: ".1%", max: 1 })),
+    render(
       cycleStackChart(points.map((p) => ({ label: p.label, cycles: { busy: p.matrixBusyCycles, ...p.stalls } })), {
         title: `Where the matrix unit's cycles go, per ${axis}`,
         labelTitle: axis,
@@ -42,7 +42,7 @@ export async function pointsSections(points: readonly PerformancePoint[], axis: 
         stack: "normalize",
       }),
     ),
-    roof.length > 0 ? renderChart(rooflineChart(roof, "Roofline (TPU v1 paper, Figure 5): achieved TOPS under the compute and weight-memory roofs")) : Promise.resolve(""),
+    roof.length > 0 ? render(rooflineChart(roof, "Roofline (TPU v1 paper, Figure 5): achieved TOPS under the compute and weight-memory roofs")) : Promise.resolve(""),
   ]);
   const extraNames = [...new Set(points.flatMap((p) => Object.keys(p.extra ?? {})))];
   const rows = points.map((p) => [

@@ -1,6 +1,7 @@
 /** Reports of single runs: `run` and `matmul` (timeline, array view) and `eval` (accuracy, timeline of a batch). */
 import { arrayViewSection } from "../array-view.js";
 import { facts, type Section } from "../html.js";
+import type { Render } from "../render-chart.js";
 import type { EvalSource, RunSource } from "../sources.js";
 import { cycleKinds, cyclesSection, fmtInt, fmtPct, machineText, timelineSection } from "./hardware.js";
 
@@ -9,7 +10,7 @@ export interface PageParts {
   scripts: string[];
 }
 
-export async function runSections(s: RunSource): Promise<PageParts> {
+export async function runSections(s: RunSource, render: Render): Promise<PageParts> {
   const what = s.command === "matmul" ? `C (${s.m}x${s.n}) = A (${s.m}x${s.k}) · B (${s.k}x${s.n})` : (s.program ?? "program");
   const summary: Section = {
     id: "summary",
@@ -29,13 +30,13 @@ export async function runSections(s: RunSource): Promise<PageParts> {
         : "The array view needs the register model: run with --mode detailed (and --trace-pe R0:R1,C0:C1 to choose the PEs).",
     ];
   }
-  sections.push(await cyclesSection(s.stats, [{ label: "run", cycles: cycleKinds(s.stats) }], { title: "Matrix unit cycles by cause", labelTitle: "", valueTitle: "cycles" }));
-  const timeline = await timelineSection(s.timeline, "");
+  sections.push(await cyclesSection(render, s.stats, [{ label: "run", cycles: cycleKinds(s.stats) }], { title: "Matrix unit cycles by cause", labelTitle: "", valueTitle: "cycles" }));
+  const timeline = await timelineSection(render, s.timeline, "");
   if (timeline) sections.push(timeline);
   return { sections, scripts };
 }
 
-export async function evalSections(s: EvalSource): Promise<PageParts> {
+export async function evalSections(s: EvalSource, render: Render): Promise<PageParts> {
   const summary: Section = {
     id: "summary",
     title: "Summary",
@@ -49,13 +50,13 @@ export async function evalSections(s: EvalSource): Promise<PageParts> {
     ]),
     notes: [s.dtype === "int8" ? "int8 post-training-quantized inference (TPU v1 style), calibrated on the first 1,000 training images." : "The network as trained, in bf16."],
   };
-  const cycles = await cyclesSection(s.stats, [{ label: "test set", cycles: cycleKinds(s.stats) }], {
+  const cycles = await cyclesSection(render, s.stats, [{ label: "test set", cycles: cycleKinds(s.stats) }], {
     title: "Matrix unit cycles by cause",
     labelTitle: "",
     valueTitle: "cycles",
   });
   const sections = [summary, cycles];
-  const timeline = await timelineSection(s.timeline, "The inference program of one batch.");
+  const timeline = await timelineSection(render, s.timeline, "The inference program of one batch.");
   if (timeline) sections.push(timeline);
   return { sections, scripts: [] };
 }

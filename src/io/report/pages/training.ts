@@ -1,6 +1,6 @@
 /** The training report: learning curves, where the cycles of a step go, a step's timeline, first-layer weights. */
 import { facts, figure, type Section } from "../html.js";
-import { renderChart } from "../render-chart.js";
+import type { Render } from "../render-chart.js";
 import { lineChart, type SeriesPoint } from "../specs/series.js";
 import type { TrainSource } from "../sources.js";
 import { cycleKinds, cyclesSection, fmtInt, fmtPct, machineText, timelineSection } from "./hardware.js";
@@ -10,7 +10,7 @@ function windowLabel(w: { firstStep: number; steps: number }): string {
   return w.steps === 1 ? `${w.firstStep}` : `${w.firstStep}–${w.firstStep + w.steps - 1}`;
 }
 
-async function learningSection(s: TrainSource): Promise<Section> {
+async function learningSection(s: TrainSource, render: Render): Promise<Section> {
   const lastStep = (w: { firstStep: number; steps: number }) => w.firstStep + w.steps - 1;
   const perWindow = (pick: (w: TrainSource["windows"][number]) => number, series: string): SeriesPoint[] =>
     s.windows.map((w) => ({ x: lastStep(w), series, value: pick(w) }));
@@ -25,10 +25,10 @@ async function learningSection(s: TrainSource): Promise<Section> {
   const epochAcc = [...perEpoch((e) => e.trainAccuracy, "training accuracy"), ...perEpoch((e) => e.testAccuracy, "test accuracy")];
   const stepTitle = `step (end of each window of ${s.stepWindow})`;
   const charts = await Promise.all([
-    renderChart(lineChart(windowLoss, { title: `Training loss per window of ${s.stepWindow} step(s)`, xTitle: stepTitle, yTitle: "mean loss", series: ["training loss"], yFormat: ".4f", xInteger: true })),
-    renderChart(lineChart(windowAcc, { title: `Training accuracy per window of ${s.stepWindow} step(s)`, xTitle: stepTitle, yTitle: "accuracy", series: ["training accuracy"], yFormat: ".1%", xInteger: true })),
-    renderChart(lineChart(epochLoss, { title: "Loss per epoch", xTitle: "epoch", yTitle: "mean loss", series: seriesOf(epochLoss), yFormat: ".4f", xInteger: true })),
-    renderChart(lineChart(epochAcc, { title: "Accuracy per epoch", xTitle: "epoch", yTitle: "accuracy", series: seriesOf(epochAcc), yFormat: ".1%", xInteger: true })),
+    render(lineChart(windowLoss, { title: `Training loss per window of ${s.stepWindow} step(s)`, xTitle: stepTitle, yTitle: "mean loss", series: ["training loss"], yFormat: ".4f", xInteger: true })),
+    render(lineChart(windowAcc, { title: `Training accuracy per window of ${s.stepWindow} step(s)`, xTitle: stepTitle, yTitle: "accuracy", series: ["training accuracy"], yFormat: ".1%", xInteger: true })),
+    render(lineChart(epochLoss, { title: "Loss per epoch", xTitle: "epoch", yTitle: "mean loss", series: seriesOf(epochLoss), yFormat: ".4f", xInteger: true })),
+    render(lineChart(epochAcc, { title: "Accuracy per epoch", xTitle: "epoch", yTitle: "accuracy", series: seriesOf(epochAcc), yFormat: ".1%", xInteger: true })),
   ]);
   return {
     id: "learning",
@@ -47,7 +47,7 @@ function seriesOf(points: readonly SeriesPoint[]): string[] {
   return [...new Set(points.map((p) => p.series))];
 }
 
-export async function trainingSections(s: TrainSource): Promise<Section[]> {
+export async function trainingSections(s: TrainSource, render: Render): Promise<Section[]> {
   const last = s.epochs[s.epochs.length - 1];
   const summary: Section = {
     id: "summary",
@@ -70,14 +70,14 @@ export async function trainingSections(s: TrainSource): Promise<Section[]> {
     const kinds = cycleKinds(w.stats);
     return { label: windowLabel(w), cycles: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, v / w.steps])) };
   });
-  const cycles = await cyclesSection(s.stats, bars, {
+  const cycles = await cyclesSection(render, s.stats, bars, {
     title: "Cycles per training step, by cause, per step window",
     labelTitle: "steps",
     valueTitle: "cycles per step",
     notes: ["Figures cover the training steps only (the test-set evaluation runs on a second chip)."],
   });
-  const sections: Section[] = [summary, await learningSection(s), cycles];
-  const timeline = await timelineSection(s.timeline, "The step runs forward pass, loss gradient, backward pass and SGD update as one program.");
+  const sections: Section[] = [summary, await learningSection(s, render), cycles];
+  const timeline = await timelineSection(render, s.timeline, "The step runs forward pass, loss gradient, backward pass and SGD update as one program.");
   if (timeline) sections.push(timeline);
   if (s.firstLayer) {
     const w = s.firstLayer;

@@ -30,9 +30,16 @@ export function pointBarChart(values: readonly PointValue[], o: { title: string;
         type: "quantitative",
         title: o.valueTitle,
         axis: { format: o.format },
-        scale: log ? { type: "log" } : o.max !== undefined ? { domain: [0, o.max] } : {},
+        scale: log ? { type: "log", domainMin: logBase(values) } : o.max !== undefined ? { domain: [0, o.max] } : {},
       },
+      // A bar on a log axis needs a base other than zero: the power of ten below the smallest value.
+      ...(log ? { y2: { datum: logBase(values) } } : {}),
       description: { field: "text", type: "nominal" },
     },
   });
+}
+
+function logBase(values: readonly PointValue[]): number {
+  const positive = values.map((v) => v.value).filter((v) => v > 0);
+  return 10 ** Math.floor(Math.log10(Math.min(...positive)));
 }
