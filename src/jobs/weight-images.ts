@@ -43,5 +43,5 @@ export function firstLayerImages(spec: WorkloadSpec, params: readonly Float32Arr
       pixels[n * height * width + p] = scale === 0 ? 0 : Math.round((127 * m[row + p * channels]) / scale);
     }
   }
-  return { title, height, width, count, total: N, scales, pixels: packArray(pixels) };
+  return { title, noun: layer.conv ? "filter" : "unit", height, width, count, total: N, scales, pixels: packArray(pixels) };
 }

@@ -33,7 +33,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const report = reportPath(argv.report, [argv.workload, argv.weights, argv.trace]);
   const sink = traceSinkFrom(argv, mode);
   const r = await withSink(sink, () =>
-    evaluateWeights({ spec, hw, params, mode, testLimit: argv["test-limit"] as number | undefined, stop: stopFlag, sink, maxCycles: argv["max-cycles"] as number, views: true }),
+    evaluateWeights({ spec, hw, params, mode, testLimit: argv["test-limit"] as number | undefined, stop: stopFlag, sink, maxCycles: argv["max-cycles"] as number, views: report !== undefined || (argv.json as boolean) }),
   );
   const output = { command: "eval" as const, ...r, mode, cycles: r.stats.cycles };
   const reported = await writeReport(report, output);

@@ -57,7 +57,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       maxCycles: argv["max-cycles"] as number,
       sink,
       stop: stopFlag,
-      views: true,
+      views: report !== undefined || json,
       onProgress: (p) => {
         if (barTotal !== p.batches) {
           barTotal = p.batches;

@@ -114,6 +114,8 @@ export interface ArrayView {
  */
 export interface WeightImages {
   readonly title: string;
+  /** What one image is: "unit" (a dense layer's hidden unit) or "filter" (a convolution's). */
+  readonly noun: string;
   readonly height: number;
   readonly width: number;
   /** Images in the data (at most the limit). */

@@ -43,9 +43,9 @@ export function weightPictures(w: WeightImages): Picture[] {
     return {
       id: `weights-${u}`,
       src: signedImage(values, w.width, w.height),
-      caption: `unit ${u}`,
+      caption: `${w.noun} ${u}`,
       size,
-      title: `unit ${u}: largest weight magnitude ${w.scales[u].toPrecision(3)}`,
+      title: `${w.noun} ${u}: largest weight magnitude ${w.scales[u].toPrecision(3)}`,
     };
   });
 }

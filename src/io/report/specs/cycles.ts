@@ -38,7 +38,7 @@ export function cycleStackChart(bars: readonly CycleBreakdown[], o: CycleChartOp
     ],
     mark: { type: "bar" },
     encoding: {
-      x: { field: "label", type: "ordinal", title: o.labelTitle, sort: bars.map((b) => b.label), axis: { labelAngle: labelAngle(bars.map((b) => b.label), width / Math.max(1, bars.length)) } },
+      x: { field: "label", type: "ordinal", title: o.labelTitle, sort: bars.map((b) => b.label), axis: { labelAngle: labelAngle(bars.map((b) => b.label), width / Math.max(1, bars.length)), labelOverlap: "greedy" } },
       y: {
         field: "cycles",
         type: "quantitative",

@@ -24,7 +24,7 @@ export function pointBarChart(values: readonly PointValue[], o: { title: string;
     transform: [{ calculate: `datum.label + ': ' + format(datum.value, '${o.format}')`, as: "text" }],
     mark: { type: "bar", color: "#4c78a8" },
     encoding: {
-      x: { field: "label", type: "ordinal", title: o.axis, sort: values.map((v) => v.label), axis: { labelAngle: labelAngle(values.map((v) => v.label), width / Math.max(1, values.length)) } },
+      x: { field: "label", type: "ordinal", title: o.axis, sort: values.map((v) => v.label), axis: { labelAngle: labelAngle(values.map((v) => v.label), width / Math.max(1, values.length)), labelOverlap: "greedy" } },
       y: {
         field: "value",
         type: "quantitative",
