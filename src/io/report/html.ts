@@ -89,7 +89,7 @@ export function page(p: Page): string {
   return [
     "<!DOCTYPE html>",
     `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`,
-    `<meta name="generator" content="tpusim"><title>${escapeHtml(p.title)}</title><style>${STYLE}${p.style ?? ""}</style></head>`,
+    `<meta name="generator" content="tpusim"><link rel="icon" href="data:,"><title>${escapeHtml(p.title)}</title><style>${STYLE}${p.style ?? ""}</style></head>`,
     `<body data-report="${escapeHtml(p.kind)}"><header><h1>${escapeHtml(p.title)}</h1><p>${escapeHtml(p.subtitle)}</p></header>`,
     `<nav>${nav}</nav><main>${p.sections.map(section).join("\n")}</main>`,
     ...(p.scripts ?? []),
