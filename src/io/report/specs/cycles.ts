@@ -23,7 +23,7 @@ export function cycleStackChart(bars: readonly CycleBreakdown[], o: CycleChartOp
     CYCLE_KINDS.map((kind, k) => ({ label: b.label, order: i, kind, kindOrder: k, cycles: b.cycles[kind] ?? 0 })).filter((r) => r.cycles > 0),
   );
   const normalize = o.stack === "normalize";
-  const width = Math.min(CHART_WIDTH, Math.max(160, bars.length * 40));
+  const width = Math.min(CHART_WIDTH, Math.max(160, bars.length * 48));
   return chart({
     title: o.title,
     width,
@@ -38,7 +38,7 @@ export function cycleStackChart(bars: readonly CycleBreakdown[], o: CycleChartOp
     ],
     mark: { type: "bar" },
     encoding: {
-      x: { field: "label", type: "ordinal", title: o.labelTitle, sort: bars.map((b) => b.label), axis: { labelAngle: labelAngle(bars.map((b) => b.label), width / Math.max(1, bars.length)), labelOverlap: "greedy" } },
+      x: { field: "label", type: "ordinal", title: o.labelTitle, sort: bars.map((b) => b.label), axis: { labelAngle: labelAngle(bars.map((b) => b.label), width / Math.max(1, bars.length)), labelOverlap: bars.length > 16 ? "greedy" : false } },
       y: {
         field: "cycles",
         type: "quantitative",

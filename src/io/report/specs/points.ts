@@ -15,7 +15,7 @@ export function wantsLog(values: readonly number[]): boolean {
 
 export function pointBarChart(values: readonly PointValue[], o: { title: string; axis: string; valueTitle: string; format: string; log?: boolean; max?: number }): ChartSpec {
   const log = o.log ?? false;
-  const width = Math.min(CHART_WIDTH, Math.max(160, values.length * 40));
+  const width = Math.min(CHART_WIDTH, Math.max(160, values.length * 48));
   return chart({
     title: o.title + (log ? " (log scale)" : ""),
     width,
@@ -24,7 +24,7 @@ export function pointBarChart(values: readonly PointValue[], o: { title: string;
     transform: [{ calculate: `datum.label + ': ' + format(datum.value, '${o.format}')`, as: "text" }],
     mark: { type: "bar", color: "#4c78a8" },
     encoding: {
-      x: { field: "label", type: "ordinal", title: o.axis, sort: values.map((v) => v.label), axis: { labelAngle: labelAngle(values.map((v) => v.label), width / Math.max(1, values.length)), labelOverlap: "greedy" } },
+      x: { field: "label", type: "ordinal", title: o.axis, sort: values.map((v) => v.label), axis: { labelAngle: labelAngle(values.map((v) => v.label), width / Math.max(1, values.length)), labelOverlap: values.length > 16 ? "greedy" : false } },
       y: {
         field: "value",
         type: "quantitative",

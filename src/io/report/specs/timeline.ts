@@ -33,15 +33,22 @@ export function timelineRows(t: Timeline): TimelineRow[] {
 export const DETAIL_CYCLES = 1200;
 
 /**
- * Where the detail view starts: a little before the matrix unit first streams, when most units
- * have started work, or at 0.
+ * Where the detail view starts: the stretch of DETAIL_CYCLES cycles in which the most bars begin,
+ * i.e. where the units change what they do most often (a long transfer or a run of identical
+ * passes is clear enough in the overview).
  */
 export function detailStart(t: Timeline): number {
-  const matrix = t.lanes.indexOf("matrix");
-  const busy = t.states.indexOf("busy");
-  const first = t.segments.filter(([lane, , , state]) => lane === matrix && state === busy).reduce((m, s) => Math.min(m, s[1]), Number.POSITIVE_INFINITY);
-  if (!Number.isFinite(first)) return 0;
-  return Math.max(0, Math.min(first - 100, t.cycles - DETAIL_CYCLES));
+  const starts = t.segments.map((s) => s[1]).sort((a, b) => a - b);
+  let best = 0;
+  let bestCount = -1;
+  for (let i = 0, j = 0; i < starts.length; i++) {
+    while (j < starts.length && starts[j] < starts[i] + DETAIL_CYCLES) j++;
+    if (j - i > bestCount) {
+      bestCount = j - i;
+      best = starts[i];
+    }
+  }
+  return Math.max(0, Math.min(best - 20, t.cycles - DETAIL_CYCLES));
 }
 
 /**
