@@ -2,7 +2,8 @@
  * Charts are Vega-Lite specs (the pure builders in specs/), compiled to Vega and rendered to SVG in
  * Node when the report is written, so the page needs no script and no network to show them.
  * Vega's SVG labels each mark with aria-label (the spec's `description` channel); those labels
- * become <title> children, the browser's own hover text.
+ * become <title> children instead, the browser's own hover text (and still the mark's accessible
+ * name), without repeating the text twice per mark.
  */
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
@@ -17,7 +18,7 @@ const LABELLED_MARK = /<(path|rect|circle|line|image)\b([^>]*?) aria-label="([^"
 
 export function titlesFromAriaLabels(svg: string): string {
   return svg.replace(LABELLED_MARK, (_m, tag: string, before: string, label: string, after: string) =>
-    `<${tag}${before} aria-label="${label}"${after}><title>${label}</title></${tag}>`);
+    `<${tag}${before}${after}><title>${label}</title></${tag}>`);
 }
 
 /**

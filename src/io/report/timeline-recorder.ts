@@ -21,7 +21,7 @@ export interface TimelineLimits {
   readonly maxSegments: number;
 }
 
-export const DEFAULT_TIMELINE_LIMITS = { maxCycles: 200_000, maxSegments: 12_000 } as const;
+export const DEFAULT_TIMELINE_LIMITS = { maxCycles: 200_000, maxSegments: 6_000 } as const;
 
 export class TimelineRecorder {
   private readonly segments: TimelineSegment[] = [];
