@@ -11,10 +11,16 @@ import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { REPO } from "../cli/helpers.js";
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
-export const CHROMIUM = CANDIDATES.find((p): p is string => p !== undefined && p !== "" && existsSync(p));
+/** CHROMIUM_PATH, when set, is the only place looked at (set it to a missing path to skip the tests). */
+const CANDIDATES = process.env.CHROMIUM_PATH !== undefined ? [process.env.CHROMIUM_PATH] : ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+export const CHROMIUM = CANDIDATES.find((p) => p !== "" && existsSync(p));
 /** Why the browser tests skip, or null when they run. */
-export const NO_BROWSER = CHROMIUM === undefined ? "skipped: no chromium (apt-get install chromium, or set CHROMIUM_PATH)" : null;
+export const NO_BROWSER = CHROMIUM === undefined ? `skipped: no chromium at ${CANDIDATES.join(" or ")} (apt-get install chromium, or set CHROMIUM_PATH)` : null;
+
+/** One line on stderr when a browser test file skips, so a plain `npm test` says why. */
+export function announceSkip(file: string): void {
+  if (NO_BROWSER !== null) process.stderr.write(`${file}: ${NO_BROWSER}\n`);
+}
 
 /** Screenshots for a person to look at (traces/ is git-ignored). */
 export const SCREENSHOTS = join(REPO, "traces", "report-screens");

@@ -12,7 +12,7 @@ import { readNpy, encodeNpy } from "../../../src/data/npy.js";
 import { weightsToJson } from "../../../src/data/weights.js";
 import { initParameters } from "../../../src/workloads/init.js";
 import { loadWorkload } from "../../../src/workloads/spec.js";
-import { NO_BROWSER, ReportBrowser, SCREENSHOTS, countMarks, type OpenedPage } from "../../helpers/browser.js";
+import { NO_BROWSER, ReportBrowser, announceSkip, SCREENSHOTS, countMarks, type OpenedPage } from "../../helpers/browser.js";
 import { REPO, WORKLOAD, ensureBuilt, makeTemp, removeTemp, runCli } from "../../cli/helpers.js";
 
 let tmp: string;
@@ -57,6 +57,8 @@ async function shown(page: Page): Promise<{ cycle: number; pes: Map<string, numb
   );
   return { cycle, pes: new Map(pes) };
 }
+
+announceSkip("test/io/report/browser-runs.test.ts");
 
 describe.skipIf(NO_BROWSER !== null)(`report pages in chromium: run, matmul, adversarial, fool${NO_BROWSER ? ` (${NO_BROWSER})` : ""}`, () => {
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CYCLE_KINDS } from "../../../src/io/report/specs/common.js";
-import { NO_BROWSER, ReportBrowser, SCREENSHOTS, countMarks, type OpenedPage } from "../../helpers/browser.js";
+import { NO_BROWSER, ReportBrowser, announceSkip, SCREENSHOTS, countMarks, type OpenedPage } from "../../helpers/browser.js";
 import { WORKLOAD, ensureBuilt, makeTemp, removeTemp, runCli } from "../../cli/helpers.js";
 
 let tmp: string;
@@ -40,6 +40,8 @@ async function finish(o: OpenedPage, name: string): Promise<void> {
 function segments(stats: { matrixBusyCycles: number; stalls: Record<string, number> }): number {
   return CYCLE_KINDS.filter((k) => (k === "busy" ? stats.matrixBusyCycles : stats.stalls[k]) > 0).length;
 }
+
+announceSkip("test/io/report/browser-training.test.ts");
 
 describe.skipIf(NO_BROWSER !== null)(`report pages in chromium: training, evaluation, sweep${NO_BROWSER ? ` (${NO_BROWSER})` : ""}`, () => {
   beforeAll(async () => {
