@@ -119,8 +119,9 @@ export class ArrayRecorder {
     this.stall[k] = row.stall;
   }
 
-  instruction(pc: number, text: string): void {
-    if (this.wanted.has(pc) || this.texts.size < 4096) this.texts.set(pc, text);
+  /** Completion is reported before the cycle row of that cycle: keep every instruction the window overlaps. */
+  instruction(pc: number, text: string, issue: number, complete: number): void {
+    if (this.wanted.has(pc) || (complete >= this.limits.from && issue <= this.to)) this.texts.set(pc, text);
   }
 
   /** `runEnd`: the cycle after the run's last, to tell whether the window was cut short. */

@@ -83,7 +83,7 @@ export class CaptureSink implements AbortableTraceSink {
 
   instruction(unit: TraceUnit, pc: number, text: string, issue: number, complete: number): void {
     this.timelineRecorder?.instruction(pc, text, issue, complete);
-    this.arrayRecorder?.instruction(pc, text);
+    this.arrayRecorder?.instruction(pc, text, issue, complete);
     this.forward?.instruction(unit, pc, text, issue, complete);
   }
 
