@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CYCLE_KINDS } from "../../../src/io/report/specs/common.js";
 import { NO_BROWSER, ReportBrowser, announceSkip, SCREENSHOTS, countMarks, type OpenedPage } from "../../helpers/browser.js";
-import { WORKLOAD, ensureBuilt, makeTemp, removeTemp, runCli } from "../../cli/helpers.js";
+import { WORKLOAD, ensureBuilt, inPool, makeTemp, removeTemp, runCli } from "../../cli/helpers.js";
 
 let tmp: string;
 let browser: ReportBrowser;
@@ -112,12 +112,13 @@ describe.skipIf(NO_BROWSER !== null)(`report pages in chromium: training, evalua
   });
 
   it("tpusim report makes the same page from the saved result", async () => {
-    for (const kind of ["train", "eval", "sweep"]) {
-      const again = join(tmp, `${kind}-again.html`);
-      const r = await runCli(["report", join(tmp, `${kind}.json`), "-o", again]);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toBe(`${kind} report written to ${again}\n`);
-      expect(readFileSync(again, "utf8")).toBe(readFileSync(join(tmp, `${kind}.html`), "utf8"));
-    }
+    const kinds = ["train", "eval", "sweep"];
+    const again = (kind: string) => join(tmp, `${kind}-again.html`);
+    const runs = await inPool(kinds, 2, (kind) => runCli(["report", join(tmp, `${kind}.json`), "-o", again(kind)]));
+    kinds.forEach((kind, i) => {
+      expect(runs[i].code, runs[i].stderr).toBe(0);
+      expect(runs[i].stdout).toBe(`${kind} report written to ${again(kind)}\n`);
+      expect(readFileSync(again(kind), "utf8")).toBe(readFileSync(join(tmp, `${kind}.html`), "utf8"));
+    });
   });
 });
