@@ -13,6 +13,7 @@ import * as infer from "./commands/infer.js";
 import * as train from "./commands/train.js";
 import * as matmul from "./commands/matmul.js";
 import * as merge from "./commands/merge.js";
+import * as report from "./commands/report.js";
 import * as run from "./commands/run.js";
 import * as sweep from "./commands/sweep.js";
 import { EXIT_USER_ERROR, reportError } from "./output.js";
@@ -21,7 +22,7 @@ import { UsageError } from "./options.js";
 import { StopRequested } from "../jobs/drive.js";
 import { Interrupted } from "./output.js";
 
-const COMMANDS = [train, evalCommand, infer, adversarial, fool, run, matmul, sweep, merge, compile, asm, disasm, info];
+const COMMANDS = [train, evalCommand, infer, adversarial, fool, run, matmul, sweep, merge, report, compile, asm, disasm, info];
 
 async function main(): Promise<void> {
   installSigintHandler();

@@ -39,7 +39,8 @@ export function withRun<T>(y: Argv<T>, defaultMode: SimMode) {
     });
 }
 
-export function withTrace<T>(y: Argv<T>) {
+/** `report`: the command's --report shows the array, so the PE and window flags may go with --report alone. */
+export function withTrace<T>(y: Argv<T>, opts: { report?: boolean } = {}) {
   return y
     .option("trace", { type: "string", describe: "write a trace: .csv (per cycle), .vcd (waveform), .json (Perfetto timeline); a bare file name goes to traces/" })
     .option("trace-format", { type: "string", choices: ["csv", "vcd", "perfetto"], describe: "trace format (default: from the extension)" })
@@ -50,9 +51,9 @@ export function withTrace<T>(y: Argv<T>) {
     .option("trace-date", { type: "string", hidden: true, describe: "fixed VCD $date text (reproducible example traces)" })
     .check((argv) => {
       const given = (flag: string) => argv[flag] !== undefined;
-      if (!given("trace")) {
+      if (!given("trace") && !(opts.report && given("report"))) {
         const orphan = ["trace-format", "trace-from", "trace-to", "trace-every", "trace-pe"].find(given);
-        if (orphan !== undefined) throw new UsageError(`--${orphan} needs --trace FILE`);
+        if (orphan !== undefined) throw new UsageError(`--${orphan} needs --trace FILE${opts.report ? " or --report FILE.html" : ""}`);
       }
       try {
         traceWindow({ from: argv["trace-from"] as number | undefined, to: argv["trace-to"] as number | undefined, every: argv["trace-every"] as number | undefined });
@@ -74,12 +75,13 @@ export function hardwareFlags(argv: Record<string, unknown>): HardwareFlags {
 }
 
 /** The trace sink the flags ask for, or undefined. */
-export function traceSinkFrom(argv: Record<string, unknown>, mode: SimMode): AbortableTraceSink | undefined {
+export function traceSinkFrom(argv: Record<string, unknown>, mode: SimMode, opts: { report?: boolean } = {}): AbortableTraceSink | undefined {
   const given = argv.trace as string | undefined;
   // A bare file name lands in traces/ (the default output folder, git-ignored); paths are kept.
   const path = given !== undefined && !/[\\/]/.test(given) ? join("traces", given) : given;
   const peText = argv["trace-pe"] as string | undefined;
   if (path === undefined) {
+    if (opts.report && argv.report !== undefined) return undefined;
     for (const flag of ["trace-format", "trace-from", "trace-to", "trace-every", "trace-pe"]) {
       if (argv[flag] !== undefined) throw new UserInputError(`--${flag} needs --trace FILE`, { field: `--${flag}` });
     }

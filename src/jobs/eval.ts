@@ -13,6 +13,8 @@ import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
 import type { TraceSink } from "../sim/trace.js";
 import { NetworkOnChip } from "./network.js";
+import { CaptureSink } from "../io/report/capture-sink.js";
+import type { Timeline } from "../io/report/views.js";
 import { evaluateSet } from "./train.js";
 
 export interface EvalOptions {
@@ -26,6 +28,8 @@ export interface EvalOptions {
   calibration?: DataSet;
   sink?: TraceSink;
   maxCycles?: number;
+  /** Also record a timeline of the first batch (for reports). */
+  views?: boolean;
 }
 
 export interface EvalResult {
@@ -37,6 +41,8 @@ export interface EvalResult {
   loss: number;
   /** Hardware statistics and energy of the test set's inference runs. */
   stats: HardwareSummary;
+  /** With `views`: the first batch's timeline. */
+  timeline: Timeline | null;
 }
 
 export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
@@ -54,7 +60,8 @@ export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
     net = new NetworkOnChip(spec, hw, opts.mode, "inference");
     net.setParams(params);
   }
-  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop });
+  const capture = opts.views ? new CaptureSink({ timeline: { from: net.sim.now }, forward: opts.sink }) : undefined;
+  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop }, capture);
   return {
     workload: spec.name,
     dtype: hw.dtype,
@@ -63,6 +70,7 @@ export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
     accuracy: r.accuracy,
     loss: r.loss,
     stats: summarizeHardware(net.sim.stats, hw, { unit: "inference", count: test.count }),
+    timeline: capture?.timeline(`inference batch 1 (${Math.min(net.batch, test.count)} images)`, r.firstBatchEnd) ?? null,
   };
 }
 

@@ -7,7 +7,8 @@ import type { SimMode } from "../sim/controller.js";
 import type { RunSummary } from "../sim/stats.js";
 import type { TraceSink } from "../sim/trace.js";
 import type { StopFlag } from "./drive.js";
-import { runProgram } from "./run-program.js";
+import { runProgram, type RunViews } from "./run-program.js";
+import type { ArrayView, Timeline } from "../io/report/views.js";
 
 export interface MatmulJob {
   a: Matrix;
@@ -19,6 +20,8 @@ export interface MatmulJob {
   stop?: StopFlag;
   aName?: string;
   bName?: string;
+  /** Record views for a report (run-program.ts RunViews). */
+  views?: RunViews;
 }
 
 export interface MatmulResult {
@@ -28,6 +31,8 @@ export interface MatmulResult {
   n: number;
   cycles: number;
   stats: RunSummary;
+  timeline: Timeline | null;
+  arrayView: ArrayView | null;
 }
 
 export async function matmul(job: MatmulJob): Promise<MatmulResult> {
@@ -44,7 +49,7 @@ export async function matmul(job: MatmulJob): Promise<MatmulResult> {
     );
   }
   const layout = compileMatmul(Float32Array.from(a.data), a.rows, a.cols, Float32Array.from(b.data), b.cols, hw);
-  const run = await runProgram({ program: layout.program, hw, mode: job.mode, maxCycles: job.maxCycles, sink: job.sink, stop: job.stop });
+  const run = await runProgram({ program: layout.program, hw, mode: job.mode, maxCycles: job.maxCycles, sink: job.sink, stop: job.stop, views: job.views });
   const out = run.host.subarray(layout.hostC, layout.hostC + a.rows * b.cols);
   return {
     c: { rows: a.rows, cols: b.cols, data: Float64Array.from(out) },
@@ -53,5 +58,7 @@ export async function matmul(job: MatmulJob): Promise<MatmulResult> {
     n: b.cols,
     cycles: run.stats.cycles,
     stats: run.stats,
+    timeline: run.timeline,
+    arrayView: run.arrayView,
   };
 }

@@ -68,6 +68,9 @@ export interface SweepRow {
   testAccuracy: number | null;
   /** Host wall-clock time of the point. */
   wallSeconds: number;
+  /** The machine's roofs (report rooflines): MACs per cycle and weight-memory bytes per cycle. */
+  peakMacsPerCycle: number;
+  weightBytesPerCycle: number;
 }
 
 export interface PointHooks {
@@ -118,6 +121,8 @@ export async function runPoint(job: PointJob, data: SweepData, hooks: PointHooks
     loss: last?.loss ?? Number.NaN,
     testAccuracy: last?.testAccuracy ?? null,
     wallSeconds: (performance.now() - started) / 1000,
+    peakMacsPerCycle: job.hw.peakMacsPerCycle,
+    weightBytesPerCycle: job.hw.weightBytesPerCycle,
   };
 }
 

@@ -118,6 +118,8 @@ function expectedRow(r: TrainResult, point: number, params: Record<string, numbe
     steps: r.steps,
     loss: last.loss,
     testAccuracy: last.testAccuracy,
+    peakMacsPerCycle: r.hardware.rows * r.hardware.cols,
+    weightBytesPerCycle: r.hardware.weightBytesPerCycle,
   };
 }
 

@@ -18,6 +18,7 @@ import { progressBar } from "../progress.js";
 import { stopFlag } from "../stop.js";
 import { checkDigitPaths, confidenceTable, digitArt, saveDigits, sideBySide } from "./digit-image.js";
 import { positiveInt } from "./workload-options.js";
+import { reportPath, withReport, writeReport } from "../report-option.js";
 
 const TEST_IMAGES = 10_000;
 
@@ -25,7 +26,7 @@ export const command = "adversarial <workload>";
 export const describe = "fool a trained network: fast gradient sign (or iterated) perturbations from the input gradient computed on the chip";
 
 export function builder(y: Argv) {
-  return withHardware(withJson(y))
+  return withReport(withHardware(withJson(y)))
     .positional("workload", { type: "string", demandOption: true, describe: "workload spec the weights were trained with" })
     .option("weights", { type: "string", demandOption: true, describe: "weights file written by train --save" })
     .option("image", { type: "number", default: 0, describe: "index of the MNIST test image to perturb" })
@@ -75,6 +76,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const json = argv.json as boolean;
   const target = argv.target as number | undefined;
   const steps = argv.steps as number;
+  const report = reportPath(argv.report, [argv.workload, argv.weights]);
   if (argv["sweep-epsilons"] !== undefined) {
     const epsilons = parseEpsilons(argv["sweep-epsilons"] as string);
     const images = argv.images as number;
@@ -82,7 +84,9 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const bar = progressBar(!json, images, "attacking |{bar}| {value}/{total} images");
     const r = await sweepEpsilons({ spec, hw, params, mode, set, images, epsilons, steps, target, stop: stopFlag, onProgress: (done) => bar.update(done) });
     bar.stop();
-    emit(json, { workload: spec.name, hardware: hw, mode, ...r }, () => formatSweep(r, spec.name));
+    const output = { command: "adversarial" as const, workload: spec.name, hardware: hw, mode, ...r };
+    const reported = await writeReport(report, output);
+    emit(json, output, () => formatSweep(r, spec.name) + (reported ? `\n${reported}` : ""));
     return;
   }
   checkDigitPaths(["original", "perturbed"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined);
@@ -98,7 +102,20 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     argv["save-image"] as string | undefined,
   );
   const { original: _o, perturbed: _p, ...rest } = r;
-  emit(json, { workload: spec.name, hardware: hw, mode, ...rest, saved }, () => formatSingle(r, saved));
+  const output = {
+    command: "adversarial" as const,
+    workload: spec.name,
+    hardware: hw,
+    mode,
+    ...rest,
+    originalOutputs: Array.from(r.originalOutputs),
+    perturbedOutputs: Array.from(r.perturbedOutputs),
+    saved,
+    originalPixels: Array.from(r.original),
+    perturbedPixels: Array.from(r.perturbed),
+  };
+  const reported = await writeReport(report, output);
+  emit(json, output, () => formatSingle(r, saved) + (reported ? `\n${reported}` : ""));
 }
 
 function formatSingle(r: SingleAttackResult, saved: string[]): string {

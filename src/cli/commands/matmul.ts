@@ -9,12 +9,13 @@ import { emit } from "../output.js";
 import { hardwareFlags, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
+import { reportPath, runViewsFrom, withReport, writeReport } from "../report-option.js";
 
 export const command = "matmul <a> <b>";
 export const describe = "multiply two matrices (.npy or .csv) on the simulated chip; A's values and B's are rounded to the data type";
 
 export function builder(y: Argv) {
-  return withTrace(withRun(withHardware(withJson(y)), "fast"))
+  return withReport(withTrace(withRun(withHardware(withJson(y)), "fast"), { report: true }))
     .positional("a", { type: "string", demandOption: true, describe: "left matrix M x K (.npy or .csv)" })
     .positional("b", { type: "string", demandOption: true, describe: "right matrix K x N (.npy or .csv)" })
     .option("out", { alias: "o", type: "string", demandOption: true, describe: "product M x N (.npy float32 or .csv); exact int32/fp32 accumulator values" });
@@ -28,12 +29,29 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   // A bad output name fails now, not after the run (and before a trace is opened).
   matrixFormatOf(argv.out as string);
   checkWritable(argv.out as string);
-  const sink = traceSinkFrom(argv, mode);
+  const report = reportPath(argv.report, [argv.a, argv.b, argv.out, argv.trace]);
+  const views = runViewsFrom(argv, mode, report !== undefined || argv.json === true);
+  const sink = traceSinkFrom(argv, mode, { report: true });
   const r = await withSink(sink, () =>
-    matmul({ a, b, hw, mode, maxCycles: argv["max-cycles"] as number, sink, stop: stopFlag, aName: argv.a as string, bName: argv.b as string }),
+    matmul({ a, b, hw, mode, maxCycles: argv["max-cycles"] as number, sink, stop: stopFlag, aName: argv.a as string, bName: argv.b as string, views }),
   );
   writeMatrix(argv.out as string, r.c);
-  emit(argv.json as boolean, { out: argv.out, m: r.m, k: r.k, n: r.n, mode, hardware: hw, cycles: r.cycles, stats: r.stats }, () =>
-    `C (${r.m}x${r.n}) = A (${r.m}x${r.k}) · B (${r.k}x${r.n}) written to ${argv.out}\non ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode)\n${formatStats(r.stats)}`,
+  const output = {
+    command: "matmul" as const,
+    out: argv.out as string,
+    m: r.m,
+    k: r.k,
+    n: r.n,
+    mode,
+    hardware: hw,
+    cycles: r.cycles,
+    stats: r.stats,
+    timeline: r.timeline,
+    arrayView: r.arrayView,
+  };
+  const reported = await writeReport(report, output);
+  emit(argv.json as boolean, output, () =>
+    `C (${r.m}x${r.n}) = A (${r.m}x${r.k}) · B (${r.k}x${r.n}) written to ${argv.out}\non ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode)\n${formatStats(r.stats)}` +
+    (reported ? `\n${reported}` : ""),
   );
 }

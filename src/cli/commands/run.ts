@@ -8,23 +8,37 @@ import { emit } from "../output.js";
 import { hardwareFlags, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
+import { reportPath, runViewsFrom, withReport, writeReport } from "../report-option.js";
 
 export const command = "run <program>";
 export const describe = "run a program (.s assembly or .bin) and print cycle-accurate statistics";
 
 export function builder(y: Argv) {
-  return withTrace(withRun(withHardware(withJson(y)), "detailed")).positional("program", { type: "string", demandOption: true, describe: "program file (.s or .bin)" });
+  return withReport(withTrace(withRun(withHardware(withJson(y)), "detailed"), { report: true })).positional("program", { type: "string", demandOption: true, describe: "program file (.s or .bin)" });
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   const program = readProgramFile(argv.program as string);
   const hw = resolveHardware(hardwareFlags(argv), { preset: "small", overrides: {} });
   const mode = argv.mode as SimMode;
-  const sink = traceSinkFrom(argv, mode);
+  const report = reportPath(argv.report, [argv.program, argv.trace]);
+  const views = runViewsFrom(argv, mode, report !== undefined || argv.json === true);
+  const sink = traceSinkFrom(argv, mode, { report: true });
   const result = await withSink(sink, () =>
-    runProgram({ program, hw, mode, maxCycles: argv["max-cycles"] as number, sink, stop: stopFlag }),
+    runProgram({ program, hw, mode, maxCycles: argv["max-cycles"] as number, sink, stop: stopFlag, views }),
   );
-  emit(argv.json as boolean, { program: argv.program, mode, hardware: hw, cycles: result.stats.cycles, stats: result.stats }, () =>
-    `${argv.program} on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode)\n${formatStats(result.stats)}`,
+  const output = {
+    command: "run" as const,
+    program: argv.program as string,
+    mode,
+    hardware: hw,
+    cycles: result.stats.cycles,
+    stats: result.stats,
+    timeline: result.timeline,
+    arrayView: result.arrayView,
+  };
+  const reported = await writeReport(report, output);
+  emit(argv.json as boolean, output, () =>
+    `${argv.program} on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode)\n${formatStats(result.stats)}` + (reported ? `\n${reported}` : ""),
   );
 }

@@ -13,12 +13,13 @@ import { progressBar } from "../progress.js";
 import { stopFlag } from "../stop.js";
 import { formatSweepPlots, formatSweepTable } from "./sweep-report.js";
 import { positiveInt, withWorkloadOverrides } from "./workload-options.js";
+import { reportPath, withReport, writeReport } from "../report-option.js";
 
 export const command = "sweep <workload>";
 export const describe = "train a workload on a range of array sizes (and other hardware parameters); table, plots and CSV";
 
 export function builder(y: Argv) {
-  return withRun(withJson(y), "fast")
+  return withReport(withRun(withJson(y), "fast"))
     .positional("workload", { type: "string", demandOption: true, describe: "workload spec (workloads/*.json)" })
     .option("arrays", { type: "string", demandOption: true, describe: "array sizes RxC, comma-separated: 4x4,8x8,8x32" })
     .option("vary", {
@@ -59,6 +60,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     steps,
   });
   const columns = sweepColumns(vary.map((v) => v.param));
+  const report = reportPath(argv.report, [argv.workload, argv.out]);
   // Opened now: an unwritable --out fails before the sweep runs.
   const csv = argv.out === undefined ? null : new CsvTableWriter(argv.out as string, columns.map((c) => c.name));
   const log = (s: string) => {
@@ -87,13 +89,16 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       for (const row of result.rows) csv.add(columns.map((c) => c.value(row)));
       await csv.close();
     }
-    emit(json, { ...result, arrays, out: argv.out ?? null }, () => {
+    const output = { command: "sweep" as const, ...result, arrays, out: (argv.out as string | undefined) ?? null };
+    const reported = await writeReport(report, output);
+    emit(json, output, () => {
       const lines = [formatSweepTable(result)];
       const plots = formatSweepPlots(result);
       if (plots) lines.push("", plots);
       lines.push("");
       if (result.rows.length === 0) lines.push(`this shard has no points (the sweep has ${result.total})`);
       if (csv) lines.push(`table written to ${argv.out}`);
+      if (reported) lines.push(reported);
       lines.push(`wall time ${result.wallSeconds.toFixed(1)} s`);
       return lines.join("\n");
     });

@@ -12,13 +12,14 @@ import { hardwareFlags, traceSinkFrom, withHardware, withJson, withRun, withSink
 import { progressBar } from "../progress.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
+import { reportPath, withReport, writeReport } from "../report-option.js";
 import { positiveInt, withWorkloadOverrides } from "./workload-options.js";
 
 export const command = "train <workload>";
 export const describe = "train a workload on the simulated TPU (MNIST), then evaluate it on the test set";
 
 export function builder(y: Argv) {
-  return withTrace(withRun(withHardware(withJson(y)), "fast"))
+  return withReport(withTrace(withRun(withHardware(withJson(y)), "fast")))
     .positional("workload", { type: "string", demandOption: true, describe: "workload spec (workloads/*.json)" })
     .option("epochs", { type: "number", describe: "epochs (default: the workload's)" })
     .option("batch", { type: "number", describe: "batch size (default: the workload's)" })
@@ -36,6 +37,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const mode = argv.mode as SimMode;
   // A --save path that cannot be written fails now, not after the whole training run.
   if (argv.save) checkWritable(argv.save as string);
+  const report = reportPath(argv.report, [argv.workload, argv.save, argv.trace]);
   const sink = traceSinkFrom(argv, mode);
   const started = performance.now();
   const log = (s: string) => {
@@ -55,6 +57,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       maxCycles: argv["max-cycles"] as number,
       sink,
       stop: stopFlag,
+      views: report !== undefined || json,
       onProgress: (p) => {
         if (barTotal !== p.batches) {
           barTotal = p.batches;
@@ -73,7 +76,9 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   if (argv.save) writeFileAtomic(argv.save as string, weightsToJson(spec, result.params));
   const wall = (performance.now() - started) / 1000;
   const { params: _params, ...rest } = result;
-  emit(json, { ...rest, cycles: result.stats.cycles, saved: argv.save ?? null, wallSeconds: wall }, () => {
+  const output = { command: "train" as const, ...rest, cycles: result.stats.cycles, saved: argv.save ?? null, wallSeconds: wall };
+  const reported = await writeReport(report, output);
+  emit(json, output, () => {
     const lines = [`epoch  loss     train acc  test acc   cycles`];
     for (const e of result.epochs) {
       const test = e.testAccuracy === null ? "     -    " : fmtPct(e.testAccuracy).padStart(9);
@@ -86,6 +91,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     }
     lines.push("", `hardware (training steps only), ${result.steps} steps of batch ${result.batch}:`, formatStats(result.stats));
     if (argv.save) lines.push("", `weights saved to ${argv.save}`);
+    if (reported) lines.push(reported);
     lines.push(`wall time ${wall.toFixed(1)} s`);
     return lines.join("\n");
   });
