@@ -15,7 +15,8 @@ import { emit, fmtInt, fmtPct } from "../output.js";
 import { UsageError, hardwareFlags, withHardware, withJson } from "../options.js";
 import { progressBar } from "../progress.js";
 import { stopFlag } from "../stop.js";
-import { checkDigitPaths, confidenceTable, digitArt, saveDigits, sideBySide } from "./digit-image.js";
+import { named, refuseClobber } from "../output-paths.js";
+import { checkDigitPaths, confidenceTable, digitArt, digitOutputs, saveDigits, sideBySide } from "./digit-image.js";
 import { positiveInt } from "./workload-options.js";
 
 const TEST_IMAGES = 10_000;
@@ -67,6 +68,9 @@ function parseEpsilons(text: string): number[] {
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const single = argv["sweep-epsilons"] === undefined;
+  const outputs = single ? digitOutputs(["original", "perturbed"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined) : [];
+  refuseClobber([named("the workload", argv.workload), named("--weights", argv.weights)], outputs);
   const spec = loadWorkload(argv.workload as string);
   const params = readWeights(argv.weights as string, spec);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
@@ -81,7 +85,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const bar = progressBar(!json, images, "attacking |{bar}| {value}/{total} images");
     const r = await sweepEpsilons({ spec, hw, params, mode, set, images, epsilons, steps, target, stop: stopFlag, onProgress: (done) => bar.update(done) });
     bar.stop();
-    emit(json, { workload: spec.name, hardware: hw, mode, ...r }, () => formatSweep(r, spec.name));
+    emit(json, { workload: spec.name, hardware: hw, mode, ...r }, () => formatSweep(r, spec.name), []);
     return;
   }
   checkDigitPaths(["original", "perturbed"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined);
@@ -97,7 +101,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     argv["save-image"] as string | undefined,
   );
   const { original: _o, perturbed: _p, ...rest } = r;
-  emit(json, { workload: spec.name, hardware: hw, mode, ...rest, saved }, () => formatSingle(r, saved));
+  emit(json, { workload: spec.name, hardware: hw, mode, ...rest, saved }, () => formatSingle(r, saved), saved.map((path) => ({ role: "image", path })));
 }
 
 function formatSingle(r: SingleAttackResult, saved: string[]): string {

@@ -7,6 +7,7 @@ import { encodeProgram } from "../../isa/binary.js";
 import { writeFileAtomic } from "../../io/atomic-write.js";
 import { emit } from "../output.js";
 import { withJson } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
 
 export const command = "asm <input>";
 export const describe = "assemble a .s program into the binary format";
@@ -19,6 +20,7 @@ export function builder(y: Argv) {
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   const input = argv.input as string;
+  refuseClobber([named("the program", input)], [named("--out", argv.out)]);
   let text: string;
   try {
     text = readFileSync(input, "utf8");
@@ -30,5 +32,6 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   writeFileAtomic(argv.out as string, bytes);
   emit(argv.json as boolean, { out: argv.out, instructions: program.instructions.length, segments: program.data.length, bytes: bytes.length }, () =>
     `${program.instructions.length} instructions, ${program.data.length} data segments, ${bytes.length} bytes -> ${argv.out}`,
+    [{ role: "binary program", path: argv.out as string }],
   );
 }

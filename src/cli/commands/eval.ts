@@ -6,7 +6,8 @@ import { resolveHardware } from "../../jobs/hardware.js";
 import type { SimMode } from "../../sim/controller.js";
 import { loadWorkload } from "../../workloads/spec.js";
 import { emit, fmtPct } from "../output.js";
-import { hardwareFlags, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { hardwareFlags, traceFiles, traceOutputs, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
 import { positiveInt } from "./workload-options.js";
@@ -23,6 +24,7 @@ export function builder(y: Argv) {
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
+  refuseClobber([named("the workload", argv.workload), named("--weights", argv.weights)], traceOutputs(argv));
   const spec = loadWorkload(argv.workload as string);
   const params = readWeights(argv.weights as string, spec);
   const flags = hardwareFlags(argv);
@@ -36,5 +38,6 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   emit(argv.json as boolean, { ...r, cycles: r.stats.cycles }, () =>
     `${r.workload}: ${r.dtype} test accuracy ${fmtPct(r.accuracy)} on ${r.images} images (loss ${r.loss.toFixed(4)})\n` +
     `on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode)\n${formatStats(r.stats)}`,
+    traceFiles(argv),
   );
 }

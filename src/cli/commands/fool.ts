@@ -12,7 +12,8 @@ import { loadWorkload } from "../../workloads/spec.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
 import { UsageError, hardwareFlags, withHardware, withJson } from "../options.js";
 import { checkDigit } from "./adversarial.js";
-import { checkDigitPaths, confidenceTable, digitArt, saveDigits, sideBySide } from "./digit-image.js";
+import { named, refuseClobber } from "../output-paths.js";
+import { checkDigitPaths, confidenceTable, digitArt, digitOutputs, saveDigits, sideBySide } from "./digit-image.js";
 import { positiveInt } from "./workload-options.js";
 
 export const command = "fool <workload>";
@@ -44,6 +45,8 @@ export function builder(y: Argv) {
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const outputs = digitOutputs(["noise", "pattern"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined);
+  refuseClobber([named("the workload", argv.workload), named("--weights", argv.weights)], outputs);
   const spec = loadWorkload(argv.workload as string);
   const params = readWeights(argv.weights as string, spec);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
@@ -89,5 +92,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     ];
     if (saved.length > 0) lines.push(`saved ${saved.join(", ")}`);
     return lines.join("\n");
-  });
+  }, saved.map((path) => ({ role: "image", path })));
 }

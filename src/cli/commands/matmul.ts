@@ -6,7 +6,8 @@ import { resolveHardware } from "../../jobs/hardware.js";
 import { matmul } from "../../jobs/matmul.js";
 import type { SimMode } from "../../sim/controller.js";
 import { emit } from "../output.js";
-import { hardwareFlags, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { hardwareFlags, traceFiles, traceOutputs, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
 
@@ -17,12 +18,15 @@ export function builder(y: Argv) {
   return withTrace(withRun(withHardware(withJson(y)), "fast"))
     .positional("a", { type: "string", demandOption: true, describe: "left matrix M x K (.npy or .csv)" })
     .positional("b", { type: "string", demandOption: true, describe: "right matrix K x N (.npy or .csv)" })
-    .option("out", { alias: "o", type: "string", demandOption: true, describe: "product M x N (.npy float32 or .csv); exact int32/fp32 accumulator values" });
+    .option("out", { alias: "o", type: "string", demandOption: true, describe: "product M x N (.npy float32 or .csv); exact int32/fp32 accumulator values" })
+    .option("header", { type: "boolean", default: false, describe: "CSV inputs start with a header row of column names: skip it" });
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
-  const a = readMatrix(argv.a as string);
-  const b = readMatrix(argv.b as string);
+  refuseClobber([named("input A", argv.a), named("input B", argv.b)], [named("--out", argv.out), ...traceOutputs(argv)]);
+  const csv = { header: argv.header as boolean };
+  const a = readMatrix(argv.a as string, csv);
+  const b = readMatrix(argv.b as string, csv);
   const hw = resolveHardware(hardwareFlags(argv), { preset: "tpu-v2", overrides: {} });
   const mode = argv.mode as SimMode;
   // A bad output name fails now, not after the run (and before a trace is opened).
@@ -35,5 +39,6 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   writeMatrix(argv.out as string, r.c);
   emit(argv.json as boolean, { out: argv.out, m: r.m, k: r.k, n: r.n, mode, hardware: hw, cycles: r.cycles, stats: r.stats }, () =>
     `C (${r.m}x${r.n}) = A (${r.m}x${r.k}) · B (${r.k}x${r.n}) written to ${argv.out}\non ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode)\n${formatStats(r.stats)}`,
+    [{ role: "product", path: argv.out as string }, ...traceFiles(argv)],
   );
 }

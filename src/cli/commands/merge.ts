@@ -3,6 +3,7 @@ import type { Argv } from "yargs";
 import { mergeSweepFiles } from "../../jobs/sweep-merge.js";
 import { emit } from "../output.js";
 import { withJson } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
 
 export const command = "merge <files..>";
 export const describe = "join sweep CSV slices (from sweep --shard) into one table in sweep order";
@@ -15,11 +16,12 @@ export function builder(y: Argv) {
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   const json = argv.json as boolean;
+  refuseClobber((argv.files as string[]).map((f, i) => named(`input ${i + 1}`, f)), [named("--out", argv.out)]);
   const r = await mergeSweepFiles(argv.files as string[], argv.out as string);
   // A gap is allowed (a shard may be merged later) but worth a word.
   const gap = r.missing.length === 0 ? "" : `${r.missing.length} point(s) below the last are missing: ${shortList(r.missing)}`;
   if (gap && !json) process.stderr.write(`tpusim: warning: ${gap}\n`);
-  emit(json, r, () => `${r.points} points from ${r.files.length} file(s) written to ${r.out}`);
+  emit(json, r, () => `${r.points} points from ${r.files.length} file(s) written to ${r.out}`, [{ role: "merged sweep table", path: r.out }]);
 }
 
 function shortList(xs: readonly number[]): string {

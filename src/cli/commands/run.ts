@@ -5,7 +5,8 @@ import { readProgramFile } from "../../jobs/program-file.js";
 import { runProgram } from "../../jobs/run-program.js";
 import type { SimMode } from "../../sim/controller.js";
 import { emit } from "../output.js";
-import { hardwareFlags, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { hardwareFlags, traceFiles, traceOutputs, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
 
@@ -17,6 +18,7 @@ export function builder(y: Argv) {
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
+  refuseClobber([named("the program", argv.program)], traceOutputs(argv));
   const program = readProgramFile(argv.program as string);
   const hw = resolveHardware(hardwareFlags(argv), { preset: "small", overrides: {} });
   const mode = argv.mode as SimMode;
@@ -26,5 +28,6 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   );
   emit(argv.json as boolean, { program: argv.program, mode, hardware: hw, cycles: result.stats.cycles, stats: result.stats }, () =>
     `${argv.program} on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode)\n${formatStats(result.stats)}`,
+    traceFiles(argv),
   );
 }

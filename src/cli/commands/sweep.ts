@@ -9,6 +9,7 @@ import type { SimMode } from "../../sim/controller.js";
 import { loadWorkload } from "../../workloads/spec.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
 import { withJson, withRun } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
 import { progressBar } from "../progress.js";
 import { stopFlag } from "../stop.js";
 import { formatSweepPlots, formatSweepTable } from "./sweep-report.js";
@@ -42,6 +43,7 @@ export function builder(y: Argv) {
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   const json = argv.json as boolean;
+  refuseClobber([named("the workload", argv.workload)], [named("--out", argv.out)]);
   const arrays = parseArrayList(argv.arrays as string);
   const vary = argv.vary === undefined ? [] : parseVary(argv.vary as string);
   const shard = argv.shard === undefined ? null : parseShard(argv.shard as string);

@@ -8,7 +8,8 @@ import { LOSS_CURVE_WINDOW, train, type EpochResult } from "../../jobs/train.js"
 import type { SimMode } from "../../sim/controller.js";
 import { loadWorkload } from "../../workloads/spec.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
-import { hardwareFlags, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { hardwareFlags, traceFiles, traceOutputs, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
 import { progressBar } from "../progress.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
@@ -30,6 +31,7 @@ export function builder(y: Argv) {
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   const json = argv.json as boolean;
+  refuseClobber([named("the workload", argv.workload)], [named("--save", argv.save), ...traceOutputs(argv)]);
   const base = loadWorkload(argv.workload as string);
   const spec = withWorkloadOverrides(base, argv);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
@@ -88,7 +90,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     if (argv.save) lines.push("", `weights saved to ${argv.save}`);
     lines.push(`wall time ${wall.toFixed(1)} s`);
     return lines.join("\n");
-  });
+  }, [...(argv.save ? [{ role: "weights", path: argv.save as string }] : []), ...traceFiles(argv)]);
 }
 
 function formatEpoch(e: EpochResult): string {
