@@ -17,6 +17,7 @@ import { lowerForward } from "./lower-forward.js";
 import { lowerLoss } from "./lower-loss.js";
 import { lowerSgd } from "./lower-sgd.js";
 import { lowerTransfers } from "./lower-transfer.js";
+import { checkWorkloadSizes } from "./preflight.js";
 import { schedule } from "./schedule.js";
 import { tileMatmuls } from "./tile.js";
 import { verify } from "./verify.js";
@@ -59,6 +60,7 @@ function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: Comp
   if (!Number.isInteger(spec.batch) || spec.batch < 1) {
     throw new UserInputError(`batch must be an integer >= 1 (got ${spec.batch})`, { field: "batch" });
   }
+  checkWorkloadSizes(spec, hw); // arithmetic only: refuse absurd sizes before building anything
   const check = (ir: CompilerIr): CompilerIr => {
     if (opts.check) verify(ir, hw);
     return ir;

@@ -8,6 +8,7 @@ import { buildHwConfig, type HwConfig } from "../config/hw-config.js";
 import { loadMnist, type MnistSet } from "../data/mnist.js";
 import type { SimMode } from "../sim/controller.js";
 import { summarize, type RunSummary } from "../sim/stats.js";
+import { checkWorkloadSizes } from "../compiler/preflight.js";
 import { quantizeForInference } from "../workloads/quantize.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
@@ -40,6 +41,7 @@ export interface EvalResult {
 
 export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
   const { spec, hw, params } = opts;
+  checkWorkloadSizes(spec, hw); // before the data is loaded
   const test = opts.test ?? loadMnist("test", { limit: opts.testLimit });
   let net: NetworkOnChip;
   if (hw.dtype === "int8") {

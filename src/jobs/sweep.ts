@@ -11,6 +11,7 @@ import type { SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
 import { resolveHardware, type HardwareFlags } from "./hardware.js";
+import { checkWorkloadSizes } from "../compiler/preflight.js";
 import { runPointsInWorkers } from "./sweep-pool.js";
 import { pointFailed, runPoint, shareMnist, type PointJob, type SweepData, type SweepPoint, type SweepRow } from "./sweep-point.js";
 
@@ -157,6 +158,7 @@ export function planSweep(input: SweepInput): SweepPlan {
       if (varied && err instanceof UserInputError) throw new UserInputError(`${varied.label}=${point.params[varied.param]}: ${varied.param} ${err.detail}`, { field: "--vary" });
       throw err;
     }
+    checkWorkloadSizes(input.spec, hw);
     jobs.push({ point, hw, spec: input.spec, mode: input.mode, epochs: input.epochs, steps: input.steps, maxCycles: undefined });
   }
   return { input, total: points.length, jobs };

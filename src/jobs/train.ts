@@ -8,6 +8,7 @@ import { loadMnist, shuffledOrder, type MnistSet } from "../data/mnist.js";
 import type { SimMode } from "../sim/controller.js";
 import { summarize, type RunSummary } from "../sim/stats.js";
 import type { TraceSink } from "../sim/trace.js";
+import { checkWorkloadSizes } from "../compiler/preflight.js";
 import { initParameters } from "../workloads/init.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import { StopRequested, type StopFlag } from "./drive.js";
@@ -73,6 +74,7 @@ export interface TrainResult {
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { spec, hw } = opts;
+  checkWorkloadSizes(spec, hw); // before the data is loaded
   const trainSet = opts.train ?? loadMnist("train", { limit: opts.trainLimit });
   const evaluate = opts.evaluate ?? true;
   const testSet = evaluate ? (opts.test ?? loadMnist("test", { limit: opts.testLimit })) : null;

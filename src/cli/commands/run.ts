@@ -2,6 +2,7 @@
 import type { Argv } from "yargs";
 import { resolveHardware } from "../../jobs/hardware.js";
 import { readProgramFile } from "../../jobs/program-file.js";
+import { checkProgramHostMemory } from "../../jobs/program-limits.js";
 import { runProgram } from "../../jobs/run-program.js";
 import type { SimMode } from "../../sim/controller.js";
 import { emit } from "../output.js";
@@ -20,6 +21,7 @@ export function builder(y: Argv) {
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   refuseClobber([named("the program", argv.program)], traceOutputs(argv));
   const program = readProgramFile(argv.program as string);
+  checkProgramHostMemory(program, argv.program as string);
   const hw = resolveHardware(hardwareFlags(argv), { preset: "small", overrides: {} });
   const mode = argv.mode as SimMode;
   const sink = traceSinkFrom(argv, mode);
