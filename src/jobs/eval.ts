@@ -27,6 +27,8 @@ export interface EvalOptions {
   calibration?: MnistSet;
   sink?: TraceSink;
   maxCycles?: number;
+  /** Images done and the total, now and then. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface EvalResult {
@@ -55,7 +57,7 @@ export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
     net = new NetworkOnChip(spec, hw, opts.mode, "inference");
     net.setParams(params);
   }
-  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop });
+  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop }, opts.onProgress);
   return {
     workload: spec.name,
     dtype: hw.dtype,

@@ -11,6 +11,7 @@ import type { TraceSink } from "../sim/trace.js";
 import { checkWorkloadSizes } from "../compiler/preflight.js";
 import { initParameters } from "../workloads/init.js";
 import type { WorkloadSpec } from "../workloads/types.js";
+import { UserInputError } from "../errors.js";
 import { StopRequested, type StopFlag } from "./drive.js";
 import { NetworkOnChip, type RunLimits } from "./network.js";
 
@@ -76,6 +77,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { spec, hw } = opts;
   checkWorkloadSizes(spec, hw); // before the data is loaded
   const trainSet = opts.train ?? loadMnist("train", { limit: opts.trainLimit });
+  if (trainSet.count < spec.batch) {
+    // Zero steps would report loss NaN and exit 0: a run that looks good and trained nothing.
+    throw new UserInputError(
+      `batch ${spec.batch} is larger than the training set (${trainSet.count} images): not one step would run; use a smaller --batch or a larger --train-limit`,
+      { field: "batch" },
+    );
+  }
   const evaluate = opts.evaluate ?? true;
   const testSet = evaluate ? (opts.test ?? loadMnist("test", { limit: opts.testLimit })) : null;
   const net = new NetworkOnChip(spec, hw, opts.mode, "train-step");
@@ -149,7 +157,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 }
 
 /** Accuracy and loss of a loaded inference network over a whole data set (last batch padded). */
-export async function evaluateSet(net: NetworkOnChip, set: MnistSet, stop?: StopFlag, limits: RunLimits = {}): Promise<{ accuracy: number; loss: number }> {
+export async function evaluateSet(
+  net: NetworkOnChip, set: MnistSet, stop?: StopFlag, limits: RunLimits = {}, onProgress?: (done: number, total: number) => void,
+): Promise<{ accuracy: number; loss: number }> {
   const B = net.batch;
   let correct = 0;
   let loss = 0;
@@ -160,6 +170,7 @@ export async function evaluateSet(net: NetworkOnChip, set: MnistSet, stop?: Stop
     const r = net.score(out, set.labels, null, first, count);
     correct += r.correct;
     loss += r.loss * count;
+    if (onProgress && (i % 8 === 7 || first + count >= set.count)) onProgress(first + count, set.count);
     await yieldToEventLoop(i);
   }
   return { accuracy: correct / set.count, loss: loss / set.count };

@@ -84,12 +84,14 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called once the process has started (e.g. to send it a signal later). */
   onSpawn?: (pid: number) => void;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
 }
 
 /** Runs `tpusim ...args` to completion. Never rejects on a non-zero exit. */
 export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const env = { ...process.env };
+    const env = { ...process.env, ...opts.env };
     delete env.TPUSIM_DEBUG;
     const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? REPO, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

@@ -82,7 +82,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const epsilons = parseEpsilons(argv["sweep-epsilons"] as string);
     const images = argv.images as number;
     const set = loadMnist("test", { limit: images });
-    const bar = progressBar(!json, images, "attacking |{bar}| {value}/{total} images");
+    const bar = progressBar(!json, images, "attacking |{bar}| {value}/{total} images", { label: "adversarial", unit: "images" });
     const r = await sweepEpsilons({ spec, hw, params, mode, set, images, epsilons, steps, target, stop: stopFlag, onProgress: (done) => bar.update(done) });
     bar.stop();
     emit(json, { workload: spec.name, hardware: hw, mode, ...r }, () => formatSweep(r, spec.name), []);

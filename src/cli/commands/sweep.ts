@@ -10,7 +10,7 @@ import { loadWorkload } from "../../workloads/spec.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
 import { withJson, withRun } from "../options.js";
 import { named, refuseClobber } from "../output-paths.js";
-import { progressBar } from "../progress.js";
+import { progressBar, progressLines } from "../progress.js";
 import { stopFlag } from "../stop.js";
 import { formatSweepPlots, formatSweepTable } from "./sweep-report.js";
 import { positiveInt, withWorkloadOverrides } from "./workload-options.js";
@@ -72,6 +72,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   log(`sweeping ${spec.name} over ${plan.total} point${plan.total === 1 ? "" : "s"}${slice}, ${per} per point, ${mode} mode, ${jobs === 1 ? "in one thread" : `${jobs} worker threads`}`);
   const barEnabled = !json && process.stderr.isTTY === true;
   const bar = progressBar(barEnabled, Math.max(1, plan.jobs.length), "sweep |{bar}| {percentage}% | {done}/{points} points done | running {running}");
+  const lines = progressLines(!json, "sweep", "points");
   try {
     const result = await runSweep(plan, {
       jobs,
@@ -79,7 +80,11 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       testLimit: argv["test-limit"] as number | undefined,
       maxCycles: argv["max-cycles"] as number,
       stop: stopFlag,
-      onProgress: (p) => bar.update(p.done + p.running.reduce((s, r) => s + r.fraction, 0), barPayload(p)),
+      onProgress: (p) => {
+        const done = p.done + p.running.reduce((s, r) => s + r.fraction, 0);
+        bar.update(done, barPayload(p));
+        lines.update(done, p.points, `running ${barPayload(p).running}`);
+      },
       onPoint: (row, done, points) => {
         if (!barEnabled) log(`[${done}/${points}] ${describePoint(row)}`);
       },

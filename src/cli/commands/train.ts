@@ -10,16 +10,16 @@ import { loadWorkload } from "../../workloads/spec.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
 import { hardwareFlags, traceFiles, traceOutputs, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
 import { named, refuseClobber } from "../output-paths.js";
-import { progressBar } from "../progress.js";
+import { progressBar, progressLines } from "../progress.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
-import { positiveInt, withWorkloadOverrides } from "./workload-options.js";
+import { formatSettings, positiveInt, settingsUsed, withTrainingOverrides, withWorkloadOverrides } from "./workload-options.js";
 
 export const command = "train <workload>";
 export const describe = "train a workload on the simulated TPU (MNIST), then evaluate it on the test set";
 
 export function builder(y: Argv) {
-  return withTrace(withRun(withHardware(withJson(y)), "fast"))
+  return withTrainingOverrides(withTrace(withRun(withHardware(withJson(y)), "fast")))
     .positional("workload", { type: "string", demandOption: true, describe: "workload spec (workloads/*.json)" })
     .option("epochs", { type: "number", describe: "epochs (default: the workload's)" })
     .option("batch", { type: "number", describe: "batch size (default: the workload's)" })
@@ -31,6 +31,7 @@ export function builder(y: Argv) {
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   const json = argv.json as boolean;
+  const quiet = json || (argv.quiet as boolean);
   refuseClobber([named("the workload", argv.workload)], [named("--save", argv.save), ...traceOutputs(argv)]);
   const base = loadWorkload(argv.workload as string);
   const spec = withWorkloadOverrides(base, argv);
@@ -41,10 +42,12 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const sink = traceSinkFrom(argv, mode);
   const started = performance.now();
   const log = (s: string) => {
-    if (!json) process.stderr.write(s + "\n");
+    if (!quiet) process.stderr.write(s + "\n");
   };
-  const bar = progressBar(!json, 1, "epoch {epoch} |{bar}| {value}/{total} batches | {ips} images/s | {cycles} cycles | loss {loss}");
-  log(`training ${spec.name} on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode), batch ${spec.batch}, lr ${spec.learningRate}, ${spec.epochs} epoch(s)`);
+  const settings = settingsUsed(spec, argv, ["learningRate", "seed", "batch", "epochs"]);
+  const bar = progressBar(!quiet, 1, "epoch {epoch} |{bar}| {value}/{total} batches | {ips} images/s | {cycles} cycles | loss {loss}");
+  log(`training ${spec.name} on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode), batch ${spec.batch}, lr ${spec.learningRate}, seed ${spec.seed}, ${spec.epochs} epoch(s)`);
+  const lines = progressLines(!quiet, "train", "steps");
   let barTotal = 0;
   const result = await withSink(sink, () =>
     train({
@@ -64,6 +67,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
         }
         const secs = (performance.now() - started) / 1000;
         bar.update(p.batch, { epoch: p.epoch, ips: Math.round(p.images / Math.max(secs, 1e-3)), cycles: fmtInt(p.cycles), loss: p.loss.toFixed(4) });
+        lines.update((p.epoch - 1) * p.batches + p.batch, spec.epochs * p.batches, `epoch ${p.epoch}, loss ${p.loss.toFixed(4)}`);
       },
       onEpoch: (e) => {
         bar.stop();
@@ -75,7 +79,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   if (argv.save) writeFileAtomic(argv.save as string, weightsToJson(spec, result.params));
   const wall = (performance.now() - started) / 1000;
   const { params: _params, ...rest } = result;
-  emit(json, { ...rest, cycles: result.stats.cycles, saved: argv.save ?? null, wallSeconds: wall }, () => {
+  emit(json, { ...rest, settings, cycles: result.stats.cycles, saved: argv.save ?? null, wallSeconds: wall }, () => {
     const lines = [`epoch  loss     train acc  test acc   cycles`];
     for (const e of result.epochs) {
       const test = e.testAccuracy === null ? "     -    " : fmtPct(e.testAccuracy).padStart(9);
@@ -86,6 +90,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       lines.push("", `training loss, mean of every ${LOSS_CURVE_WINDOW * Math.ceil(result.lossCurve.length / 72)} steps:`,
         asciichart.plot(curve, { height: 10, format: (x: number) => x.toFixed(4).padStart(8) }));
     }
+    lines.push("", `settings: ${formatSettings(settings)}`);
     lines.push("", `hardware (training steps only), ${result.steps} steps of batch ${result.batch}:`, formatStats(result.stats));
     if (argv.save) lines.push("", `weights saved to ${argv.save}`);
     lines.push(`wall time ${wall.toFixed(1)} s`);
