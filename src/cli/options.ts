@@ -17,9 +17,10 @@ export function withJson<T>(y: Argv<T>) {
   return y.option("json", { type: "boolean", default: false, describe: "print one JSON object with the results on stdout" });
 }
 
-export function withHardware<T>(y: Argv<T>) {
+/** `presetDefault` is what the help names as the default preset; the command must use exactly that. */
+export function withHardware<T>(y: Argv<T>, presetDefault = "the workload's") {
   return y
-    .option("preset", { type: "string", choices: Object.keys(PRESETS), describe: "hardware preset (default: the workload's, else tpu-v2)" })
+    .option("preset", { type: "string", choices: Object.keys(PRESETS), describe: `hardware preset (default: ${presetDefault})` })
     .option("array", { type: "string", describe: "systolic array size RxC, e.g. 16x16 or 3x5" })
     .option("dtype", { type: "string", choices: ["int8", "bf16"], describe: "array data type" })
     .option("set", { type: "string", array: true, describe: "override a hardware parameter: name=value (see `tpusim info`)" })

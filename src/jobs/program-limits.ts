@@ -8,7 +8,24 @@ import { footprint } from "../compiler/footprint.js";
 import { UserInputError } from "../errors.js";
 import type { Program } from "../isa/program.js";
 
+/** Host memory elements the program needs (the simulator sizes host memory to this). */
+export function programHostElements(program: Program): number {
+  return hostExtent(program).end;
+}
+
 export function checkProgramHostMemory(program: Program, file?: string): void {
+  const { end, by } = hostExtent(program);
+  const bytes = end * 8;
+  if (bytes > MAX_MEMORY_HOST_BYTES) {
+    throw new UserInputError(
+      `${by} reaches host address ${end - 1}, so host memory would take ${formatBytes(bytes)} in the simulator (8 bytes per element), ` +
+        `${overBy(bytes, MAX_MEMORY_HOST_BYTES)} the limit of ${formatBytes(MAX_MEMORY_HOST_BYTES)} (docs/LIMITS.md)`,
+      { file },
+    );
+  }
+}
+
+function hostExtent(program: Program): { end: number; by: string } {
   let end = 0;
   let by = "";
   for (const [pc, ins] of program.instructions.entries()) {
@@ -25,12 +42,5 @@ export function checkProgramHostMemory(program: Program, file?: string): void {
       by = `data segment ${i + 1}`;
     }
   }
-  const bytes = end * 8;
-  if (bytes > MAX_MEMORY_HOST_BYTES) {
-    throw new UserInputError(
-      `${by} reaches host address ${end - 1}, so host memory would take ${formatBytes(bytes)} in the simulator (8 bytes per element), ` +
-        `${overBy(bytes, MAX_MEMORY_HOST_BYTES)} the limit of ${formatBytes(MAX_MEMORY_HOST_BYTES)} (docs/LIMITS.md)`,
-      { file },
-    );
-  }
+  return { end, by };
 }

@@ -5,6 +5,7 @@ import { Simulator, type SimMode } from "../sim/controller.js";
 import { summarize, type RunSummary } from "../sim/stats.js";
 import type { TraceSink } from "../sim/trace.js";
 import { driveToHalt, type StopFlag } from "./drive.js";
+import type { MemoryContents } from "./memory-dump.js";
 
 export interface RunProgramOptions {
   program: Program;
@@ -21,11 +22,14 @@ export interface RunProgramResult {
   stats: RunSummary;
   /** Host memory after the run (for callers that read results). */
   host: Float64Array;
+  /** Every memory after the run (run --dump). */
+  memory: MemoryContents;
 }
 
 export async function runProgram(opts: RunProgramOptions): Promise<RunProgramResult> {
   const sim = new Simulator(opts.hw, { mode: opts.mode });
   sim.load(opts.program);
   await driveToHalt(sim, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop });
-  return { mode: opts.mode, hardware: opts.hw, stats: summarize(sim.stats, opts.hw), host: sim.dp.host };
+  const dp = sim.dp;
+  return { mode: opts.mode, hardware: opts.hw, stats: summarize(sim.stats, opts.hw), host: dp.host, memory: { ub: dp.ub, acc: dp.acc.data, host: dp.host, wm: dp.wm } };
 }

@@ -11,11 +11,14 @@ import { named, refuseClobber } from "../output-paths.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
 
+/** The machine matmul runs on unless told otherwise (named in --help). */
+const MATMUL_PRESET = "tpu-v2";
+
 export const command = "matmul <a> <b>";
 export const describe = "multiply two matrices (.npy or .csv) on the simulated chip; A's values and B's are rounded to the data type";
 
 export function builder(y: Argv) {
-  return withTrace(withRun(withHardware(withJson(y)), "fast"))
+  return withTrace(withRun(withHardware(withJson(y), MATMUL_PRESET), "fast"))
     .positional("a", { type: "string", demandOption: true, describe: "left matrix M x K (.npy or .csv)" })
     .positional("b", { type: "string", demandOption: true, describe: "right matrix K x N (.npy or .csv)" })
     .option("out", { alias: "o", type: "string", demandOption: true, describe: "product M x N (.npy float32 or .csv); exact int32/fp32 accumulator values" })
@@ -27,7 +30,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const csv = { header: argv.header as boolean };
   const a = readMatrix(argv.a as string, csv);
   const b = readMatrix(argv.b as string, csv);
-  const hw = resolveHardware(hardwareFlags(argv), { preset: "tpu-v2", overrides: {} });
+  const hw = resolveHardware(hardwareFlags(argv), { preset: MATMUL_PRESET, overrides: {} });
   const mode = argv.mode as SimMode;
   // A bad output name fails now, not after the run (and before a trace is opened).
   matrixFormatOf(argv.out as string);
