@@ -42,8 +42,8 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 
 export class Interrupted extends TpusimError {
   override readonly name = "Interrupted";
-  constructor() {
-    super("interrupted (SIGINT): stopped cleanly; no partial file was left under a final name");
+  constructor(message = "interrupted (SIGINT): stopped cleanly; no partial file was left under a final name") {
+    super(message);
   }
 }
 

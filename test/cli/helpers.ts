@@ -86,6 +86,8 @@ export interface RunOptions {
   onSpawn?: (pid: number) => void;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** Called with stderr text as it arrives. */
+  onStderr?: (text: string) => void;
 }
 
 /** Runs `tpusim ...args` to completion. Never rejects on a non-zero exit. */
@@ -97,7 +99,10 @@ export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+    child.stderr.setEncoding("utf8").on("data", (s: string) => {
+      stderr += s;
+      opts.onStderr?.(s);
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
     child.on("error", reject);
     child.on("spawn", () => opts.onSpawn?.(child.pid as number));
