@@ -16,6 +16,7 @@ import * as run from "./commands/run.js";
 import * as sweep from "./commands/sweep.js";
 import { EXIT_USER_ERROR, reportError } from "./output.js";
 import { installSigintHandler } from "./stop.js";
+import { resolveShipped } from "../io/package-files.js";
 import { UsageError } from "./options.js";
 import { StopRequested } from "../jobs/drive.js";
 import { Interrupted } from "./output.js";
@@ -46,6 +47,10 @@ async function main(): Promise<void> {
     .alias("h", "help")
     .wrap(Math.min(110, process.stdout.columns || 110))
     .middleware(flagChecks(context), true)
+    // workloads/*.json and examples/*.s name the shipped files from any folder (an installed tpusim).
+    .middleware((argv: Record<string, unknown>) => {
+      for (const key of ["workload", "program", "input"]) if (typeof argv[key] === "string") argv[key] = resolveShipped(argv[key] as string);
+    })
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err;
       failUsage(err ? err.message : msg, context);
