@@ -2,7 +2,6 @@
  * `--report FILE.html` on the commands that run something: the file is checked before the run
  * (writable, an .html name, not one of the command's inputs) and written atomically after it.
  */
-import { resolve } from "node:path";
 import type { Argv } from "yargs";
 import { UserInputError } from "../errors.js";
 import { checkWritable, writeFileAtomic } from "../io/atomic-write.js";
@@ -11,6 +10,8 @@ import { DEFAULT_ARRAY_LIMITS } from "../io/report/array-recorder.js";
 import { parsePeRegion, traceWindow } from "../io/trace-sinks.js";
 import type { RunViews } from "../jobs/run-program.js";
 import type { SimMode } from "../sim/controller.js";
+import type { WrittenFile } from "./output.js";
+import { named, type NamedPath } from "./output-paths.js";
 
 export function withReport<T>(y: Argv<T>) {
   return y.option("report", { type: "string", describe: "also write a report page: one self-contained HTML file (charts, timeline, images; no network needed)" });
@@ -18,19 +19,24 @@ export function withReport<T>(y: Argv<T>) {
 
 /**
  * The report path of `--report` (or `flag`), checked now so a bad path fails before a long run.
- * `others` are the command's other files, inputs and outputs alike, which the report must not replace.
+ * That it is none of the command's other files is refuseClobber's check (`reportOutput`).
  */
-export function reportPath(value: unknown, others: readonly unknown[], flag = "--report"): string | undefined {
+export function reportPath(value: unknown, flag = "--report"): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string" || value.trim() === "") throw new UserInputError("give a file name such as report.html", { field: flag });
   if (!/\.html?$/i.test(value)) throw new UserInputError(`a report is an HTML page: give a file name ending in .html, got "${value}"`, { field: flag });
-  for (const other of others) {
-    if (typeof other === "string" && resolve(other) === resolve(value)) {
-      throw new UserInputError(`the report would overwrite ${other}, which the command also uses; give another file name`, { field: flag });
-    }
-  }
   checkWritable(value);
   return value;
+}
+
+/** The report as one of the command's outputs, for refuseClobber. */
+export function reportOutput(argv: Record<string, unknown>, flag = "--report"): NamedPath | undefined {
+  return named(flag, argv[flag.replace(/^--/, "")]);
+}
+
+/** The report among the files a finished command lists. */
+export function reportFiles(path: string | undefined): WrittenFile[] {
+  return path === undefined ? [] : [{ role: "report", path }];
 }
 
 /** Builds the page from the result and writes it atomically; returns a line for the human output. */

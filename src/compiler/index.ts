@@ -18,6 +18,7 @@ import { lowerLoss } from "./lower-loss.js";
 import { lowerSgd } from "./lower-sgd.js";
 import { lowerTransfers } from "./lower-transfer.js";
 import { planMicroBatch } from "./micro-batch.js";
+import { checkWorkloadSizes } from "./preflight.js";
 import { schedule } from "./schedule.js";
 import { tileMatmuls } from "./tile.js";
 import { verify } from "./verify.js";
@@ -60,6 +61,7 @@ function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: Comp
   if (!Number.isInteger(spec.batch) || spec.batch < 1) {
     throw new UserInputError(`batch must be an integer >= 1 (got ${spec.batch})`, { field: "batch" });
   }
+  checkWorkloadSizes(spec, hw); // arithmetic only: refuse absurd sizes before building anything
   const check = (ir: CompilerIr): CompilerIr => {
     if (opts.check) verify(ir, hw);
     return ir;

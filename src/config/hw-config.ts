@@ -3,6 +3,7 @@
  * (errors name the JSON path), then derive(); the result is frozen and passed explicitly.
  */
 import { showValue, UserInputError } from "../errors.js";
+import { MAX_ARRAY_DIMENSION, memoryLimitProblems } from "./limits.js";
 
 export type DType = "int8" | "bf16";
 
@@ -152,7 +153,8 @@ const NON_NEGATIVE_INTEGER_FIELDS = ["activationLatency", "vectorLatency"] as co
 
 /**
  * preset + overrides -> validated, derived, frozen config. `path` prefixes JSON paths in errors
- * (e.g. "$.hardware" when the overrides come from a workload spec).
+ * (e.g. "$.hardware" when the overrides come from a workload spec). Every problem is reported in one
+ * error, the first one's path in front, as workload specs are.
  */
 export function buildHwConfig(
   preset: string,
@@ -168,18 +170,28 @@ export function buildHwConfig(
     });
   }
   const merged: Record<string, unknown> = Object.assign(Object.create(null), base);
+  const problems: HwProblem[] = [];
   for (const [key, value] of Object.entries(overrides)) {
-    if (!Object.hasOwn(base, key)) {
-      throw new UserInputError(`unknown hardware parameter "${key}"`, { file, jsonPath: `${path}.${key}` });
-    }
-    merged[key] = value;
+    if (!Object.hasOwn(base, key)) problems.push({ key, message: `unknown hardware parameter "${key}"` });
+    else merged[key] = value;
   }
-  return validateAndDerive(merged, path, file);
+  const cfg = validateAndDerive(merged, problems);
+  if (problems.length > 0 || cfg === undefined) {
+    const [first, ...rest] = problems;
+    const detail = [first.message, ...rest.map((q) => `${path}.${q.key}: ${q.message}`)].join("; ");
+    throw new UserInputError(detail, { file, jsonPath: `${path}.${first.key}` });
+  }
+  return cfg;
 }
 
-function validateAndDerive(p: Record<string, unknown>, path: string, file?: string): HwConfig {
-  const fail = (key: string, what: string): never => {
-    throw new UserInputError(`${what} (got ${showValue(p[key])})`, { file, jsonPath: `${path}.${key}` });
+interface HwProblem {
+  key: string;
+  message: string;
+}
+
+function validateAndDerive(p: Record<string, unknown>, problems: HwProblem[]): HwConfig | undefined {
+  const fail = (key: string, what: string): void => {
+    problems.push({ key, message: `${what} (got ${showValue(p[key])})` });
   };
   for (const k of INTEGER_FIELDS) {
     const v = p[k];
@@ -195,7 +207,11 @@ function validateAndDerive(p: Record<string, unknown>, path: string, file?: stri
   }
   if (p.dtype !== "int8" && p.dtype !== "bf16") fail("dtype", 'must be "int8" or "bf16"');
   if (typeof p.name !== "string") fail("name", "must be a string");
-  if ((p.rows as number) > 4096 || (p.cols as number) > 4096) fail("rows", "array dimensions are limited to 4096");
+  for (const k of ["rows", "cols"] as const) {
+    if ((p[k] as number) > MAX_ARRAY_DIMENSION) fail(k, `array dimensions are limited to ${MAX_ARRAY_DIMENSION} (docs/LIMITS.md)`);
+  }
+  // Sizes are derived only from values that passed; a bad one is already reported.
+  if (problems.length > 0) return undefined;
   const params = p as unknown as HwParams;
   const elementBytes = params.dtype === "int8" ? 1 : 2;
   const cfg: HwConfig = {
@@ -207,7 +223,8 @@ function validateAndDerive(p: Record<string, unknown>, path: string, file?: stri
   };
   if (cfg.unifiedBufferElements < 1) fail("unifiedBufferBytes", "must hold at least one element");
   if (cfg.weightMemoryElements < 1) fail("weightMemoryBytes", "must hold at least one fp32 weight");
-  return Object.freeze(cfg);
+  for (const q of memoryLimitProblems(cfg)) problems.push({ key: q.param, message: `is too large for the simulator (got ${showValue(p[q.param])}): ${q.message}` });
+  return problems.length > 0 ? undefined : Object.freeze(cfg);
 }
 
 

@@ -25,8 +25,9 @@ function parseCell(cell: string): number | undefined {
   return SPECIAL[cell.toLowerCase()];
 }
 
-export function parseMatrixCsv(text: string, file: string): Matrix {
+export function parseMatrixCsv(text: string, file: string, opts: { header?: boolean } = {}): Matrix {
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  let headerPending = opts.header === true;
   const values: number[] = [];
   let cols = 0;
   let firstRowLine = 0;
@@ -50,6 +51,16 @@ export function parseMatrixCsv(text: string, file: string): Matrix {
       });
     }
     blankLine = 0;
+    if (headerPending) {
+      headerPending = false;
+      continue;
+    }
+    if (rows === 0 && looksLikeHeader(line)) {
+      throw new UserInputError(
+        `line ${lineNo} looks like a header row of column names, not numbers; pass --header to skip it, or remove it`,
+        { file, line: lineNo, col: 1 },
+      );
+    }
 
     let count = 0;
     let col = 1;
@@ -87,8 +98,16 @@ export function parseMatrixCsv(text: string, file: string): Matrix {
   return { rows, cols, data: Float64Array.from(values) };
 }
 
-export function readMatrixCsv(path: string): Matrix {
-  return parseMatrixCsv(readInputText(path), path);
+/** A first row in which no cell is a number (a cell that is one, or is empty, makes it data with a typo). */
+function looksLikeHeader(line: string): boolean {
+  return line.split(",").every((raw) => {
+    const cell = raw.trim();
+    return cell !== "" && parseCell(cell) === undefined && /[A-Za-z_]/.test(cell);
+  });
+}
+
+export function readMatrixCsv(path: string, opts: { header?: boolean } = {}): Matrix {
+  return parseMatrixCsv(readInputText(path), path, opts);
 }
 
 /** String() spells -0 as "0"; keep the sign so a round trip is exact. */

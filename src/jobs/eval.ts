@@ -8,6 +8,7 @@ import { buildHwConfig, type HwConfig } from "../config/hw-config.js";
 import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
 import { loadDataset, type DataSet } from "../data/dataset.js";
 import type { SimMode } from "../sim/controller.js";
+import { checkWorkloadSizes } from "../compiler/preflight.js";
 import { quantizeForInference } from "../workloads/quantize.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
@@ -30,6 +31,8 @@ export interface EvalOptions {
   maxCycles?: number;
   /** Also record a timeline of the first batch (for reports). */
   views?: boolean;
+  /** Images done and the total, now and then. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface EvalResult {
@@ -47,6 +50,7 @@ export interface EvalResult {
 
 export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
   const { spec, hw, params } = opts;
+  checkWorkloadSizes(spec, hw); // before the data is loaded
   const test = opts.test ?? loadDataset(spec, "test", { limit: opts.testLimit });
   let net: NetworkOnChip;
   if (hw.dtype === "int8") {
@@ -61,7 +65,7 @@ export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
     net.setParams(params);
   }
   const capture = opts.views ? new CaptureSink({ timeline: { from: net.sim.now }, forward: opts.sink }) : undefined;
-  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop }, capture);
+  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop }, capture, opts.onProgress);
   return {
     workload: spec.name,
     dtype: hw.dtype,

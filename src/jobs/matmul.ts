@@ -7,6 +7,7 @@ import type { SimMode } from "../sim/controller.js";
 import type { RunSummary } from "../sim/stats.js";
 import type { TraceSink } from "../sim/trace.js";
 import type { StopFlag } from "./drive.js";
+import { checkMatrixValues } from "./matrix-values.js";
 import { runProgram, type RunViews } from "./run-program.js";
 import type { ArrayView, Timeline } from "../io/report/views.js";
 
@@ -48,6 +49,8 @@ export async function matmul(job: MatmulJob): Promise<MatmulResult> {
       { file: job.bName },
     );
   }
+  checkMatrixValues(a, "A", job.aName, hw.dtype);
+  checkMatrixValues(b, "B", job.bName, hw.dtype);
   const layout = compileMatmul(Float32Array.from(a.data), a.rows, a.cols, Float32Array.from(b.data), b.cols, hw);
   const run = await runProgram({ program: layout.program, hw, mode: job.mode, maxCycles: job.maxCycles, sink: job.sink, stop: job.stop, views: job.views });
   const out = run.host.subarray(layout.hostC, layout.hostC + a.rows * b.cols);

@@ -12,6 +12,7 @@ import type { ArrayRegion, ArrayView, Timeline } from "../io/report/views.js";
 export interface RunViews {
   array?: { region: ArrayRegion; from: number; to: number };
 }
+import type { MemoryContents } from "./memory-dump.js";
 
 export interface RunProgramOptions {
   program: Program;
@@ -33,6 +34,8 @@ export interface RunProgramResult {
   /** With `views`: the run's timeline and, in detailed mode with a region, the array's registers. */
   timeline: Timeline | null;
   arrayView: ArrayView | null;
+  /** Every memory after the run (run --dump). */
+  memory: MemoryContents;
 }
 
 export async function runProgram(opts: RunProgramOptions): Promise<RunProgramResult> {
@@ -49,5 +52,6 @@ export async function runProgram(opts: RunProgramOptions): Promise<RunProgramRes
     host: sim.dp.host,
     timeline: capture?.timeline("the whole run", sim.now) ?? null,
     arrayView: capture?.arrayView(sim.now) ?? null,
+    memory: { ub: sim.dp.ub, acc: sim.dp.acc.data, host: sim.dp.host, wm: sim.dp.wm },
   };
 }

@@ -9,8 +9,9 @@ import { UserInputError } from "../errors.js";
 import { loadDataset, type DataSet } from "../data/dataset.js";
 import type { SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
-import type { StopFlag } from "./drive.js";
+import { StopRequested, type StopFlag } from "./drive.js";
 import { resolveHardware, type HardwareFlags } from "./hardware.js";
+import { checkWorkloadSizes } from "../compiler/preflight.js";
 import { runPointsInWorkers } from "./sweep-pool.js";
 import { pointFailed, runPoint, shareDataSet, type PointJob, type SweepData, type SweepPoint, type SweepRow } from "./sweep-point.js";
 
@@ -157,6 +158,7 @@ export function planSweep(input: SweepInput): SweepPlan {
       if (varied && err instanceof UserInputError) throw new UserInputError(`${varied.label}=${point.params[varied.param]}: ${varied.param} ${err.detail}`, { field: "--vary" });
       throw err;
     }
+    checkWorkloadSizes(input.spec, hw);
     jobs.push({ point, hw, spec: input.spec, mode: input.mode, epochs: input.epochs, steps: input.steps, maxCycles: undefined });
   }
   return { input, total: points.length, jobs };
@@ -243,6 +245,9 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
   if (workers <= 1) {
     rows = [];
     for (let slot = 0; slot < jobs.length; slot++) {
+      // A turn of the event loop between points, so Ctrl-C is seen even when points are short.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.stop?.stopped) throw new StopRequested();
       hooks.onStart(slot);
       const row = await runPoint(jobs[slot], data, { stop: opts.stop, onFraction: (f) => hooks.onFraction(slot, f) }).catch((err: unknown) => {
         throw pointFailed(err, jobs[slot].point);

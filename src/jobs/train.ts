@@ -12,8 +12,10 @@ import { cloneStats, diffStats, type RunStats } from "../sim/stats.js";
 import type { TraceSink } from "../sim/trace.js";
 import { CaptureSink } from "../io/report/capture-sink.js";
 import type { Timeline, WeightImages } from "../io/report/views.js";
+import { checkWorkloadSizes } from "../compiler/preflight.js";
 import { initParameters } from "../workloads/init.js";
 import type { WorkloadSpec } from "../workloads/types.js";
+import { UserInputError } from "../errors.js";
 import { StopRequested, type StopFlag } from "./drive.js";
 import { NetworkOnChip, type RunLimits } from "./network.js";
 import { firstLayerImages } from "./weight-images.js";
@@ -102,7 +104,15 @@ export interface TrainResult {
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { spec, hw } = opts;
+  checkWorkloadSizes(spec, hw); // before the data is loaded
   const trainSet = opts.train ?? loadDataset(spec, "train", { limit: opts.trainLimit });
+  if (trainSet.count < spec.batch) {
+    // Zero steps would report loss NaN and exit 0: a run that looks good and trained nothing.
+    throw new UserInputError(
+      `batch ${spec.batch} is larger than the training set (${trainSet.count} samples): not one step would run; use a smaller --batch or a larger --train-limit`,
+      { field: "batch" },
+    );
+  }
   const evaluate = opts.evaluate ?? true;
   const testSet = evaluate ? (opts.test ?? loadDataset(spec, "test", { limit: opts.testLimit })) : null;
   const net = new NetworkOnChip(spec, hw, opts.mode, "train-step");
@@ -214,6 +224,7 @@ function closeWindow(
  */
 export async function evaluateSet(
   net: NetworkOnChip, set: DataSet, stop?: StopFlag, limits: RunLimits = {}, firstBatchSink?: TraceSink,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ accuracy: number; loss: number; firstBatchEnd: number }> {
   const B = net.batch;
   let correct = 0;
@@ -227,6 +238,7 @@ export async function evaluateSet(
     const r = net.score(out, set.labels, null, first, count);
     correct += r.correct;
     loss += r.loss * count;
+    if (onProgress && (i % 8 === 7 || first + count >= set.count)) onProgress(first + count, set.count);
     await yieldToEventLoop(i);
   }
   return { accuracy: correct / set.count, loss: loss / set.count, firstBatchEnd };

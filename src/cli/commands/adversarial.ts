@@ -16,9 +16,10 @@ import { emit, fmtInt, fmtPct } from "../output.js";
 import { UsageError, hardwareFlags, withHardware, withJson } from "../options.js";
 import { progressBar } from "../progress.js";
 import { stopFlag } from "../stop.js";
-import { checkDigitPaths, confidenceTable, digitArt, saveDigits, sideBySide } from "./digit-image.js";
+import { named, refuseClobber } from "../output-paths.js";
+import { checkDigitPaths, confidenceTable, digitArt, digitOutputs, saveDigits, sideBySide } from "./digit-image.js";
 import { positiveInt } from "./workload-options.js";
-import { reportPath, withReport, writeReport } from "../report-option.js";
+import { reportFiles, reportOutput, reportPath, withReport, writeReport } from "../report-option.js";
 
 const TEST_IMAGES = 10_000;
 
@@ -69,6 +70,9 @@ function parseEpsilons(text: string): number[] {
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const single = argv["sweep-epsilons"] === undefined;
+  const outputs = single ? digitOutputs(["original", "perturbed"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined) : [];
+  refuseClobber([named("the workload", argv.workload), named("--weights", argv.weights)], [...outputs, reportOutput(argv)]);
   const spec = loadWorkload(argv.workload as string);
   const params = readWeights(argv.weights as string, spec);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
@@ -76,17 +80,17 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const json = argv.json as boolean;
   const target = argv.target as number | undefined;
   const steps = argv.steps as number;
-  const report = reportPath(argv.report, [argv.workload, argv.weights]);
+  const report = reportPath(argv.report);
   if (argv["sweep-epsilons"] !== undefined) {
     const epsilons = parseEpsilons(argv["sweep-epsilons"] as string);
     const images = argv.images as number;
     const set = loadMnist("test", { limit: images });
-    const bar = progressBar(!json, images, "attacking |{bar}| {value}/{total} images");
+    const bar = progressBar(!json, images, "attacking |{bar}| {value}/{total} images", { label: "adversarial", unit: "images" });
     const r = await sweepEpsilons({ spec, hw, params, mode, set, images, epsilons, steps, target, stop: stopFlag, onProgress: (done) => bar.update(done) });
     bar.stop();
     const output = { command: "adversarial" as const, workload: spec.name, hardware: hw, mode, ...r };
     const reported = await writeReport(report, output);
-    emit(json, output, () => formatSweep(r, spec.name) + (reported ? `\n${reported}` : ""));
+    emit(json, output, () => formatSweep(r, spec.name) + (reported ? `\n${reported}` : ""), reportFiles(report));
     return;
   }
   checkDigitPaths(["original", "perturbed"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined);
@@ -115,7 +119,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     perturbedPixels: Array.from(r.perturbed),
   };
   const reported = await writeReport(report, output);
-  emit(json, output, () => formatSingle(r, saved) + (reported ? `\n${reported}` : ""));
+  emit(json, output, () => formatSingle(r, saved) + (reported ? `\n${reported}` : ""), [...saved.map((path) => ({ role: "image", path })), ...reportFiles(report)]);
 }
 
 function formatSingle(r: SingleAttackResult, saved: string[]): string {

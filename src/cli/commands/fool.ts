@@ -13,9 +13,10 @@ import { fmtJoules } from "../energy-text.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
 import { UsageError, hardwareFlags, withHardware, withJson } from "../options.js";
 import { checkDigit } from "./adversarial.js";
-import { checkDigitPaths, confidenceTable, digitArt, saveDigits, sideBySide } from "./digit-image.js";
+import { named, refuseClobber } from "../output-paths.js";
+import { checkDigitPaths, confidenceTable, digitArt, digitOutputs, saveDigits, sideBySide } from "./digit-image.js";
 import { positiveInt } from "./workload-options.js";
-import { reportPath, withReport, writeReport } from "../report-option.js";
+import { reportFiles, reportOutput, reportPath, withReport, writeReport } from "../report-option.js";
 
 export const command = "fool <workload>";
 export const describe = "grow a random-noise pattern that the network reports as a chosen digit with high confidence";
@@ -46,12 +47,14 @@ export function builder(y: Argv) {
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const outputs = digitOutputs(["noise", "pattern"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined);
+  refuseClobber([named("the workload", argv.workload), named("--weights", argv.weights)], [...outputs, reportOutput(argv)]);
   const spec = loadWorkload(argv.workload as string);
   const params = readWeights(argv.weights as string, spec);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
   checkDigitPaths(["noise", "pattern"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined);
   const mode = argv.mode as SimMode;
-  const report = reportPath(argv.report, [argv.workload, argv.weights]);
+  const report = reportPath(argv.report);
   const r = await foolingPattern({
     spec,
     hw,
@@ -107,5 +110,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     if (saved.length > 0) lines.push(`saved ${saved.join(", ")}`);
     if (reported) lines.push(reported);
     return lines.join("\n");
-  });
+  }, [...saved.map((path) => ({ role: "image", path })), ...reportFiles(report)]);
 }

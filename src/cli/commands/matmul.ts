@@ -6,30 +6,37 @@ import { resolveHardware } from "../../jobs/hardware.js";
 import { matmul } from "../../jobs/matmul.js";
 import type { SimMode } from "../../sim/controller.js";
 import { emit } from "../output.js";
-import { hardwareFlags, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { hardwareFlags, traceFiles, traceOutputs, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
-import { reportPath, runViewsFrom, withReport, writeReport } from "../report-option.js";
+import { reportFiles, reportOutput, reportPath, runViewsFrom, withReport, writeReport } from "../report-option.js";
+
+/** The machine matmul runs on unless told otherwise (named in --help). */
+const MATMUL_PRESET = "tpu-v2";
 
 export const command = "matmul <a> <b>";
 export const describe = "multiply two matrices (.npy or .csv) on the simulated chip; A's values and B's are rounded to the data type";
 
 export function builder(y: Argv) {
-  return withReport(withTrace(withRun(withHardware(withJson(y)), "fast"), { report: true }))
+  return withReport(withTrace(withRun(withHardware(withJson(y), MATMUL_PRESET), "fast"), { report: true }))
     .positional("a", { type: "string", demandOption: true, describe: "left matrix M x K (.npy or .csv)" })
     .positional("b", { type: "string", demandOption: true, describe: "right matrix K x N (.npy or .csv)" })
-    .option("out", { alias: "o", type: "string", demandOption: true, describe: "product M x N (.npy float32 or .csv); exact int32/fp32 accumulator values" });
+    .option("out", { alias: "o", type: "string", demandOption: true, describe: "product M x N (.npy float32 or .csv); exact int32/fp32 accumulator values" })
+    .option("header", { type: "boolean", default: false, describe: "CSV inputs start with a header row of column names: skip it" });
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
-  const a = readMatrix(argv.a as string);
-  const b = readMatrix(argv.b as string);
-  const hw = resolveHardware(hardwareFlags(argv), { preset: "tpu-v2", overrides: {} });
+  refuseClobber([named("input A", argv.a), named("input B", argv.b)], [named("--out", argv.out), ...traceOutputs(argv), reportOutput(argv)]);
+  const csv = { header: argv.header as boolean };
+  const a = readMatrix(argv.a as string, csv);
+  const b = readMatrix(argv.b as string, csv);
+  const hw = resolveHardware(hardwareFlags(argv), { preset: MATMUL_PRESET, overrides: {} });
   const mode = argv.mode as SimMode;
   // A bad output name fails now, not after the run (and before a trace is opened).
   matrixFormatOf(argv.out as string);
   checkWritable(argv.out as string);
-  const report = reportPath(argv.report, [argv.a, argv.b, argv.out, argv.trace]);
+  const report = reportPath(argv.report);
   const views = runViewsFrom(argv, mode, report !== undefined || argv.json === true);
   const sink = traceSinkFrom(argv, mode, { report: true });
   const r = await withSink(sink, () =>
@@ -53,5 +60,6 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   emit(argv.json as boolean, output, () =>
     `C (${r.m}x${r.n}) = A (${r.m}x${r.k}) · B (${r.k}x${r.n}) written to ${argv.out}\non ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode)\n${formatStats(r.stats)}` +
     (reported ? `\n${reported}` : ""),
+    [{ role: "product", path: argv.out as string }, ...traceFiles(argv), ...reportFiles(report)],
   );
 }

@@ -3,7 +3,8 @@ import type { Argv } from "yargs";
 import { readReportSource } from "../../io/report/read-source.js";
 import { emit } from "../output.js";
 import { withJson } from "../options.js";
-import { reportPath, writeReport } from "../report-option.js";
+import { named, refuseClobber } from "../output-paths.js";
+import { reportFiles, reportPath, writeReport } from "../report-option.js";
 
 export const command = "report <result>";
 export const describe = "make the report page (one self-contained HTML file) of a result saved from train, eval, sweep, run, matmul, adversarial or fool --json";
@@ -15,8 +16,9 @@ export function builder(y: Argv) {
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
-  const out = reportPath(argv.out, [argv.result], "--out") as string;
+  refuseClobber([named("the result", argv.result)], [named("--out", argv.out)]);
+  const out = reportPath(argv.out, "--out") as string;
   const source = readReportSource(argv.result as string);
   await writeReport(out, source);
-  emit(argv.json as boolean, { command: "report", kind: source.command, result: argv.result, out }, () => `${source.command} report written to ${out}`);
+  emit(argv.json as boolean, { command: "report", kind: source.command, result: argv.result, out }, () => `${source.command} report written to ${out}`, reportFiles(out));
 }
