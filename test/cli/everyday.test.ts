@@ -92,7 +92,7 @@ describe("train and eval: --lr, --seed, --quiet override the workload, and the s
 describe("bad runs that looked good", () => {
   it("train --batch 4096 --train-limit 64 is an error, not '0 steps, loss NaN' (issue 19)", async () => {
     const r = await runCli(["train", WORKLOAD, "--batch", "4096", "--train-limit", "64", "--json"]);
-    expectCliError(r, ["field batch: batch 4096 is larger than the training set (64 images): not one step would run"], 1);
+    expectCliError(r, ["field batch: batch 4096 is larger than the training set (64 samples): not one step would run"], 1);
     expect(r.stdout).toBe("");
   });
 
