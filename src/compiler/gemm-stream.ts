@@ -30,8 +30,9 @@ export interface GemmStep {
   /** RHM: the block of A it reads from host memory, and whether no later RHM reads that block. */
   readsA?: number;
   lastReadOfA?: boolean;
-  /** WHMA that writes the last output tile of this block of C. */
-  completesC?: number;
+  /** WHMA: the block of C it writes, and whether it writes that block's last output tile. */
+  writesC?: number;
+  completesC?: boolean;
 }
 
 /**
@@ -116,7 +117,8 @@ export function* gemmSteps(plan: GemmPlan, hw: HwConfig, host: GemmAddressing): 
   });
   const whma = (p: Pass): GemmStep => ({
     ins: makeInstruction("WHMA", { acc: p.acc, rows: blockRowsOf(plan, p.piece.block), cols: nCols(p.tile), host: host.hostC(p.piece.block) + p.tile * C, hstride: n }, `C block ${p.piece.block} n${p.tile}`),
-    completesC: p.tile === nTiles - 1 ? p.piece.block : undefined,
+    writesC: p.piece.block,
+    completesC: p.tile === nTiles - 1,
   });
 
   const source = passesOf(plan, tilesPerKBlock);

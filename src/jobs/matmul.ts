@@ -1,13 +1,24 @@
-/** `tpusim matmul`: C = A · B for matrices of any shape, tiled onto the simulated array. */
+/**
+ * `tpusim matmul`: C = A · B for matrices of any shape and size, streamed through the simulated
+ * chip (gemm-run.ts): A is read block by block, C written block by block, so memory stays bounded
+ * by a few blocks plus B. int8 products are exact int32 values, bf16 products exact fp32 values.
+ */
 import type { HwConfig } from "../config/hw-config.js";
 import { UserInputError } from "../errors.js";
-import { compileMatmul } from "../compiler/matmul.js";
+import type { GemmPlan } from "../compiler/gemm-plan.js";
 import type { Matrix } from "../data/matrix.js";
+import { readMatrix } from "../data/matrix.js";
+import { createMatrixRowSink, openMatrixRows, type ProductType } from "../data/matrix-stream.js";
 import type { SimMode } from "../sim/controller.js";
 import type { RunSummary } from "../sim/stats.js";
 import type { TraceSink } from "../sim/trace.js";
 import type { StopFlag } from "./drive.js";
-import { runProgram } from "./run-program.js";
+import { runGemm } from "./gemm-run.js";
+
+interface Shape {
+  rows: number;
+  cols: number;
+}
 
 export interface MatmulJob {
   a: Matrix;
@@ -30,9 +41,13 @@ export interface MatmulResult {
   stats: RunSummary;
 }
 
-export async function matmul(job: MatmulJob): Promise<MatmulResult> {
-  const { a, b, hw } = job;
-  for (const [m, name, file] of [[a, "A", job.aName], [b, "B", job.bName]] as const) {
+/** The type the product's exact values have on this machine. */
+export function productType(hw: HwConfig): ProductType {
+  return hw.dtype === "int8" ? "int32" : "float32";
+}
+
+function checkShapes(a: Shape, b: Shape, aName?: string, bName?: string): void {
+  for (const [m, name, file] of [[a, "A", aName], [b, "B", bName]] as const) {
     if (m.rows === 0 || m.cols === 0) {
       throw new UserInputError(`${name} is ${m.rows}x${m.cols}, an empty matrix: matmul needs at least one row and one column`, { file });
     }
@@ -40,18 +55,85 @@ export async function matmul(job: MatmulJob): Promise<MatmulResult> {
   if (a.cols !== b.rows) {
     throw new UserInputError(
       `shapes cannot multiply: A is ${a.rows}x${a.cols}, B is ${b.rows}x${b.cols} (A's columns must equal B's rows)`,
-      { file: job.bName },
+      { file: bName },
     );
   }
-  const layout = compileMatmul(Float32Array.from(a.data), a.rows, a.cols, Float32Array.from(b.data), b.cols, hw);
-  const run = await runProgram({ program: layout.program, hw, mode: job.mode, maxCycles: job.maxCycles, sink: job.sink, stop: job.stop });
-  const out = run.host.subarray(layout.hostC, layout.hostC + a.rows * b.cols);
-  return {
-    c: { rows: a.rows, cols: b.cols, data: Float64Array.from(out) },
+}
+
+/** In memory: both matrices and the product held whole (small products, tests). */
+export async function matmul(job: MatmulJob): Promise<MatmulResult> {
+  const { a, b, hw } = job;
+  checkShapes(a, b, job.aName, job.bName);
+  const c = new Float64Array(a.rows * b.cols);
+  const r = await runGemm({
+    hw,
+    mode: job.mode,
     m: a.rows,
     k: a.cols,
     n: b.cols,
-    cycles: run.stats.cycles,
-    stats: run.stats,
-  };
+    readA: (r0, rows, host, at) => host.set(a.data.subarray(r0 * a.cols, (r0 + rows) * a.cols), at),
+    b: Float32Array.from(b.data),
+    onRows: (r0, rows, host, at) => c.set(host.subarray(at, at + rows * b.cols), r0 * b.cols),
+    maxCycles: job.maxCycles,
+    sink: job.sink,
+    stop: job.stop,
+  });
+  return { c: { rows: a.rows, cols: b.cols, data: c }, m: a.rows, k: a.cols, n: b.cols, cycles: r.stats.cycles, stats: r.stats };
+}
+
+export interface MatmulFilesJob {
+  aPath: string;
+  bPath: string;
+  outPath: string;
+  hw: HwConfig;
+  mode: SimMode;
+  maxCycles?: number;
+  sink?: TraceSink;
+  stop?: StopFlag;
+  /** Fraction of C's rows written. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface MatmulFilesResult {
+  m: number;
+  k: number;
+  n: number;
+  outType: ProductType;
+  plan: GemmPlan;
+  instructions: number;
+  stats: RunSummary;
+}
+
+/** From files to a file: A's rows are read as the chip needs them and C's rows written as they drain. */
+export async function matmulFiles(job: MatmulFilesJob): Promise<MatmulFilesResult> {
+  const a = openMatrixRows(job.aPath);
+  try {
+    const b = readMatrix(job.bPath);
+    checkShapes(a, b, job.aPath, job.bPath);
+    const outType = productType(job.hw);
+    const out = createMatrixRowSink(job.outPath, a.rows, b.cols, outType);
+    try {
+      const r = await runGemm({
+        hw: job.hw,
+        mode: job.mode,
+        m: a.rows,
+        k: a.cols,
+        n: b.cols,
+        readA: (r0, rows, host, at) => a.readRows(r0, rows, host, at),
+        b: Float32Array.from(b.data),
+        onRows: (_r0, rows, host, at) => out.writeRows(host, at, rows),
+        maxCycles: job.maxCycles,
+        sink: job.sink,
+        stop: job.stop,
+        onProgress: (done) => job.onProgress?.(done / a.rows),
+      });
+      await out.close();
+      return { m: a.rows, k: a.cols, n: b.cols, outType, plan: r.plan, instructions: r.instructions, stats: r.stats };
+    } catch (err) {
+      await out.abort().catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    a.close();
+  }
 }
