@@ -4,12 +4,14 @@
  * header, then the raw data. 1-D and 2-D arrays of common little-endian numeric dtypes are read
  * into a float64 Matrix; writing produces version 1.0 with '<f4' or '<i4' data.
  */
+import { endianness } from "node:os";
 import { UserInputError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import type { Matrix } from "./matrix.js";
 import { parseNpyHeader } from "./npy-header.js";
 import { readInputBytes } from "./read-input.js";
 
+const LITTLE_ENDIAN = endianness() === "LE";
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 interface DtypeReader {
@@ -194,6 +196,16 @@ export function npyHeaderBytes(descr: NpyOutputType, rows: number, cols: number)
 /** Little-endian element bytes of values[at .. at + count) as float32 (rounded) or int32 (exact integers). */
 export function npyElementBytes(descr: NpyOutputType, values: ArrayLike<number>, at: number, count: number): Uint8Array {
   const out = new Uint8Array(4 * count);
+  if (LITTLE_ENDIAN) {
+    if (descr === "<i4") {
+      const ints = new Int32Array(out.buffer);
+      for (let i = 0; i < count; i++) ints[i] = values[at + i];
+    } else {
+      const floats = new Float32Array(out.buffer);
+      for (let i = 0; i < count; i++) floats[i] = values[at + i];
+    }
+    return out;
+  }
   const view = new DataView(out.buffer);
   if (descr === "<i4") for (let i = 0; i < count; i++) view.setInt32(4 * i, values[at + i], true);
   else for (let i = 0; i < count; i++) view.setFloat32(4 * i, values[at + i], true);

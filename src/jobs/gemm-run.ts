@@ -5,9 +5,11 @@
  * holding the whole program, A or C. The chip sees exactly the instructions of one long program and
  * never drains in between, so cycles and statistics are those of that program.
  *
- * Host slots: A block i goes to slot i mod 3 when its first RHM is queued (the slot's previous
- * block has then been read: the DMA runs its transfers in order); C block i is handed to `onRows`
- * when the WHMA of its last output tile has completed, and its slot is reused three blocks later.
+ * Host slots: A block i goes to slot i mod 2 when its first RHM is queued, once the last RHM of the
+ * slot's previous block has completed; C block i is handed to `onRows` when the WHMA of its last
+ * output tile has completed, and its slot is reused two blocks later. Two slots never starve the
+ * controller: the DMA runs its transfers in order, so by the time the controller reaches block i's
+ * transfers, those of block i-2 have completed.
  */
 import type { HwConfig } from "../config/hw-config.js";
 import { blockRowsOf, planGemm, type GemmPlan } from "../compiler/gemm-plan.js";
@@ -20,8 +22,8 @@ import { NULL_SINK, type TraceSink } from "../sim/trace.js";
 import { StopRequested, type StopFlag } from "./drive.js";
 import { RuntimeFault } from "../errors.js";
 
-const HOST_SLOTS = 3;
-/** Keep at least this many cycles of passes queued ahead of the controller. */
+const HOST_SLOTS = 2;
+/** Keep at least this many cycles of passes queued ahead of the controller (by default). */
 const LOOKAHEAD_CYCLES = 200_000;
 
 export interface GemmRunJob {
@@ -39,6 +41,8 @@ export interface GemmRunJob {
   maxCycles?: number;
   sink?: TraceSink;
   stop?: StopFlag;
+  /** Cycles of passes the host keeps queued (tests make it small to exercise the hand-over). */
+  lookaheadCycles?: number;
   /** Called after every run slice with the rows of C delivered so far. */
   onProgress?: (rowsDone: number) => void;
 }
@@ -66,6 +70,7 @@ export async function runGemm(job: GemmRunJob): Promise<GemmRunResult> {
   sim.dp.wm.set(job.b);
   const sink = job.sink ?? NULL_SINK;
   const maxCycles = job.maxCycles ?? DEFAULT_MAX_CYCLES;
+  const lookahead = job.lookaheadCycles ?? LOOKAHEAD_CYCLES;
 
   // Host state: which block each slot holds, and the label of the instruction that frees it.
   const aBlock = new Array<number>(slotsA).fill(-1);
@@ -83,7 +88,7 @@ export async function runGemm(job: GemmRunJob): Promise<GemmRunResult> {
   const fill = (): void => {
     const batch: Instruction[] = [];
     const first = queued;
-    while (!exhausted && queuedCycles(sim) + batchCycles(batch) < LOOKAHEAD_CYCLES) {
+    while (!exhausted && queuedCycles(sim) + batchCycles(batch) < lookahead) {
       const next = pending ?? steps.next().value ?? null;
       if (next === null) {
         exhausted = true;

@@ -179,18 +179,20 @@ export class PassKernels {
     i16.fill(0, a0 + n * aRow, a0 + padded * aRow);
     const tileCols = this.cols[bank];
     const s0 = this.accBase >> 2;
-    for (let v = 0; v < n; v++) {
-      const row = (op.acc + v0 + v) * C;
-      const dst = s0 + v * cp;
-      if (op.accumulate) for (let c = 0; c < tileCols; c++) i32[dst + c] = acc[row + c];
-      else i32.fill(0, dst, dst + tileCols);
-    }
+    const first = (op.acc + v0) * C;
+    // Whole rows line up when the tile spans every column and C is a multiple of 8: one copy each way.
+    const whole = tileCols === C && cp === C;
+    if (!op.accumulate) i32.fill(0, s0, s0 + n * cp);
+    else if (whole) i32.set(acc.subarray(first, first + n * C), s0);
+    else for (let v = 0; v < n; v++) copyRow(acc, first + v * C, i32, s0 + v * cp, tileCols);
     this.int8(this.aBase, this.wBase[bank], this.accBase, padded, pairs, aRow * 2, cp * 4);
-    for (let v = 0; v < n; v++) {
-      const row = (op.acc + v0 + v) * C;
-      const src = s0 + v * cp;
-      for (let c = 0; c < tileCols; c++) acc[row + c] = i32[src + c];
-      if (!op.accumulate) acc.fill(0, row + tileCols, row + C);
+    if (whole) acc.set(i32.subarray(s0, s0 + n * C), first);
+    else {
+      for (let v = 0; v < n; v++) {
+        const row = first + v * C;
+        copyRow(i32, s0 + v * cp, acc, row, tileCols);
+        if (!op.accumulate) acc.fill(0, row + tileCols, row + C);
+      }
     }
     return true;
   }
@@ -238,6 +240,10 @@ export class PassKernels {
     }
     return fault;
   }
+}
+
+function copyRow(from: Int32Array, at: number, to: Int32Array, dst: number, n: number): void {
+  for (let i = 0; i < n; i++) to[dst + i] = from[at + i];
 }
 
 /** passFloat's answer when an input is out of range: nothing was changed. */
