@@ -14,13 +14,14 @@ import * as matmul from "./commands/matmul.js";
 import * as merge from "./commands/merge.js";
 import * as run from "./commands/run.js";
 import * as sweep from "./commands/sweep.js";
+import * as topology from "./commands/topology.js";
 import { EXIT_USER_ERROR, reportError } from "./output.js";
 import { installSigintHandler } from "./stop.js";
 import { UsageError } from "./options.js";
 import { StopRequested } from "../jobs/drive.js";
 import { Interrupted } from "./output.js";
 
-const COMMANDS = [train, evalCommand, adversarial, fool, run, matmul, sweep, merge, compile, asm, disasm, info];
+const COMMANDS = [train, evalCommand, adversarial, fool, run, matmul, sweep, topology, merge, compile, asm, disasm, info];
 
 async function main(): Promise<void> {
   installSigintHandler();

@@ -10,7 +10,7 @@ import { loadMnist, type MnistSet } from "../data/mnist.js";
 import type { SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
-import { resolveHardware, type HardwareFlags } from "./hardware.js";
+import { resolveHardware, type HardwareBase, type HardwareFlags } from "./hardware.js";
 import { runPointsInWorkers } from "./sweep-pool.js";
 import { pointFailed, runPoint, shareMnist, type PointJob, type SweepData, type SweepPoint, type SweepRow } from "./sweep-point.js";
 
@@ -139,27 +139,44 @@ export interface SweepPlan {
   jobs: PointJob[];
 }
 
-/** Builds and validates every machine of the shard before anything runs. */
-export function planSweep(input: SweepInput): SweepPlan {
-  if (input.arrays.length === 0) throw new UserInputError("give at least one array size", { field: "--arrays" });
-  const points = sweepPoints(input.arrays, input.vary);
-  const jobs: PointJob[] = [];
+/** A point of a sweep with its machine. */
+export interface PointMachine {
+  point: SweepPoint;
+  hw: HwConfig;
+}
+
+/**
+ * The shard's points with their machines, built and validated before anything runs: `hardware`
+ * (preset, dtype, --set) over `base`, then the point's array size and varied parameters.
+ */
+export function pointMachines(
+  arrays: readonly (readonly [number, number])[], vary: readonly VaryParam[], shard: Shard | null,
+  hardware: Omit<HardwareFlags, "array">, base: HardwareBase | undefined,
+): { total: number; machines: PointMachine[] } {
+  if (arrays.length === 0) throw new UserInputError("give at least one array size", { field: "--arrays" });
+  const points = sweepPoints(arrays, vary);
+  const machines: PointMachine[] = [];
   for (const point of points) {
-    if (!inShard(point.index, input.shard)) continue;
-    const set = [...(input.hardware.set ?? []), ...Object.entries(point.params).map(([k, v]) => `${k}=${v}`)];
-    let hw: HwConfig;
+    if (!inShard(point.index, shard)) continue;
+    const set = [...(hardware.set ?? []), ...Object.entries(point.params).map(([k, v]) => `${k}=${v}`)];
     try {
-      hw = resolveHardware({ ...input.hardware, array: `${point.rows}x${point.cols}`, set }, input.spec.hardware);
+      machines.push({ point, hw: resolveHardware({ ...hardware, array: `${point.rows}x${point.cols}`, set }, base) });
     } catch (err) {
       // A varied value the machine rejects is a --vary problem, not a --set one.
       const path = err instanceof UserInputError ? (err.where.jsonPath ?? "") : "";
-      const varied = input.vary.find((v) => path.endsWith(`.${v.param}`));
+      const varied = vary.find((v) => path.endsWith(`.${v.param}`));
       if (varied && err instanceof UserInputError) throw new UserInputError(`${varied.label}=${point.params[varied.param]}: ${varied.param} ${err.detail}`, { field: "--vary" });
       throw err;
     }
-    jobs.push({ point, hw, spec: input.spec, mode: input.mode, epochs: input.epochs, steps: input.steps, maxCycles: undefined });
   }
-  return { input, total: points.length, jobs };
+  return { total: points.length, machines };
+}
+
+/** Builds and validates every machine of the shard before anything runs. */
+export function planSweep(input: SweepInput): SweepPlan {
+  const { total, machines } = pointMachines(input.arrays, input.vary, input.shard, input.hardware, input.spec.hardware);
+  const jobs: PointJob[] = machines.map(({ point, hw }) => ({ point, hw, spec: input.spec, mode: input.mode, epochs: input.epochs, steps: input.steps, maxCycles: undefined }));
+  return { input, total, jobs };
 }
 
 export interface SweepProgress {
@@ -253,7 +270,7 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
   } else {
     // Reassigned so the unshared copy can be collected while the workers run.
     data = { train: shareMnist(data.train), test: data.test && shareMnist(data.test) };
-    rows = await runPointsInWorkers(jobs, data, workers, hooks);
+    rows = await runPointsInWorkers<SweepRow>(jobs.map((job) => ({ kind: "train", job })), data, workers, hooks);
   }
   return result(rows);
 }
