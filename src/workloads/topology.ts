@@ -66,7 +66,7 @@ export function parseTopology(text: string, file: string): Topology {
   const format = same(CONV_HEADER) ? "conv" : same(GEMM_HEADER) ? "gemm" : null;
   if (format === null) {
     throw new UserInputError(
-      `unknown header "${lines[first].trim()}": expected "${CONV_HEADER.length} fields: Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides," (convolutions) or "Layer, M, N, K," (GEMMs)`,
+      `unknown header "${lines[first].trim()}": expected "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides," (convolutions) or "Layer, M, N, K," (GEMMs)`,
       { file, line: first + 1 },
     );
   }
