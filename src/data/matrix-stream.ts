@@ -58,8 +58,8 @@ function openNpyRows(path: string): MatrixRowSource {
   }
 }
 
-function readAt(fd: number, position: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
+function readAt(fd: number, position: number, length: number, scratch?: Uint8Array): Uint8Array {
+  const out = scratch !== undefined && scratch.length >= length ? scratch.subarray(0, length) : new Uint8Array(length);
   let done = 0;
   while (done < length) {
     const n = readSync(fd, out, done, length - done, position + done);
@@ -71,18 +71,24 @@ function readAt(fd: number, position: number, length: number): Uint8Array {
 
 function npySource(fd: number, p: NpyPreamble, file: string): MatrixRowSource {
   const { rows, cols, size } = p;
+  // One read buffer, reused: a block's bytes are decoded before the next read.
+  let scratch = new Uint8Array(0);
+  const read = (position: number, length: number): Uint8Array => {
+    if (scratch.length < length) scratch = new Uint8Array(length);
+    return readAt(fd, position, length, scratch);
+  };
   /** Decodes `count` elements of `bytes` into out[at + i * step]. */
   const decode = (bytes: Uint8Array, count: number, out: Float64Array, at: number, step: number): void => {
     const b = bytes.buffer;
     if (LITTLE_ENDIAN) {
       // One loop per element type keeps each loop's array access monomorphic (fast).
-      if (p.descr === "|i1" || p.descr === "<i1") return spread(new Int8Array(b, 0, count), out, at, step);
-      if (p.descr === "|u1" || p.descr === "<u1") return spread(new Uint8Array(b, 0, count), out, at, step);
-      if (p.descr === "<f4") return spread(new Float32Array(b, 0, count), out, at, step);
-      if (p.descr === "<f8") return spread(new Float64Array(b, 0, count), out, at, step);
-      if (p.descr === "<i4") return spread(new Int32Array(b, 0, count), out, at, step);
+      if (p.descr === "|i1" || p.descr === "<i1") return spread(new Int8Array(b, bytes.byteOffset, count), out, at, step);
+      if (p.descr === "|u1" || p.descr === "<u1") return spread(new Uint8Array(b, bytes.byteOffset, count), out, at, step);
+      if (p.descr === "<f4") return spread(new Float32Array(b, bytes.byteOffset, count), out, at, step);
+      if (p.descr === "<f8") return spread(new Float64Array(b, bytes.byteOffset, count), out, at, step);
+      if (p.descr === "<i4") return spread(new Int32Array(b, bytes.byteOffset, count), out, at, step);
     }
-    const view = new DataView(b);
+    const view = new DataView(b, bytes.byteOffset);
     for (let i = 0; i < count; i++) out[at + i * step] = p.read(view, i * size);
   };
   return {
@@ -91,11 +97,11 @@ function npySource(fd: number, p: NpyPreamble, file: string): MatrixRowSource {
     cols,
     readRows(r0, n, out, at) {
       if (!p.fortranOrder) {
-        decode(readAt(fd, p.dataStart + r0 * cols * size, n * cols * size), n * cols, out, at, 1);
+        decode(read(p.dataStart + r0 * cols * size, n * cols * size), n * cols, out, at, 1);
         return;
       }
       // Column-major on disk: each column's run of rows is contiguous.
-      for (let c = 0; c < cols; c++) decode(readAt(fd, p.dataStart + (c * rows + r0) * size, n * size), n, out, at + c, cols);
+      for (let c = 0; c < cols; c++) decode(read(p.dataStart + (c * rows + r0) * size, n * size), n, out, at + c, cols);
     },
     close: () => closeSync(fd),
   };
@@ -122,9 +128,11 @@ export function createMatrixRowSink(path: string, rows: number, cols: number, ty
   const npy = matrixFormatOf(path) === "npy";
   const descr: NpyOutputType = type === "int32" ? "<i4" : "<f4";
   const out: AtomicStream = openAtomicStream(path);
+  // Each chunk is handed to the file before the next is made, so at most one block is in memory.
   const write = (chunk: Uint8Array | string): Promise<void> =>
-    out.stream.write(chunk) ? Promise.resolve() : new Promise((resolve) => out.stream.once("drain", () => resolve()));
+    new Promise((resolve, reject) => out.stream.write(chunk, (err) => (err ? reject(err) : resolve())));
   let written = 0;
+  let chunk = new Uint8Array(0);
   let header = npy ? write(npyHeaderBytes(descr, rows, cols)) : Promise.resolve();
   return {
     async writeRows(values, at, n) {
@@ -132,7 +140,11 @@ export function createMatrixRowSink(path: string, rows: number, cols: number, ty
       header = Promise.resolve();
       if (written + n > rows) throw new RangeError(`${written + n} rows written to a ${rows}-row matrix; this is a bug in the caller`);
       written += n;
-      if (npy) return write(npyElementBytes(descr, values, at, n * cols));
+      if (npy) {
+        // The previous chunk has reached the file (write waits for it), so its buffer is free again.
+        if (chunk.length < 4 * n * cols) chunk = new Uint8Array(4 * n * cols);
+        return write(npyElementBytes(descr, values, at, n * cols, chunk.subarray(0, 4 * n * cols)));
+      }
       const lines: string[] = [];
       for (let r = 0; r < n; r++) {
         const row = values.subarray(at + r * cols, at + (r + 1) * cols);

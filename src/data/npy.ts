@@ -193,9 +193,12 @@ export function npyHeaderBytes(descr: NpyOutputType, rows: number, cols: number)
   return out;
 }
 
-/** Little-endian element bytes of values[at .. at + count) as float32 (rounded) or int32 (exact integers). */
-export function npyElementBytes(descr: NpyOutputType, values: ArrayLike<number>, at: number, count: number): Uint8Array {
-  const out = new Uint8Array(4 * count);
+/**
+ * Little-endian element bytes of values[at .. at + count) as float32 (rounded) or int32 (exact
+ * integers); into `into` when it is exactly that long (a streaming writer reuses one buffer).
+ */
+export function npyElementBytes(descr: NpyOutputType, values: ArrayLike<number>, at: number, count: number, into?: Uint8Array): Uint8Array {
+  const out = into !== undefined && into.byteOffset === 0 && into.length === 4 * count ? into : new Uint8Array(4 * count);
   if (LITTLE_ENDIAN) {
     if (descr === "<i4") {
       const ints = new Int32Array(out.buffer);
