@@ -22,8 +22,8 @@ export interface PassOp {
 
 /** Below this many multiply-accumulates per chunk the JavaScript pass is as fast as a kernel call. */
 const KERNEL_MIN_MACS = 4096;
-/** Narrower tiles leave most of the kernels' 8-column blocks empty. */
-const KERNEL_MIN_COLS = 4;
+/** Narrow tiles (a 16-wide MNIST layer) gain little from SIMD and pay the copies: JavaScript runs them. */
+const KERNEL_MIN_COLS = 32;
 
 /**
  * The two weight banks as fast mode's passes see them. Per bank: the nonzero weights row by row

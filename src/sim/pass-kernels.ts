@@ -87,6 +87,10 @@ export class PassKernels {
   private readonly rows = new Int32Array(2);
   private readonly cols = new Int32Array(2);
   private readonly usable = new Uint8Array(2);
+  /** Nonzero weights of each bank's tile (the JavaScript pass's work per nonzero input is that over the rows). */
+  private readonly nonzeros = new Int32Array(2);
+  /** Chunks the kernels computed (tests check that a comparison did exercise them). */
+  chunks = 0;
 
   constructor(
     private readonly R: number,
@@ -121,6 +125,7 @@ export class PassKernels {
     this.rows[bank] = rows;
     this.cols[bank] = cols;
     let ok = true;
+    let nonzero = 0;
     if (int) {
       // Pair row p holds (w[2p][c], w[2p+1][c]) for each column: what dot_i16x8 multiplies with (a[2p], a[2p+1]).
       const w16 = this.i16;
@@ -133,6 +138,7 @@ export class PassKernels {
         for (let c = 0; c < cols; c++) {
           const v = tile[src + c];
           if (!(v >= -128 && v <= 128 && Math.floor(v) === v)) ok = false;
+          if (v !== 0) nonzero++;
           w16[dst + 2 * c] = v;
         }
       }
@@ -147,16 +153,31 @@ export class PassKernels {
           const v = tile[src + c];
           const m = Math.abs(v);
           if (!(m === 0 || (m >= F32_SAFE_MIN && m <= F32_SAFE_MAX))) ok = false;
+          if (v !== 0) nonzero++;
           w32[dst + c] = v;
         }
       }
     }
     this.usable[bank] = ok ? 1 : 0;
+    this.nonzeros[bank] = nonzero;
+  }
+
+  /**
+   * Whether the kernel beats the JavaScript pass on a chunk with `nonzeroInputs` nonzero inputs: that
+   * pass skips zero factors (MNIST pixels are mostly 0), costing about one step per nonzero input per
+   * nonzero weight in its row; the kernel costs its whole padded tile at `macsPerStep` per step, plus
+   * the copies in and out.
+   */
+  private worthIt(bank: number, nonzeroInputs: number, vectors: number, lanes: number, macsPerStep: number): boolean {
+    const scalar = (nonzeroInputs * this.nonzeros[bank]) / Math.max(1, this.rows[bank]);
+    const simd = (vectors * lanes * this.cp) / macsPerStep + vectors * (lanes + 2 * this.cols[bank]);
+    return scalar > simd;
   }
 
   /**
    * int8 pass over vectors [v0, v0 + n) of `op`; returns false (and changes nothing) when an input
-   * is out of the kernel's range, so the caller runs that chunk in JavaScript.
+   * is out of the kernel's range or the chunk is sparse enough for the JavaScript pass to be faster,
+   * so the caller runs that chunk in JavaScript.
    */
   passInt(ub: Float32Array, acc: Int32Array, bank: number, op: KernelPass, v0: number, n: number): boolean {
     const { cp, C, i16, i32 } = this;
@@ -165,6 +186,7 @@ export class PassKernels {
     const aRow = pairs * 2;
     const a0 = this.aBase >> 1;
     const padded = (n + 3) & ~3;
+    let nonzeroInputs = 0;
     for (let v = 0; v < n; v++) {
       const x = op.ub + (v0 + v) * op.ustride;
       const dst = a0 + v * aRow;
@@ -172,10 +194,12 @@ export class PassKernels {
         const a = ub[x + r];
         // int8 values only (the unified buffer holds nothing else in int8 mode; NaN fails too).
         if (a < -128 || a > 128 || a !== (a | 0)) return false;
+        if (a !== 0) nonzeroInputs++;
         i16[dst + r] = a;
       }
       if (lanes & 1) i16[dst + lanes] = 0;
     }
+    if (!this.worthIt(bank, nonzeroInputs, padded, lanes, 8)) return false;
     i16.fill(0, a0 + n * aRow, a0 + padded * aRow);
     const tileCols = this.cols[bank];
     const s0 = this.accBase >> 2;
@@ -185,6 +209,7 @@ export class PassKernels {
     if (!op.accumulate) i32.fill(0, s0, s0 + n * cp);
     else if (whole) i32.set(acc.subarray(first, first + n * C), s0);
     else for (let v = 0; v < n; v++) copyRow(acc, first + v * C, i32, s0 + v * cp, tileCols);
+    this.chunks++;
     this.int8(this.aBase, this.wBase[bank], this.accBase, padded, pairs, aRow * 2, cp * 4);
     if (whole) acc.set(i32.subarray(s0, s0 + n * C), first);
     else {
@@ -199,13 +224,15 @@ export class PassKernels {
 
   /**
    * bf16 pass over vectors [v0, v0 + n): the flat accumulator index of the first non-finite result,
-   * or -1; DECLINED (nothing changed) when an input is outside the exact range.
+   * or -1; DECLINED (nothing changed) when an input is outside the exact range or the chunk is
+   * sparse enough for the JavaScript pass to be faster.
    */
   passFloat(ub: Float32Array, acc: Float32Array, bank: number, op: KernelPass, v0: number, n: number): number {
     const { cp, C, f32 } = this;
     const lanes = Math.min(op.cols, this.R, this.rows[bank]);
     const a0 = this.aBase >> 2;
     const padded = (n + 3) & ~3;
+    let nonzeroInputs = 0;
     for (let v = 0; v < n; v++) {
       const x = op.ub + (v0 + v) * op.ustride;
       const dst = a0 + v * lanes;
@@ -213,9 +240,11 @@ export class PassKernels {
         const a = ub[x + r];
         const m = Math.abs(a);
         if (!(m === 0 || (m >= F32_SAFE_MIN && m <= F32_SAFE_MAX))) return DECLINED;
+        if (a !== 0) nonzeroInputs++;
         f32[dst + r] = a;
       }
     }
+    if (!this.worthIt(bank, nonzeroInputs, padded, lanes, 4)) return DECLINED;
     f32.fill(0, a0 + n * lanes, a0 + padded * lanes);
     const tileCols = this.cols[bank];
     const s0 = this.accBase >> 2;
@@ -225,6 +254,7 @@ export class PassKernels {
       if (op.accumulate) for (let c = 0; c < tileCols; c++) f32[dst + c] = acc[row + c];
       else f32.fill(0, dst, dst + tileCols);
     }
+    this.chunks++;
     this.float(this.aBase, this.wBase[bank], this.accBase, padded, lanes, lanes * 4, cp * 4);
     let fault = -1;
     for (let v = 0; v < n; v++) {
