@@ -73,7 +73,7 @@ async function traceThroughput(): Promise<{ rows: number; seconds: number; rowsP
 }
 
 /** Fast mode's whole-pass kernels alone: 2048 vectors through a full 128 x 128 tile, k-tile after k-tile. */
-function kernelSpeed(dtype: "int8" | "bf16"): { gmacPerSecond: number; macs: number; seconds: number } {
+function kernelSpeed(dtype: "int8" | "bf16"): { gmacPerSecond: number; gmacPerCpuSecond: number; macs: number; seconds: number } {
   const R = 128;
   const C = 128;
   const vectors = 2048;
@@ -87,6 +87,7 @@ function kernelSpeed(dtype: "int8" | "bf16"): { gmacPerSecond: number; macs: num
   banks.build(1, weights, 2 * R * C, R, C);
   const acc = dtype === "int8" ? new Int32Array(vectors * C) : new Float32Array(vectors * C);
   let macs = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let round = 0; round < 4; round++) {
     for (let t = 0; t < 7; t++) {
@@ -97,7 +98,7 @@ function kernelSpeed(dtype: "int8" | "bf16"): { gmacPerSecond: number; macs: num
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { gmacPerSecond: macs / seconds / 1e9, macs, seconds };
+  return { gmacPerSecond: macs / seconds / 1e9, gmacPerCpuSecond: macs / cpuSince(c0) / 1e9, macs, seconds };
 }
 
 /** Random int8 .npy file of rows x cols, written in slices (no float64 copy of it). */
@@ -111,16 +112,24 @@ function randomInt8Npy(path: string, rows: number, cols: number, seed: number): 
 }
 
 /** The issue's GEMM: 60000 x 784 · 784 x 256 int8 on 128 x 128, files in and out, then 600 rows checked exactly. */
-async function bigGemm(): Promise<{ seconds: number; cycles: number; macs: number; checkedRows: number; exact: boolean }> {
+/** CPU seconds (user + system) of this process since `from`: on a shared machine, steadier than wall time. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1e6;
+}
+
+async function bigGemm(): Promise<{ seconds: number; cpuSeconds: number; cycles: number; macs: number; checkedRows: number; exact: boolean }> {
   const dir = mkdtempSync(join(tmpdir(), "tpusim-bench-gemm-"));
   try {
     const [m, k, n] = [60000, 784, 256];
     randomInt8Npy(join(dir, "a.npy"), m, k, 1);
     randomInt8Npy(join(dir, "b.npy"), k, n, 2);
     const hw = resolveHardware({ array: "128x128", dtype: "int8" });
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = await matmulFiles({ aPath: join(dir, "a.npy"), bPath: join(dir, "b.npy"), outPath: join(dir, "c.npy"), hw, mode: "fast" });
     const seconds = (performance.now() - t0) / 1000;
+    const cpuSeconds = cpuSince(c0);
     const a = parseNpy(new Uint8Array(readFileSync(join(dir, "a.npy"))), "a.npy");
     const b = Float32Array.from(parseNpy(new Uint8Array(readFileSync(join(dir, "b.npy"))), "b.npy").data);
     const c = parseNpy(new Uint8Array(readFileSync(join(dir, "c.npy"))), "c.npy");
@@ -131,20 +140,21 @@ async function bigGemm(): Promise<{ seconds: number; cycles: number; macs: numbe
       const want = gemmRowsReference(true, Float32Array.from(a.data.subarray(row * k, (row + 1) * k)), b, k, n, 0, 1);
       for (let j = 0; j < n; j++) if (want[j] !== c.data[row * n + j]) exact = false;
     }
-    return { seconds, cycles: r.stats.cycles, macs: r.stats.macs, checkedRows, exact };
+    return { seconds, cpuSeconds, cycles: r.stats.cycles, macs: r.stats.macs, checkedRows, exact };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** Every layer of SCALE-Sim's Resnet18 topology on 128 x 128, each output checked exactly. */
-async function resnet18(dtype: "int8" | "bf16"): Promise<{ seconds: number; cycles: number; macs: number; layers: number }> {
+async function resnet18(dtype: "int8" | "bf16"): Promise<{ seconds: number; cpuSeconds: number; cycles: number; macs: number; layers: number }> {
   const hw = resolveHardware({ array: "128x128", dtype });
   const topology = loadTopology("test/fixtures/topologies/Resnet18.csv");
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const rows = await runTopologyPoint({ point: { index: 0, rows: 128, cols: 128, params: {}, label: "128x128" }, hw, topology, mode: "fast", seed: 1, maxCycles: undefined });
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, cycles: rows.reduce((x, r) => x + r.cycles, 0), macs: rows.reduce((x, r) => x + r.macs, 0), layers: rows.length };
+  return { seconds, cpuSeconds: cpuSince(c0), cycles: rows.reduce((x, r) => x + r.cycles, 0), macs: rows.reduce((x, r) => x + r.macs, 0), layers: rows.length };
 }
 
 async function main(): Promise<void> {
@@ -195,21 +205,21 @@ async function main(): Promise<void> {
     for (const dtype of ["int8", "bf16"] as const) {
       const r = kernelSpeed(dtype);
       kernels[dtype] = r;
-      log(`fast-mode pass kernel, ${dtype}, 128x128 tile, 2048 vectors: ${r.gmacPerSecond.toFixed(2)} GMAC/s`);
+      log(`fast-mode pass kernel, ${dtype}, 128x128 tile, 2048 vectors: ${r.gmacPerSecond.toFixed(2)} GMAC/s (${r.gmacPerCpuSecond.toFixed(2)} per CPU second)`);
     }
     results.kernels = kernels;
   }
   if (only.includes("gemm")) {
     const r = await bigGemm();
     results.gemm = r;
-    log(`60000x784 · 784x256 int8 GEMM on 128x128, .npy in and out: ${r.seconds.toFixed(2)} s (${r.cycles} cycles, ${(r.macs / r.seconds / 1e9).toFixed(2)} GMAC/s), ${r.checkedRows} rows checked: ${r.exact ? "exact" : "MISMATCH"}`);
+    log(`60000x784 · 784x256 int8 GEMM on 128x128, .npy in and out: ${r.seconds.toFixed(2)} s, ${r.cpuSeconds.toFixed(2)} CPU s (${r.cycles} cycles, ${(r.macs / r.seconds / 1e9).toFixed(2)} GMAC/s), ${r.checkedRows} rows checked: ${r.exact ? "exact" : "MISMATCH"}`);
   }
   if (only.includes("topology")) {
     const topo: Record<string, unknown> = {};
     for (const dtype of ["int8", "bf16"] as const) {
       const r = await resnet18(dtype);
       topo[dtype] = r;
-      log(`Resnet18.csv on 128x128, ${dtype}, ${r.layers} layers, every output checked: ${r.seconds.toFixed(2)} s (${r.cycles} cycles)`);
+      log(`Resnet18.csv on 128x128, ${dtype}, ${r.layers} layers, every output checked: ${r.seconds.toFixed(2)} s, ${r.cpuSeconds.toFixed(2)} CPU s (${r.cycles} cycles)`);
     }
     results.topology = topo;
   }
