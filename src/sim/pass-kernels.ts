@@ -17,7 +17,7 @@
  * fp32), the pass runs, and the tile's columns are copied back. Weights are packed once per tile,
  * when the tile enters a bank.
  */
-import { encodeModule, I32, V128, W, type Bytes } from "./wasm-module.js";
+import { encodeModule, I32, V128, W, type Bytes, type WasmFunction } from "./wasm-module.js";
 
 /** Vectors per chunk: small enough that a chunk's inputs and sums stay in the L2 cache. */
 const CHUNK = 256;
@@ -31,7 +31,7 @@ const F32_SAFE_MAX = 2 ** 60;
  * 8 columns, acc += sum over steps of combine(splat(a[v][step]), w[step][cols]). Pointers and strides
  * in bytes; `vectors` a multiple of 4; rows of w and acc are `rowBytes` long (a multiple of 32).
  */
-function passKernel(name: string, combine: Bytes[]): { name: string; params: number; locals: [number, number][]; body: Bytes[] } {
+function passKernel(name: string, combine: Bytes[]): WasmFunction {
   const [A, Wp, ACC, VECTORS, STEPS, ASTRIDE, ROWBYTES] = [0, 1, 2, 3, 4, 5, 6];
   const [b, cb, r, ap, wp, accp] = [7, 8, 9, 10, 11, 12];
   const sum = (q: number, h: number) => 13 + q * 2 + h;
@@ -60,6 +60,78 @@ function passKernel(name: string, combine: Bytes[]): { name: string; params: num
   return { name, params: 7, locals: [[6, I32], [8, V128]], body };
 }
 
+/**
+ * pack(src, dst, count): `count` fp32 values (a multiple of 8) at src become int16 at dst. Returns
+ * how many are nonzero, or -1 when one is not an integer in [-128, 128] (NaN included): then the
+ * caller runs the chunk in JavaScript.
+ */
+function packKernel(): WasmFunction {
+  const [SRC, DST, COUNT, i] = [0, 1, 2, 3];
+  const [ok, lo, hi, zero, nonzero, v0, v1, t0, t1] = [4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const { localGet: get, localSet: set, i32Const: k } = W;
+  const body: Bytes[] = [k(-1), W.i32x4Splat, set(ok), k(-128), W.i32x4Splat, set(lo), k(128), W.i32x4Splat, set(hi)];
+  body.push(k(0), W.i32x4Splat, set(zero), k(0), W.i32x4Splat, set(nonzero));
+  body.push(k(0), set(i), W.block, W.loop, get(i), get(COUNT), W.i32LtU, W.i32Eqz, W.brIf(1));
+  for (const [v, t, offset] of [[v0, t0, 0], [v1, t1, 16]]) {
+    body.push(get(SRC), get(i), k(4), W.i32Mul, W.i32Add, W.v128Load(offset), set(v));
+    body.push(get(v), W.i32x4TruncSatF32x4S, set(t));
+    // Exact integers only: converting back must give the same value (NaN never does).
+    body.push(get(ok), get(t), W.f32x4ConvertI32x4S, get(v), W.f32x4Eq, W.v128And, set(ok));
+    body.push(get(ok), get(t), get(hi), W.i32x4LeS, W.v128And, get(t), get(lo), W.i32x4GeS, W.v128And, set(ok));
+    body.push(get(nonzero), get(t), get(zero), W.i32x4Ne, W.i32x4Sub, set(nonzero));
+  }
+  body.push(get(DST), get(i), k(2), W.i32Mul, W.i32Add, get(t0), get(t1), W.i16x8NarrowI32x4S, W.v128Store(0));
+  body.push(get(i), k(8), W.i32Add, set(i), W.br(0), W.end, W.end);
+  body.push(get(nonzero), W.i32x4ExtractLane(0), get(nonzero), W.i32x4ExtractLane(1), W.i32Add);
+  body.push(get(nonzero), W.i32x4ExtractLane(2), W.i32Add, get(nonzero), W.i32x4ExtractLane(3), W.i32Add);
+  body.push(k(-1), get(ok), W.i32x4AllTrue, W.select);
+  return { name: "pack", params: 3, returnsI32: true, locals: [[1, I32], [9, V128]], body };
+}
+
+type Pack = (src: number, dst: number, count: number) => number;
+
+/**
+ * checkFloat(ptr, count): how many of `count` fp32 values (a multiple of 4) are nonzero, or -1 when
+ * one has a magnitude outside {0} and [2^-60, 2^60] (NaN and infinities included).
+ */
+function checkFloatKernel(): WasmFunction {
+  const [PTR, COUNT, i] = [0, 1, 2];
+  const [ok, lo, hi, zero, nonzero, v, m] = [3, 4, 5, 6, 7, 8, 9];
+  const { localGet: get, localSet: set, i32Const: k } = W;
+  const body: Bytes[] = [k(-1), W.i32x4Splat, set(ok), W.f32Const(F32_SAFE_MIN), W.f32x4Splat, set(lo), W.f32Const(F32_SAFE_MAX), W.f32x4Splat, set(hi)];
+  body.push(k(0), W.i32x4Splat, set(zero), k(0), W.i32x4Splat, set(nonzero));
+  body.push(k(0), set(i), W.block, W.loop, get(i), get(COUNT), W.i32LtU, W.i32Eqz, W.brIf(1));
+  body.push(get(PTR), get(i), k(4), W.i32Mul, W.i32Add, W.v128Load(0), set(v), get(v), W.f32x4Abs, set(m));
+  body.push(get(ok), get(m), get(zero), W.f32x4Eq, get(m), get(lo), W.f32x4Ge, get(m), get(hi), W.f32x4Le, W.v128And, W.v128Or, W.v128And, set(ok));
+  body.push(get(nonzero), get(v), get(zero), W.f32x4Ne, W.i32x4Sub, set(nonzero));
+  body.push(get(i), k(4), W.i32Add, set(i), W.br(0), W.end, W.end);
+  body.push(get(nonzero), W.i32x4ExtractLane(0), get(nonzero), W.i32x4ExtractLane(1), W.i32Add);
+  body.push(get(nonzero), W.i32x4ExtractLane(2), W.i32Add, get(nonzero), W.i32x4ExtractLane(3), W.i32Add);
+  body.push(k(-1), get(ok), W.i32x4AllTrue, W.select);
+  return { name: "checkFloat", params: 2, returnsI32: true, locals: [[1, I32], [7, V128]], body };
+}
+
+/**
+ * finishFloat(ptr, count): adds +0 to `count` fp32 values in place (the accumulators hold no -0) and
+ * returns 1 when all are finite, else 0.
+ */
+function finishFloatKernel(): WasmFunction {
+  const [PTR, COUNT, i] = [0, 1, 2];
+  const [ok, zero, inf, v] = [3, 4, 5, 6];
+  const { localGet: get, localSet: set, i32Const: k } = W;
+  const body: Bytes[] = [k(-1), W.i32x4Splat, set(ok), k(0), W.i32x4Splat, set(zero), W.f32Const(Infinity), W.f32x4Splat, set(inf)];
+  body.push(k(0), set(i), W.block, W.loop, get(i), get(COUNT), W.i32LtU, W.i32Eqz, W.brIf(1));
+  body.push(get(PTR), get(i), k(4), W.i32Mul, W.i32Add, W.v128Load(0), get(zero), W.f32x4Add, set(v));
+  // |v| < infinity is false for infinities and NaN.
+  body.push(get(ok), get(v), W.f32x4Abs, get(inf), W.f32x4Lt, W.v128And, set(ok));
+  body.push(get(PTR), get(i), k(4), W.i32Mul, W.i32Add, get(v), W.v128Store(0));
+  body.push(get(i), k(4), W.i32Add, set(i), W.br(0), W.end, W.end);
+  body.push(get(ok), W.i32x4AllTrue);
+  return { name: "finishFloat", params: 2, returnsI32: true, locals: [[1, I32], [4, V128]], body };
+}
+
+type FloatPass = (ptr: number, count: number) => number;
+
 type Kernel = (a: number, w: number, acc: number, vectors: number, steps: number, aStride: number, rowBytes: number) => void;
 
 /** A pass as the kernels see it (the fields of MMUL they use). */
@@ -75,6 +147,9 @@ export interface KernelPass {
 export class PassKernels {
   private readonly int8: Kernel;
   private readonly float: Kernel;
+  private readonly pack: Pack;
+  private readonly checkFloat: FloatPass;
+  private readonly finishFloat: FloatPass;
   private readonly i16: Int16Array;
   private readonly i32: Int32Array;
   private readonly f32: Float32Array;
@@ -83,6 +158,8 @@ export class PassKernels {
   private readonly wBase: [number, number];
   private readonly aBase: number;
   private readonly accBase: number;
+  /** int8: fp32 inputs staged here, then packed to int16 at aBase by the pack kernel. */
+  private readonly stageBase: number;
   /** Per bank: packed tile extent, and whether the kernels may run it. */
   private readonly rows = new Int32Array(2);
   private readonly cols = new Int32Array(2);
@@ -102,13 +179,19 @@ export class PassKernels {
     this.wBase = [0, wBytes];
     this.aBase = 2 * wBytes;
     this.accBase = this.aBase + CHUNK * rEven * 4;
-    const bytes = this.accBase + CHUNK * this.cp * 4;
+    this.stageBase = this.accBase + CHUNK * this.cp * 4;
+    const bytes = this.stageBase + CHUNK * rEven * 4;
     const module = new WebAssembly.Module(
-      encodeModule(Math.ceil(bytes / PAGE), [passKernel("int8", [W.i32x4DotI16x8S, W.i32x4Add]), passKernel("float", [W.f32x4Mul, W.f32x4Add])]),
+      encodeModule(Math.ceil(bytes / PAGE), [passKernel("int8", [W.i32x4DotI16x8S, W.i32x4Add]), passKernel("float", [W.f32x4Mul, W.f32x4Add]), packKernel(), checkFloatKernel(), finishFloatKernel()]),
     );
-    const exports = new WebAssembly.Instance(module, {}).exports as { mem: WebAssembly.Memory; int8: Kernel; float: Kernel };
+    const exports = new WebAssembly.Instance(module, {}).exports as {
+      mem: WebAssembly.Memory; int8: Kernel; float: Kernel; pack: Pack; checkFloat: FloatPass; finishFloat: FloatPass;
+    };
     this.int8 = exports.int8;
     this.float = exports.float;
+    this.pack = exports.pack;
+    this.checkFloat = exports.checkFloat;
+    this.finishFloat = exports.finishFloat;
     this.i16 = new Int16Array(exports.mem.buffer);
     this.i32 = new Int32Array(exports.mem.buffer);
     this.f32 = new Float32Array(exports.mem.buffer);
@@ -180,27 +263,23 @@ export class PassKernels {
    * so the caller runs that chunk in JavaScript.
    */
   passInt(ub: Float32Array, acc: Int32Array, bank: number, op: KernelPass, v0: number, n: number): boolean {
-    const { cp, C, i16, i32 } = this;
+    const { cp, C, i32, f32 } = this;
     const lanes = Math.min(op.cols, this.R, this.rows[bank]);
-    const pairs = (lanes + 1) >> 1;
-    const aRow = pairs * 2;
-    const a0 = this.aBase >> 1;
+    const aRow = lanes + (lanes & 1);
+    const pairs = aRow >> 1;
     const padded = (n + 3) & ~3;
-    let nonzeroInputs = 0;
+    // Rows copied as fp32 (one memcpy each), then converted and checked in SIMD.
+    const stage = this.stageBase >> 2;
     for (let v = 0; v < n; v++) {
       const x = op.ub + (v0 + v) * op.ustride;
-      const dst = a0 + v * aRow;
-      for (let r = 0; r < lanes; r++) {
-        const a = ub[x + r];
-        // int8 values only (the unified buffer holds nothing else in int8 mode; NaN fails too).
-        if (a < -128 || a > 128 || a !== (a | 0)) return false;
-        if (a !== 0) nonzeroInputs++;
-        i16[dst + r] = a;
-      }
-      if (lanes & 1) i16[dst + lanes] = 0;
+      f32.set(ub.subarray(x, x + lanes), stage + v * aRow);
+      if (lanes & 1) f32[stage + v * aRow + lanes] = 0;
     }
+    const count = (padded * aRow + 7) & ~7;
+    f32.fill(0, stage + n * aRow, stage + count);
+    const nonzeroInputs = this.pack(this.stageBase, this.aBase, count);
+    if (nonzeroInputs < 0) return false;
     if (!this.worthIt(bank, nonzeroInputs, padded, lanes, 8)) return false;
-    i16.fill(0, a0 + n * aRow, a0 + padded * aRow);
     const tileCols = this.cols[bank];
     const s0 = this.accBase >> 2;
     const first = (op.acc + v0) * C;
@@ -232,47 +311,49 @@ export class PassKernels {
     const lanes = Math.min(op.cols, this.R, this.rows[bank]);
     const a0 = this.aBase >> 2;
     const padded = (n + 3) & ~3;
-    let nonzeroInputs = 0;
     for (let v = 0; v < n; v++) {
       const x = op.ub + (v0 + v) * op.ustride;
-      const dst = a0 + v * lanes;
-      for (let r = 0; r < lanes; r++) {
-        const a = ub[x + r];
-        const m = Math.abs(a);
-        if (!(m === 0 || (m >= F32_SAFE_MIN && m <= F32_SAFE_MAX))) return DECLINED;
-        if (a !== 0) nonzeroInputs++;
-        f32[dst + r] = a;
-      }
+      f32.set(ub.subarray(x, x + lanes), a0 + v * lanes);
     }
-    if (!this.worthIt(bank, nonzeroInputs, padded, lanes, 4)) return DECLINED;
-    f32.fill(0, a0 + n * lanes, a0 + padded * lanes);
+    const count = (padded * lanes + 3) & ~3;
+    f32.fill(0, a0 + n * lanes, a0 + count);
+    const nonzeroInputs = this.checkFloat(this.aBase, count);
+    if (nonzeroInputs < 0 || !this.worthIt(bank, nonzeroInputs, padded, lanes, 4)) return DECLINED;
     const tileCols = this.cols[bank];
     const s0 = this.accBase >> 2;
-    for (let v = 0; v < n; v++) {
-      const row = (op.acc + v0 + v) * C;
-      const dst = s0 + v * cp;
-      if (op.accumulate) for (let c = 0; c < tileCols; c++) f32[dst + c] = acc[row + c];
-      else f32.fill(0, dst, dst + tileCols);
-    }
+    const first = (op.acc + v0) * C;
+    const whole = tileCols === C && cp === C;
+    if (!op.accumulate) f32.fill(0, s0, s0 + n * cp);
+    else if (whole) f32.set(acc.subarray(first, first + n * C), s0);
+    else for (let v = 0; v < n; v++) copyFloatRow(acc, first + v * C, f32, s0 + v * cp, tileCols);
     this.chunks++;
     this.float(this.aBase, this.wBase[bank], this.accBase, padded, lanes, lanes * 4, cp * 4);
-    let fault = -1;
-    for (let v = 0; v < n; v++) {
-      const row = (op.acc + v0 + v) * C;
-      const src = s0 + v * cp;
-      for (let c = 0; c < tileCols; c++) {
-        // + 0: the accumulators hold no negative zero.
-        const x = f32[src + c] + 0;
-        if ((x !== x || x === Infinity || x === -Infinity) && fault < 0) fault = row + c;
-        acc[row + c] = x;
+    const finite = this.finishFloat(this.accBase, n * cp) === 1;
+    if (whole) acc.set(f32.subarray(s0, s0 + n * C), first);
+    else {
+      for (let v = 0; v < n; v++) {
+        const row = first + v * C;
+        copyFloatRow(f32, s0 + v * cp, acc, row, tileCols);
+        if (!op.accumulate) acc.fill(0, row + tileCols, row + C);
       }
-      if (!op.accumulate) acc.fill(0, row + tileCols, row + C);
     }
-    return fault;
+    if (finite) return -1;
+    // Rare: find the first non-finite result in block order, as the array would report it.
+    for (let v = 0; v < n; v++) {
+      for (let c = 0; c < tileCols; c++) {
+        const x = acc[first + v * C + c];
+        if (x !== x || x === Infinity || x === -Infinity) return first + v * C + c;
+      }
+    }
+    return -1;
   }
 }
 
 function copyRow(from: Int32Array, at: number, to: Int32Array, dst: number, n: number): void {
+  for (let i = 0; i < n; i++) to[dst + i] = from[at + i];
+}
+
+function copyFloatRow(from: Float32Array, at: number, to: Float32Array, dst: number, n: number): void {
   for (let i = 0; i < n; i++) to[dst + i] = from[at + i];
 }
 

@@ -57,6 +57,30 @@ export const W = {
   v128Load: (offset = 0) => [...simd(0x00), 4, ...uleb(offset)],
   v128Store: (offset = 0) => [...simd(0x0b), 4, ...uleb(offset)],
   v128Load32Splat: (offset = 0) => [...simd(0x09), 2, ...uleb(offset)],
+  select: [0x1b],
+  i32x4Splat: simd(0x11),
+  i32x4ExtractLane: (lane: number) => [...simd(0x1b), lane],
+  i32x4Ne: simd(0x38),
+  i32x4Sub: simd(0xb1),
+  i32x4LeS: simd(0x3d),
+  i32x4GeS: simd(0x3f),
+  f32x4Eq: simd(0x41),
+  f32x4Ne: simd(0x42),
+  f32x4Lt: simd(0x43),
+  f32x4Le: simd(0x45),
+  f32x4Ge: simd(0x46),
+  v128Or: simd(0x50),
+  f32x4Abs: simd(0xe0),
+  f32x4Splat: simd(0x13),
+  f32Const: (x: number) => {
+    const b = new Uint8Array(new Float32Array([x]).buffer);
+    return [0x43, ...b];
+  },
+  v128And: simd(0x4e),
+  i16x8NarrowI32x4S: simd(0x85),
+  i32x4AllTrue: simd(0xa3),
+  i32x4TruncSatF32x4S: simd(0xf8),
+  f32x4ConvertI32x4S: simd(0xfa),
   i32x4Add: simd(0xae),
   i32x4DotI16x8S: simd(0xba),
   f32x4Add: simd(0xe4),
@@ -67,6 +91,8 @@ export interface WasmFunction {
   name: string;
   /** Every parameter is an i32. */
   params: number;
+  /** Whether it returns one i32. */
+  returnsI32?: boolean;
   /** Extra locals as [count, type] groups. */
   locals: readonly (readonly [number, number])[];
   body: readonly Bytes[];
@@ -74,7 +100,7 @@ export interface WasmFunction {
 
 /** The bytes of a module exporting `mem` (minimum `pages` of 64 KiB, growable) and the functions. */
 export function encodeModule(pages: number, functions: readonly WasmFunction[]): Uint8Array<ArrayBuffer> {
-  const types = functions.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...vec([])]);
+  const types = functions.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...vec(f.returnsI32 ? [[I32]] : [])]);
   const exports = [[...name("mem"), 0x02, 0], ...functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])];
   const bodies = functions.map((f) => {
     const body = [...vec(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body.flat(), ...W.end];

@@ -92,6 +92,20 @@ describe("int8 kernel", () => {
     });
   }
 
+  it("an input that is not an int8 integer (129, 0.5) sends its chunk to the JavaScript pass", () => {
+    const c: Case = { R: 64, C: 64, vectors: 300, tiles: 1, tileRows: 64, tileCols: 64, seed: 9 };
+    const { a, b } = operands(c, true, randomInt8);
+    a[5] = 129;
+    const fast = runPasses(c, true, true, a, b);
+    // The second chunk (vectors 256..299) is clean and runs in the kernel.
+    expect(fast.kernelUsed).toBe(true);
+    expect(columns(fast.acc, c)).toEqual(Array.from(referenceMatmulInt32(a, c.vectors, 64, b, 64)));
+    a[5] = 0.5;
+    const half = runPasses(c, true, true, a, b);
+    const js = runPasses(c, true, false, a, b);
+    expect(columns(half.acc, c)).toEqual(columns(js.acc, c));
+  });
+
   it("mostly-zero inputs (like MNIST pixels) go to the JavaScript pass, which skips them; same sums", () => {
     const c: Case = { R: 64, C: 64, vectors: 256, tiles: 2, tileRows: 64, tileCols: 64, seed: 8 };
     const { a, b } = operands(c, true, randomInt8);
