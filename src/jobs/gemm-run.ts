@@ -5,6 +5,10 @@
  * holding the whole program, A or C. The chip sees exactly the instructions of one long program and
  * never drains in between, so cycles and statistics are those of that program.
  *
+ * B wider than weight memory holds is run in panels of its columns: the chip halts after a panel,
+ * the host writes the next panel into weight memory, A streams again (the machine's state and
+ * cycle count carry on; each panel boundary costs the drain of one HALT).
+ *
  * Host slots: A block i goes to slot i mod 2 when its first RHM is queued, once the last RHM of the
  * slot's previous block has completed; C block i is handed to `onRows` when the WHMA of its last
  * output tile has completed, and its slot is reused two blocks later. Two slots never starve the
@@ -20,7 +24,7 @@ import { appendInstructions, hasCompleted, queuedCycles } from "../sim/host-queu
 import { summarize, type RunSummary } from "../sim/stats.js";
 import { NULL_SINK, type TraceSink } from "../sim/trace.js";
 import { StopRequested, type StopFlag } from "./drive.js";
-import { RuntimeFault } from "../errors.js";
+import { RuntimeFault, UserInputError } from "../errors.js";
 
 const HOST_SLOTS = 2;
 /** Keep at least this many cycles of passes queued ahead of the controller (by default). */
@@ -36,25 +40,63 @@ export interface GemmRunJob {
   readA: (r0: number, rows: number, host: Float64Array, at: number) => void;
   /** B, K x N row-major: weight memory's contents. */
   b: Float32Array;
-  /** Receives rows [r0, r0 + rows) of C (N exact values each) in `host` from `at`, in row order. */
-  onRows: (r0: number, rows: number, host: Float64Array, at: number) => void | Promise<void>;
+  /**
+   * Receives rows [r0, r0 + rows) of C's columns [c0, c0 + cols) (`cols` exact values each) in
+   * `host` from `at`, in row order; panel after panel when B is wider than weight memory holds.
+   */
+  onRows: (r0: number, rows: number, host: Float64Array, at: number, c0: number, cols: number) => void | Promise<void>;
   maxCycles?: number;
   sink?: TraceSink;
   stop?: StopFlag;
   /** Cycles of passes the host keeps queued (tests make it small to exercise the hand-over). */
   lookaheadCycles?: number;
-  /** Called after every run slice with the rows of C delivered so far. */
-  onProgress?: (rowsDone: number) => void;
+  /** Called after every run slice with the rows of C delivered so far in the panel ending at column `cEnd`. */
+  onProgress?: (rowsDone: number, cEnd: number) => void;
 }
 
 export interface GemmRunResult {
+  /** The plan of the first panel (every panel but a narrower last one has the same). */
   plan: GemmPlan;
+  /** Weight-memory panels of B's columns (1 when B fits weight memory). */
+  panels: number;
   stats: RunSummary;
   instructions: number;
 }
 
+/** Columns of B per weight-memory panel: all of N when B fits, else whole tiles of C columns. */
+export function panelColumns(hw: HwConfig, k: number, n: number): number {
+  if (k * n <= hw.weightMemoryElements) return n;
+  const tiles = Math.floor(hw.weightMemoryElements / (k * hw.cols));
+  if (tiles < 1) {
+    throw new UserInputError(
+      `one ${hw.cols}-column tile of B needs K x ${hw.cols} = ${k * hw.cols} elements but weight memory holds ${hw.weightMemoryElements}; raise weightMemoryBytes (--set weightMemoryBytes=...)`,
+      { field: "B" },
+    );
+  }
+  return tiles * hw.cols;
+}
+
 export async function runGemm(job: GemmRunJob): Promise<GemmRunResult> {
   const { hw, m, k, n } = job;
+  const sim = new Simulator(hw, { mode: job.mode });
+  const width = panelColumns(hw, k, n);
+  let queued = 0;
+  let plan: GemmPlan | null = null;
+  for (let c0 = 0; c0 < n; c0 += width) {
+    const cols = Math.min(width, n - c0);
+    // The host rewrites weight memory between panels, while the chip is halted.
+    if (cols === n) sim.dp.wm.set(job.b);
+    else for (let r = 0; r < k; r++) sim.dp.wm.set(job.b.subarray(r * n + c0, r * n + c0 + cols), r * cols);
+    const panel = await streamPanel(sim, job, c0, cols, queued);
+    queued += panel.instructions;
+    plan ??= panel.plan;
+  }
+  return { plan: plan as GemmPlan, panels: Math.ceil(n / width), stats: summarize(sim.stats, hw), instructions: queued };
+}
+
+/** One panel of B's columns [c0, c0 + cols): the whole streamed product, ending in HALT. */
+async function streamPanel(sim: Simulator, job: GemmRunJob, c0: number, n: number, firstLabel: number): Promise<{ plan: GemmPlan; instructions: number }> {
+  const { hw, m, k } = job;
   const plan = planGemm({ m, k, n }, hw);
   const slotsA = Math.min(HOST_SLOTS, plan.mBlocks);
   const slotsC = Math.min(HOST_SLOTS, plan.mBlocks);
@@ -65,9 +107,7 @@ export async function runGemm(job: GemmRunJob): Promise<GemmRunResult> {
     hostA: (block) => (block % slotsA) * aSlotSize,
     hostC: (block) => cBase + (block % slotsC) * cSlotSize,
   });
-  const sim = new Simulator(hw, { mode: job.mode });
   sim.dp.ensureHost(cBase + slotsC * cSlotSize);
-  sim.dp.wm.set(job.b);
   const sink = job.sink ?? NULL_SINK;
   const maxCycles = job.maxCycles ?? DEFAULT_MAX_CYCLES;
   const lookahead = job.lookaheadCycles ?? LOOKAHEAD_CYCLES;
@@ -77,12 +117,12 @@ export async function runGemm(job: GemmRunJob): Promise<GemmRunResult> {
   const aFreedBy = new Array<number>(slotsA).fill(-1);
   const cDoneBy = new Map<number, number>();
   let nextToDeliver = 0;
-  let queued = 0;
+  let queued = firstLabel;
   let pending: GemmStep | null = null;
   let exhausted = false;
 
   /** Instructions handed to the controller so far (those of a batch being built are not yet). */
-  let inSim = 0;
+  let inSim = queued;
   const slotFree = (label: number) => label < 0 || hasCompleted(sim, label, inSim);
   /** Queue steps until enough passes are ahead or a host slot is still in use. */
   const fill = (): void => {
@@ -123,7 +163,7 @@ export async function runGemm(job: GemmRunJob): Promise<GemmRunResult> {
       if (label === undefined || !hasCompleted(sim, label, inSim)) return;
       cDoneBy.delete(nextToDeliver);
       const at = cBase + (nextToDeliver % slotsC) * cSlotSize;
-      await job.onRows(nextToDeliver * plan.blockRows, blockRowsOf(plan, nextToDeliver), sim.dp.host, at);
+      await job.onRows(nextToDeliver * plan.blockRows, blockRowsOf(plan, nextToDeliver), sim.dp.host, at, c0, n);
       nextToDeliver++;
     }
   };
@@ -134,7 +174,7 @@ export async function runGemm(job: GemmRunJob): Promise<GemmRunResult> {
     const halted = sim.run({ sink, maxCycles, sliceCycles: slice });
     if (sink.needsFlush) await sink.flush();
     await deliver();
-    job.onProgress?.(Math.min(m, nextToDeliver * plan.blockRows));
+    job.onProgress?.(Math.min(m, nextToDeliver * plan.blockRows), c0 + n);
     if (halted) break;
     if (job.stop?.stopped) throw new StopRequested();
     if (!exhausted) fill();
@@ -143,7 +183,7 @@ export async function runGemm(job: GemmRunJob): Promise<GemmRunResult> {
     }
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return { plan, stats: summarize(sim.stats, hw), instructions: queued };
+  return { plan, instructions: queued - firstLabel };
 }
 
 function batchCycles(batch: readonly Instruction[]): number {

@@ -13,7 +13,8 @@ import type { SimMode } from "../sim/controller.js";
 import type { RunSummary } from "../sim/stats.js";
 import type { TraceSink } from "../sim/trace.js";
 import type { StopFlag } from "./drive.js";
-import { runGemm } from "./gemm-run.js";
+import { panelColumns, runGemm } from "./gemm-run.js";
+import { ProductScratch } from "../data/product-scratch.js";
 
 interface Shape {
   rows: number;
@@ -73,7 +74,9 @@ export async function matmul(job: MatmulJob): Promise<MatmulResult> {
     n: b.cols,
     readA: (r0, rows, host, at) => host.set(a.data.subarray(r0 * a.cols, (r0 + rows) * a.cols), at),
     b: Float32Array.from(b.data),
-    onRows: (r0, rows, host, at) => c.set(host.subarray(at, at + rows * b.cols), r0 * b.cols),
+    onRows: (r0, rows, host, at, c0, cols) => {
+      for (let r = 0; r < rows; r++) c.set(host.subarray(at + r * cols, at + (r + 1) * cols), (r0 + r) * b.cols + c0);
+    },
     maxCycles: job.maxCycles,
     sink: job.sink,
     stop: job.stop,
@@ -100,6 +103,8 @@ export interface MatmulFilesResult {
   n: number;
   outType: ProductType;
   plan: GemmPlan;
+  /** Weight-memory panels of B's columns (1 when B fits). */
+  panels: number;
   instructions: number;
   stats: RunSummary;
 }
@@ -112,6 +117,9 @@ export async function matmulFiles(job: MatmulFilesJob): Promise<MatmulFilesResul
     checkShapes(a, b, job.aPath, job.bPath);
     const outType = productType(job.hw);
     const out = createMatrixRowSink(job.outPath, a.rows, b.cols, outType);
+    // B wider than weight memory runs in column panels: C's rows are complete after the last one.
+    const panelled = panelColumns(job.hw, a.cols, b.cols) < b.cols;
+    const scratch = panelled ? new ProductScratch(a.rows, b.cols, outType) : null;
     try {
       const r = await runGemm({
         hw: job.hw,
@@ -121,17 +129,20 @@ export async function matmulFiles(job: MatmulFilesJob): Promise<MatmulFilesResul
         n: b.cols,
         readA: (r0, rows, host, at) => a.readRows(r0, rows, host, at),
         b: Float32Array.from(b.data),
-        onRows: (_r0, rows, host, at) => out.writeRows(host, at, rows),
+        onRows: (r0, rows, host, at, c0, cols) => (scratch ? scratch.put(r0, rows, host, at, c0, cols) : out.writeRows(host, at, rows)),
         maxCycles: job.maxCycles,
         sink: job.sink,
         stop: job.stop,
-        onProgress: (done) => job.onProgress?.(done / a.rows),
+        onProgress: (done, cEnd) => job.onProgress?.((done / a.rows) * (cEnd / b.cols)),
       });
+      if (scratch) await scratch.copyTo(out);
       await out.close();
-      return { m: a.rows, k: a.cols, n: b.cols, outType, plan: r.plan, instructions: r.instructions, stats: r.stats };
+      return { m: a.rows, k: a.cols, n: b.cols, outType, plan: r.plan, panels: r.panels, instructions: r.instructions, stats: r.stats };
     } catch (err) {
       await out.abort().catch(() => undefined);
       throw err;
+    } finally {
+      scratch?.close();
     }
   } finally {
     a.close();

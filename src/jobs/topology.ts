@@ -112,15 +112,18 @@ async function runLayer(job: TopologyPointJob, layer: TopologyLayer, onRowsDone:
     : (r0: number, count: number, host: Float64Array, at: number) => {
         for (let i = 0; i < count * k; i++) host[at + i] = input[r0 * k + i];
       };
-  const check = (r0: number, count: number, host: Float64Array, at: number) => {
+  const check = (r0: number, count: number, host: Float64Array, at: number, c0: number, cols: number) => {
     const want = conv ? convRowsReference(int8, conv, input, b, n, r0, count) : gemmRowsReference(int8, input, b, k, n, r0, count);
-    for (let i = 0; i < count * n; i++) {
-      if (!Object.is(host[at + i], want[i])) {
-        const r = r0 + Math.floor(i / n);
-        throw new RuntimeFault(
-          `layer ${layer.name} (line ${layer.line}): output row ${r}, column ${i % n} is ${host[at + i]} on the chip but ${want[i]} in the reference`,
-          0, "matrix", "",
-        );
+    for (let i = 0; i < count; i++) {
+      for (let j = 0; j < cols; j++) {
+        const got = host[at + i * cols + j];
+        const ref = want[i * n + c0 + j];
+        if (!Object.is(got, ref)) {
+          throw new RuntimeFault(
+            `layer ${layer.name} (line ${layer.line}): output row ${r0 + i}, column ${c0 + j} is ${got} on the chip but ${ref} in the reference`,
+            0, "matrix", "",
+          );
+        }
       }
     }
     onRowsDone(r0 + count);

@@ -61,3 +61,14 @@ describe("tpusim matmul: exact output types", () => {
     expectCliError(r, ["--out", /would overwrite the input/], 1);
   }, 60_000);
 });
+
+describe("tpusim matmul: B wider than weight memory", () => {
+  it("runs in column panels through a scratch file; the product is still exact and row-major", async () => {
+    const out = join(dir, "p.npy");
+    // 8000 bytes hold one 1100-row column of B, not two: three panels of one column.
+    const r = await runCli(["matmul", join(dir, "a.npy"), join(dir, "b.npy"), "-o", out, "--array", "8x1", "--dtype", "int8", "--set", "weightMemoryBytes=8000", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).panels).toBe(3);
+    expect(Array.from(parseNpy(new Uint8Array(readFileSync(out)), out).data)).toEqual(Array.from(referenceMatmulInt32(a, m, k, b, n)));
+  }, 60_000);
+});

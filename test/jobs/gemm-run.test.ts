@@ -72,3 +72,37 @@ describe("streamed matrix product == the whole program", () => {
     }
   }
 });
+
+describe("B wider than weight memory holds: column panels", () => {
+  for (const dtype of ["int8", "bf16"] as DType[]) {
+    it(`${dtype}: panels of whole 4-column tiles, every column delivered once, exact`, async () => {
+      const hw = buildHwConfig("small", { dtype, rows: 4, cols: 4, accumulatorRows: 8, weightMemoryBytes: 480 });
+      // A 10-row B fits floor(capacity / (10 * 4)) whole 4-column tiles at a time.
+      const width = Math.floor(hw.weightMemoryElements / 40) * 4;
+      expect(width).toBeGreaterThan(0);
+      expect(width).toBeLessThan(20);
+      const c: Case = { m: 13, k: 10, n: 20, dtype, hw: {}, expect: {} };
+      const { a, b } = operands(c, 11);
+      const got = new Float64Array(c.m * c.n).fill(NaN);
+      const panels: number[] = [];
+      const r = await runGemm({
+        hw, mode: "fast", m: c.m, k: c.k, n: c.n, b,
+        readA: (r0, rows, host, at) => host.set(a.subarray(r0 * c.k, (r0 + rows) * c.k), at),
+        onRows: (r0, rows, host, at, c0, cols) => {
+          if (!panels.includes(c0)) panels.push(c0);
+          for (let i = 0; i < rows; i++) {
+            for (let j = 0; j < cols; j++) {
+              expect(Number.isNaN(got[(r0 + i) * c.n + c0 + j])).toBe(true);
+              got[(r0 + i) * c.n + c0 + j] = host[at + i * cols + j];
+            }
+          }
+        },
+      });
+      expect(r.panels).toBe(Math.ceil(20 / width));
+      expect(panels).toEqual(Array.from({ length: r.panels }, (_, i) => i * width));
+      expect(r.stats.macs).toBe(c.m * c.k * c.n);
+      const want = dtype === "int8" ? Array.from(referenceMatmulInt32(a, c.m, c.k, b, c.n)) : Array.from(referenceMatmulBf16(a, c.m, c.k, b, c.n), f32Bits);
+      expect(dtype === "int8" ? Array.from(got) : Array.from(got, f32Bits)).toEqual(want);
+    });
+  }
+});

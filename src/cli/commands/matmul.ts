@@ -36,8 +36,8 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const r = await withSink(sink, () =>
     matmulFiles({ aPath: argv.a as string, bPath: argv.b as string, outPath: out, hw, mode, maxCycles: argv["max-cycles"] as number, sink, stop: stopFlag }),
   );
-  emit(argv.json as boolean, { out, m: r.m, k: r.k, n: r.n, outType: r.outType, mode, hardware: hw, plan: r.plan, instructions: r.instructions, cycles: r.stats.cycles, stats: r.stats }, () =>
+  emit(argv.json as boolean, { out, m: r.m, k: r.k, n: r.n, outType: r.outType, mode, hardware: hw, plan: r.plan, panels: r.panels, instructions: r.instructions, cycles: r.stats.cycles, stats: r.stats }, () =>
     `C (${r.m}x${r.n}, ${r.outType}) = A (${r.m}x${r.k}) · B (${r.k}x${r.n}) written to ${out}\n` +
-    `on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode): ${r.plan.mBlocks} block(s) of ${r.plan.blockRows} rows, ${r.instructions} instructions\n${formatStats(r.stats)}`,
+    `on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode): ${r.plan.mBlocks} block(s) of ${r.plan.blockRows} rows${r.panels > 1 ? ` x ${r.panels} weight panels` : ""}, ${r.instructions} instructions\n${formatStats(r.stats)}`,
   );
 }
