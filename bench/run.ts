@@ -89,7 +89,7 @@ function kernelSpeed(dtype: "int8" | "bf16"): { gmacPerSecond: number; gmacPerCp
   let macs = 0;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 12; round++) {
     for (let t = 0; t < 7; t++) {
       const op = { ub: t * R, ustride: 7 * R, vectors, cols: R, acc: 0, accumulate: t > 0 };
       if (dtype === "int8") fastPassInt(ub, acc as Int32Array, weights, (1 + (t % 2)) * R * C, R, C, C, banks, t % 2, op, new Float64Array(C));

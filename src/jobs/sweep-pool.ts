@@ -8,8 +8,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { StopRequested, type StopFlag } from "./drive.js";
-import { errorFromWire, pointFailed, type PointJob, type SweepData, type WireError } from "./sweep-point.js";
-import type { TopologyPointJob } from "./topology.js";
+import { errorFromWire, pointFailed, type PointJob, type SweepData, type SweepRow, type WireError } from "./sweep-point.js";
+import type { TopologyPointJob, TopologyRow } from "./topology.js";
 
 /** What a worker runs for one point. */
 export type PoolJob = { kind: "train"; job: PointJob } | { kind: "topology"; job: TopologyPointJob };
@@ -37,8 +37,17 @@ export function workerUrl(): URL {
   return new URL("./sweep-worker.js", import.meta.url);
 }
 
-/** `data` is the training data every worker shares (null for topology points, which make their own). */
-export function runPointsInWorkers<R>(jobs: readonly PoolJob[], data: SweepData | null, workers: number, hooks: PoolHooks<R>): Promise<R[]> {
+/** Training points (`tpusim sweep`); `data` is the training data every worker shares. */
+export function runPointsInWorkers(jobs: readonly PointJob[], data: SweepData, workers: number, hooks: PoolHooks<SweepRow>): Promise<SweepRow[]> {
+  return runInWorkers<SweepRow>(jobs.map((job) => ({ kind: "train", job })), data, workers, hooks);
+}
+
+/** Topology points (`tpusim topology`): each makes its own layer data. */
+export function runTopologyPointsInWorkers(jobs: readonly TopologyPointJob[], workers: number, hooks: PoolHooks<TopologyRow[]>): Promise<TopologyRow[][]> {
+  return runInWorkers<TopologyRow[]>(jobs.map((job) => ({ kind: "topology", job })), null, workers, hooks);
+}
+
+function runInWorkers<R>(jobs: readonly PoolJob[], data: SweepData | null, workers: number, hooks: PoolHooks<R>): Promise<R[]> {
   const url = workerUrl();
   if (!existsSync(fileURLToPath(url))) {
     // Under a TypeScript runner this module is a .ts file and there is no compiled worker beside it.

@@ -4,13 +4,14 @@
  * varied parameters in the order given, the last one fastest), so a point's index names the same
  * machine in every run and every shard. Points run inline (`jobs: 1`) or on worker threads.
  */
+import type { HardwareBase } from "./hardware.js";
 import { PRESETS, parseArraySize, type HwConfig } from "../config/hw-config.js";
 import { UserInputError } from "../errors.js";
 import { loadMnist, type MnistSet } from "../data/mnist.js";
 import type { SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
-import { resolveHardware, type HardwareBase, type HardwareFlags } from "./hardware.js";
+import { resolveHardware, type HardwareFlags } from "./hardware.js";
 import { runPointsInWorkers } from "./sweep-pool.js";
 import { pointFailed, runPoint, shareMnist, type PointJob, type SweepData, type SweepPoint, type SweepRow } from "./sweep-point.js";
 
@@ -270,7 +271,7 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
   } else {
     // Reassigned so the unshared copy can be collected while the workers run.
     data = { train: shareMnist(data.train), test: data.test && shareMnist(data.test) };
-    rows = await runPointsInWorkers<SweepRow>(jobs.map((job) => ({ kind: "train", job })), data, workers, hooks);
+    rows = await runPointsInWorkers(jobs, data, workers, hooks);
   }
   return result(rows);
 }

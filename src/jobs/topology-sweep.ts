@@ -11,7 +11,7 @@ import type { StopFlag } from "./drive.js";
 import type { HardwareFlags } from "./hardware.js";
 import { pointMachines, type Shard, type VaryParam } from "./sweep.js";
 import { STALL_REASONS, pointFailed } from "./sweep-point.js";
-import { runPointsInWorkers } from "./sweep-pool.js";
+import { runTopologyPointsInWorkers } from "./sweep-pool.js";
 import { runTopologyPoint, type TopologyPointJob, type TopologyRow } from "./topology.js";
 
 export interface TopologySweepInput {
@@ -87,7 +87,7 @@ export async function runTopologySweep(plan: TopologySweepPlan, opts: TopologySw
       perPoint.push(rows);
       hooks.onRow(slot, rows);
     }
-  } else perPoint = await runPointsInWorkers<TopologyRow[]>(jobs.map((job) => ({ kind: "topology", job })), null, workers, hooks);
+  } else perPoint = await runTopologyPointsInWorkers(jobs, workers, hooks);
   const { input } = plan;
   return {
     topology: input.topology.file,
