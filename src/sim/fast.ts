@@ -34,7 +34,8 @@ const KERNEL_MIN_COLS = 32;
 export class BankNonzeros {
   readonly rowStart: Int32Array[];
   readonly cols: Int32Array[];
-  readonly kernels: PassKernels;
+  /** Built on first use: a module compile costs milliseconds, and small arrays never need it. */
+  private compiled: PassKernels | null = null;
   readonly tileRows = new Int32Array(2);
   /** 0 not packed since the tile arrived, 1 packed for int8, 2 for bf16. */
   private readonly packed = new Uint8Array(2);
@@ -47,7 +48,11 @@ export class BankNonzeros {
   ) {
     this.rowStart = [new Int32Array(R + 1), new Int32Array(R + 1)];
     this.cols = [new Int32Array(R * C), new Int32Array(R * C)];
-    this.kernels = new PassKernels(R, C);
+  }
+
+  get kernels(): PassKernels {
+    this.compiled ??= new PassKernels(this.R, this.C);
+    return this.compiled;
   }
 
   /** Scan the tile's valid extent (outside it every weight is zero). */
