@@ -9,7 +9,7 @@
  * SCALE-Sim's mapping: an M x K input times K x N filters.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import { RuntimeFault } from "../errors.js";
+import { RuntimeFault, UserInputError } from "../errors.js";
 import { convRowsReference, gemmRowsReference } from "../golden/layer-product.js";
 import { roundBf16 } from "../numerics/bf16.js";
 import { Random } from "../numerics/random.js";
@@ -80,7 +80,14 @@ export async function runTopologyPoint(job: TopologyPointJob, hooks: TopologyHoo
   let macsBefore = 0;
   const rows: TopologyRow[] = [];
   for (const layer of job.topology.layers) {
-    rows.push(await runLayer(job, layer, (done) => hooks.onFraction?.((macsBefore + done * layer.k * layer.n) / totalMacs), hooks.stop));
+    const onRows = (done: number) => hooks.onFraction?.((macsBefore + done * layer.k * layer.n) / totalMacs);
+    rows.push(
+      await runLayer(job, layer, onRows, hooks.stop).catch((err: unknown) => {
+        // A layer this machine cannot hold (say, weights beyond its weight memory): name the line.
+        if (err instanceof UserInputError) throw new UserInputError(`layer ${layer.name}: ${err.detail}`, { file: job.topology.file, line: layer.line });
+        throw err;
+      }),
+    );
     macsBefore += layer.m * layer.k * layer.n;
   }
   return rows;

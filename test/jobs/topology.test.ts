@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildHwConfig } from "../../src/config/hw-config.js";
 import { runTopologyPoint, type TopologyRow } from "../../src/jobs/topology.js";
-import { loadTopology } from "../../src/workloads/topology.js";
+import { loadTopology, parseTopology } from "../../src/workloads/topology.js";
+import { UserInputError } from "../../src/errors.js";
 
 const DIR = join(import.meta.dirname, "../fixtures/topologies");
 const point = { index: 3, rows: 8, cols: 8, params: {}, label: "8x8" };
@@ -40,6 +41,14 @@ describe("runTopologyPoint", () => {
       });
     }
   }
+
+  it("a layer the machine cannot hold is a one-line error naming the file, line and layer", async () => {
+    const hw = buildHwConfig("small", { rows: 8, cols: 8, weightMemoryBytes: 64 });
+    const topology = parseTopology("Layer, M, N, K,\nsmall, 2, 2, 2,\nwide, 4, 8, 400,\n", "t.csv");
+    const err = await runTopologyPoint({ point, hw, topology, mode: "fast", seed: 1, maxCycles: undefined }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserInputError);
+    expect((err as Error).message).toMatch(/^t\.csv:3: layer wide: one 8-column tile of B needs K x 8 = 3200 elements/);
+  });
 
   it("the seed chooses the data, not the machine's timing", async () => {
     const a = await run("tiny-conv.csv", "int8", "fast", 1);
