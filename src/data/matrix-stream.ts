@@ -1,14 +1,14 @@
 /**
  * Matrices too big to hold twice: rows read on demand from a .npy file (positional reads, any
- * supported dtype, C or Fortran order), and products written row block by row block to .npy or
- * CSV through an atomic stream. A CSV input is read whole (it has no index to seek rows by).
+ * supported dtype, C or Fortran order) or a CSV file (matrix-csv-rows.ts), and products written
+ * row block by row block to .npy or CSV through an atomic stream.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { endianness } from "node:os";
 import { UserInputError } from "../errors.js";
 import { openAtomicStream, type AtomicStream } from "../io/atomic-write.js";
 import { matrixFormatOf } from "./matrix.js";
-import { readMatrixCsv } from "./matrix-csv.js";
+import { openCsvRows } from "./matrix-csv-rows.js";
 import { checkNpyLength, npyElementBytes, npyHeaderBytes, parseNpyPreamble, type NpyOutputType, type NpyPreamble } from "./npy.js";
 import { describeReadError } from "./read-input.js";
 
@@ -22,15 +22,7 @@ export interface MatrixRowSource {
 }
 
 export function openMatrixRows(path: string): MatrixRowSource {
-  if (matrixFormatOf(path) === "npy") return openNpyRows(path);
-  const m = readMatrixCsv(path);
-  return {
-    file: path,
-    rows: m.rows,
-    cols: m.cols,
-    readRows: (r0, n, out, at) => out.set(m.data.subarray(r0 * m.cols, (r0 + n) * m.cols), at),
-    close: () => undefined,
-  };
+  return matrixFormatOf(path) === "npy" ? openNpyRows(path) : openCsvRows(path);
 }
 
 const LITTLE_ENDIAN = endianness() === "LE";
@@ -134,6 +126,8 @@ export function createMatrixRowSink(path: string, rows: number, cols: number, ty
   let written = 0;
   let chunk = new Uint8Array(0);
   let header = npy ? write(npyHeaderBytes(descr, rows, cols)) : Promise.resolve();
+  // Awaited by the first writeRows or close; an abort before then must not leave it unhandled.
+  header.catch(() => undefined);
   return {
     async writeRows(values, at, n) {
       await header;

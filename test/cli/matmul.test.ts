@@ -3,7 +3,7 @@
  * exact above 2^24 where float32 would round (issue 14); bf16 products as fp32 ('<f4'); a CSV
  * product holds integers. The product streams through several row blocks (small accumulators).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeNpy, parseNpy } from "../../src/data/npy.js";
@@ -70,5 +70,19 @@ describe("tpusim matmul: B wider than weight memory", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).panels).toBe(3);
     expect(Array.from(parseNpy(new Uint8Array(readFileSync(out)), out).data)).toEqual(Array.from(referenceMatmulInt32(a, m, k, b, n)));
+  }, 60_000);
+});
+
+describe("tpusim matmul: a run that faults", () => {
+  it("is one line, exit 2, and leaves no product or temp file (regression: the pending .npy header write crashed Node)", async () => {
+    const sub = makeTemp("tpusim-matmul-fault-");
+    try {
+      writeFileSync(join(sub, "big.npy"), encodeNpy({ rows: 2, cols: 2, data: Float64Array.from([3e38, 3e38, 3e38, 3e38]) }));
+      const r = await runCli(["matmul", join(sub, "big.npy"), join(sub, "big.npy"), "-o", join(sub, "c.npy"), "--dtype", "bf16", "--array", "2x2"]);
+      expectCliError(r, [/non-finite value written to accumulator/], 2);
+      expect(readdirSync(sub)).toEqual(["big.npy"]);
+    } finally {
+      removeTemp(sub);
+    }
   }, 60_000);
 });

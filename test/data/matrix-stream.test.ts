@@ -99,3 +99,45 @@ describe("createMatrixRowSink", () => {
     expect(Array.from(parseMatrixCsv(text, path).data)).toEqual(big);
   });
 });
+
+describe("openMatrixRows (.csv)", () => {
+  const write = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it("any row range equals parseMatrixCsv: BOM, CRLF, comments between rows, blank lines around them", () => {
+    const text = "\uFEFF# header comment\r\n\r\n1, 2.5,-3\r\n# between\r\n4,5e2 , 6\r\n  7,8,9\r\n-0,inf,1e-300\r\n\r\n\r\n";
+    const path = write("m.csv", text);
+    const whole = parseMatrixCsv(text, path);
+    const src = openMatrixRows(path);
+    try {
+      expect([src.rows, src.cols]).toEqual([4, 3]);
+      for (const [r0, n] of [[0, 4], [1, 2], [3, 1]]) {
+        const out = new Float64Array(n * 3);
+        src.readRows(r0, n, out, 0);
+        expect(Array.from(out)).toEqual(Array.from(whole.data.subarray(r0 * 3, (r0 + n) * 3)));
+      }
+    } finally {
+      src.close();
+    }
+  });
+
+  it("the structure is checked when the file is opened: ragged rows, a blank line between rows, no rows", () => {
+    expect(() => openMatrixRows(write("r.csv", "1,2\n3,4\n5\n"))).toThrow(/r\.csv:3:1: line 3 has 1 values, line 1 has 2/);
+    expect(() => openMatrixRows(write("b.csv", "1,2\n\n3,4\n"))).toThrow(/b\.csv:2:1: line 2 is blank but more rows follow/);
+    expect(() => openMatrixRows(write("e.csv", "# only a comment\n\n"))).toThrow(/e\.csv:1: empty file/);
+  });
+
+  it("a bad value is reported with its line and column when its row is read", () => {
+    const src = openMatrixRows(write("v.csv", "1,2\n# c\n3, x4\n"));
+    try {
+      const out = new Float64Array(4);
+      src.readRows(0, 1, out, 0);
+      expect(() => src.readRows(1, 1, out, 0)).toThrow(/v\.csv:3:4: "x4" is not a number/);
+    } finally {
+      src.close();
+    }
+  });
+});
