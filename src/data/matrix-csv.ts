@@ -25,25 +25,6 @@ function parseCell(cell: string): number | undefined {
   return SPECIAL[cell.toLowerCase()];
 }
 
-/** The numbers of one data line, in order, to `visit`; returns how many. Errors name line and column. */
-export function parseCsvRow(line: string, file: string, lineNo: number, visit: (value: number) => void): number {
-  let count = 0;
-  let col = 1;
-  for (const raw of line.split(",")) {
-    const lead = raw.length - raw.trimStart().length;
-    const cell = raw.trim();
-    const value = parseCell(cell);
-    if (value === undefined) {
-      const detail = cell === "" ? `value ${count + 1} of the row is empty` : `"${cell}" is not a number`;
-      throw new UserInputError(detail, { file, line: lineNo, col: col + lead });
-    }
-    visit(value);
-    count++;
-    col += raw.length + 1;
-  }
-  return count;
-}
-
 export function parseMatrixCsv(text: string, file: string): Matrix {
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   const values: number[] = [];
@@ -70,7 +51,20 @@ export function parseMatrixCsv(text: string, file: string): Matrix {
     }
     blankLine = 0;
 
-    const count = parseCsvRow(line, file, lineNo, (v) => values.push(v));
+    let count = 0;
+    let col = 1;
+    for (const raw of line.split(",")) {
+      const lead = raw.length - raw.trimStart().length;
+      const cell = raw.trim();
+      const value = parseCell(cell);
+      if (value === undefined) {
+        const detail = cell === "" ? `value ${count + 1} of the row is empty` : `"${cell}" is not a number`;
+        throw new UserInputError(detail, { file, line: lineNo, col: col + lead });
+      }
+      values.push(value);
+      count++;
+      col += raw.length + 1;
+    }
     if (rows === 0) {
       cols = count;
       firstRowLine = lineNo;
@@ -114,4 +108,26 @@ export function formatMatrixCsv(m: Matrix): string {
 
 export function writeMatrixCsv(path: string, m: Matrix): void {
   writeFileAtomic(path, formatMatrixCsv(m));
+}
+
+/**
+ * The numbers of one data line, in order, to `visit`; returns how many. Errors name line and
+ * column as parseMatrixCsv's do (matrix-csv-rows.ts parses rows one at a time with it).
+ */
+export function parseCsvRow(line: string, file: string, lineNo: number, visit: (value: number) => void): number {
+  let count = 0;
+  let col = 1;
+  for (const raw of line.split(",")) {
+    const lead = raw.length - raw.trimStart().length;
+    const cell = raw.trim();
+    const value = parseCell(cell);
+    if (value === undefined) {
+      const detail = cell === "" ? `value ${count + 1} of the row is empty` : `"${cell}" is not a number`;
+      throw new UserInputError(detail, { file, line: lineNo, col: col + lead });
+    }
+    visit(value);
+    count++;
+    col += raw.length + 1;
+  }
+  return count;
 }
