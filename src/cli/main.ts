@@ -16,6 +16,7 @@ import * as merge from "./commands/merge.js";
 import * as report from "./commands/report.js";
 import * as run from "./commands/run.js";
 import * as sweep from "./commands/sweep.js";
+import * as topology from "./commands/topology.js";
 import { EXIT_USER_ERROR, reportError } from "./output.js";
 import { installSigintHandler } from "./stop.js";
 import { resolveShipped } from "../io/package-files.js";
@@ -24,7 +25,7 @@ import { StopRequested } from "../jobs/drive.js";
 import { Interrupted } from "./output.js";
 import { commandOnLine, explainUsage, flagChecks, type FlagContext } from "./flag-errors.js";
 
-const COMMANDS = [train, evalCommand, infer, adversarial, fool, run, matmul, sweep, merge, report, compile, asm, disasm, info];
+const COMMANDS = [train, evalCommand, infer, adversarial, fool, run, matmul, sweep, topology, merge, report, compile, asm, disasm, info];
 
 const COMMAND_NAMES = COMMANDS.map((c) => c.command.split(" ")[0]);
 

@@ -56,10 +56,7 @@ export function parseMatrixCsv(text: string, file: string, opts: { header?: bool
       continue;
     }
     if (rows === 0 && looksLikeHeader(line)) {
-      throw new UserInputError(
-        `line ${lineNo} looks like a header row of column names, not numbers; pass --header to skip it, or remove it`,
-        { file, line: lineNo, col: 1 },
-      );
+      throw headerError(file, lineNo);
     }
 
     let count = 0;
@@ -99,11 +96,16 @@ export function parseMatrixCsv(text: string, file: string, opts: { header?: bool
 }
 
 /** A first row in which no cell is a number (a cell that is one, or is empty, makes it data with a typo). */
-function looksLikeHeader(line: string): boolean {
+/** A row of names rather than numbers (a CSV header the user did not announce with --header). */
+export function looksLikeHeader(line: string): boolean {
   return line.split(",").every((raw) => {
     const cell = raw.trim();
     return cell !== "" && parseCell(cell) === undefined && /[A-Za-z_]/.test(cell);
   });
+}
+
+export function headerError(file: string, line: number): UserInputError {
+  return new UserInputError(`line ${line} looks like a header row of column names, not numbers; pass --header to skip it, or remove it`, { file, line, col: 1 });
 }
 
 export function readMatrixCsv(path: string, opts: { header?: boolean } = {}): Matrix {
@@ -127,4 +129,26 @@ export function formatMatrixCsv(m: Matrix): string {
 
 export function writeMatrixCsv(path: string, m: Matrix): void {
   writeFileAtomic(path, formatMatrixCsv(m));
+}
+
+/**
+ * The numbers of one data line, in order, to `visit`; returns how many. Errors name line and
+ * column as parseMatrixCsv's do (matrix-csv-rows.ts parses rows one at a time with it).
+ */
+export function parseCsvRow(line: string, file: string, lineNo: number, visit: (value: number) => void): number {
+  let count = 0;
+  let col = 1;
+  for (const raw of line.split(",")) {
+    const lead = raw.length - raw.trimStart().length;
+    const cell = raw.trim();
+    const value = parseCell(cell);
+    if (value === undefined) {
+      const detail = cell === "" ? `value ${count + 1} of the row is empty` : `"${cell}" is not a number`;
+      throw new UserInputError(detail, { file, line: lineNo, col: col + lead });
+    }
+    visit(value);
+    count++;
+    col += raw.length + 1;
+  }
+  return count;
 }

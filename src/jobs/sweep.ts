@@ -4,6 +4,7 @@
  * varied parameters in the order given, the last one fastest), so a point's index names the same
  * machine in every run and every shard. Points run inline (`jobs: 1`) or on worker threads.
  */
+import type { HardwareBase } from "./hardware.js";
 import { PRESETS, parseArraySize, type HwConfig } from "../config/hw-config.js";
 import { UserInputError } from "../errors.js";
 import { loadDataset, type DataSet } from "../data/dataset.js";
@@ -140,28 +141,47 @@ export interface SweepPlan {
   jobs: PointJob[];
 }
 
-/** Builds and validates every machine of the shard before anything runs. */
-export function planSweep(input: SweepInput): SweepPlan {
-  if (input.arrays.length === 0) throw new UserInputError("give at least one array size", { field: "--arrays" });
-  const points = sweepPoints(input.arrays, input.vary);
-  const jobs: PointJob[] = [];
+/** A point of a sweep with its machine. */
+export interface PointMachine {
+  point: SweepPoint;
+  hw: HwConfig;
+}
+
+/**
+ * The shard's points with their machines, built and validated before anything runs: `hardware`
+ * (preset, dtype, --set) over `base`, then the point's array size and varied parameters.
+ */
+export function pointMachines(
+  arrays: readonly (readonly [number, number])[], vary: readonly VaryParam[], shard: Shard | null,
+  hardware: Omit<HardwareFlags, "array">, base: HardwareBase | undefined,
+): { total: number; machines: PointMachine[] } {
+  if (arrays.length === 0) throw new UserInputError("give at least one array size", { field: "--arrays" });
+  const points = sweepPoints(arrays, vary);
+  const machines: PointMachine[] = [];
   for (const point of points) {
-    if (!inShard(point.index, input.shard)) continue;
-    const set = [...(input.hardware.set ?? []), ...Object.entries(point.params).map(([k, v]) => `${k}=${v}`)];
-    let hw: HwConfig;
+    if (!inShard(point.index, shard)) continue;
+    const set = [...(hardware.set ?? []), ...Object.entries(point.params).map(([k, v]) => `${k}=${v}`)];
     try {
-      hw = resolveHardware({ ...input.hardware, array: `${point.rows}x${point.cols}`, set }, input.spec.hardware);
+      machines.push({ point, hw: resolveHardware({ ...hardware, array: `${point.rows}x${point.cols}`, set }, base) });
     } catch (err) {
       // A varied value the machine rejects is a --vary problem, not a --set one.
       const path = err instanceof UserInputError ? (err.where.jsonPath ?? "") : "";
-      const varied = input.vary.find((v) => path.endsWith(`.${v.param}`));
+      const varied = vary.find((v) => path.endsWith(`.${v.param}`));
       if (varied && err instanceof UserInputError) throw new UserInputError(`${varied.label}=${point.params[varied.param]}: ${varied.param} ${err.detail}`, { field: "--vary" });
       throw err;
     }
-    checkWorkloadSizes(input.spec, hw);
-    jobs.push({ point, hw, spec: input.spec, mode: input.mode, epochs: input.epochs, steps: input.steps, maxCycles: undefined });
   }
-  return { input, total: points.length, jobs };
+  return { total: points.length, machines };
+}
+
+/** Builds and validates every machine of the shard before anything runs. */
+export function planSweep(input: SweepInput): SweepPlan {
+  const { total, machines } = pointMachines(input.arrays, input.vary, input.shard, input.hardware, input.spec.hardware);
+  const jobs: PointJob[] = machines.map(({ point, hw }) => {
+    checkWorkloadSizes(input.spec, hw);
+    return { point, hw, spec: input.spec, mode: input.mode, epochs: input.epochs, steps: input.steps, maxCycles: undefined };
+  });
+  return { input, total, jobs };
 }
 
 export interface SweepProgress {

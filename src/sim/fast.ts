@@ -4,10 +4,12 @@
  * at the accumulator (accumulating pass) or +0 and runs down the tile rows in order. Products with a
  * zero factor (padding lanes, zero activations, zero weights) add +-0 and are skipped; the
  * accumulator write adds +0 (no negative zero), which is all the skipped terms could have changed.
+ * Big passes run in WebAssembly SIMD kernels (pass-kernels.ts) with the same numbers.
  */
 import type { ActivationOp } from "../hw/activation-unit.js";
 import { activate } from "../numerics/vector-ops.js";
 import type { DType } from "../config/hw-config.js";
+import { DECLINED, KERNEL_CHUNK, PassKernels } from "./pass-kernels.js";
 
 export interface PassOp {
   ub: number;
@@ -18,14 +20,27 @@ export interface PassOp {
   accumulate: boolean;
 }
 
+/** Below this many multiply-accumulates per chunk the JavaScript pass is as fast as a kernel call. */
+const KERNEL_MIN_MACS = 4096;
+/** Narrow tiles (a 16-wide MNIST layer) gain little from SIMD and pay the copies: JavaScript runs them. */
+const KERNEL_MIN_COLS = 32;
+
 /**
- * Nonzero weights of the two banks, row by row: fast mode's passes skip products with a zero factor
- * (they add +-0, which changes no value; the accumulator write normalises the sign of zero). Built
- * when a tile enters a bank.
+ * The two weight banks as fast mode's passes see them. Per bank: the nonzero weights row by row
+ * (the JavaScript pass skips products with a zero factor: they add +-0, which changes no value; the
+ * accumulator write normalises the sign of zero), and the tile packed for the SIMD kernels
+ * (pass-kernels.ts), packed on first use. Built when a tile enters a bank.
  */
 export class BankNonzeros {
   readonly rowStart: Int32Array[];
   readonly cols: Int32Array[];
+  /** Built on first use: a module compile costs milliseconds, and small arrays never need it. */
+  private compiled: PassKernels | null = null;
+  readonly tileRows = new Int32Array(2);
+  /** 0 not packed since the tile arrived, 1 packed for int8, 2 for bf16. */
+  private readonly packed = new Uint8Array(2);
+  /** Tests turn the kernels off to compare them with the JavaScript pass. */
+  useKernels = true;
 
   constructor(
     private readonly R: number,
@@ -33,6 +48,11 @@ export class BankNonzeros {
   ) {
     this.rowStart = [new Int32Array(R + 1), new Int32Array(R + 1)];
     this.cols = [new Int32Array(R * C), new Int32Array(R * C)];
+  }
+
+  get kernels(): PassKernels {
+    this.compiled ??= new PassKernels(this.R, this.C);
+    return this.compiled;
   }
 
   /** Scan the tile's valid extent (outside it every weight is zero). */
@@ -48,21 +68,72 @@ export class BankNonzeros {
       for (let c = 0; c < tileCols; c++) if (weights[base + c] !== 0) cols[n++] = c;
     }
     start[R] = n;
+    this.tileRows[bank] = tileRows;
+    this.packed[bank] = 0;
+  }
+
+  /** Whether chunks of this pass go to the kernels; packs the bank's tile on first use. */
+  kernelFor(bank: number, int: boolean, weights: Float32Array, wOffset: number, tileCols: number, op: PassOp): boolean {
+    if (!this.useKernels || tileCols < KERNEL_MIN_COLS) return false;
+    const lanes = Math.min(op.cols, this.R, this.tileRows[bank]);
+    if (Math.min(op.vectors, KERNEL_CHUNK) * lanes * tileCols < KERNEL_MIN_MACS) return false;
+    const want = int ? 1 : 2;
+    if (this.packed[bank] !== want) {
+      this.kernels.packTile(bank, int, weights, wOffset, this.tileRows[bank], tileCols);
+      this.packed[bank] = want;
+    }
+    return this.kernels.canRun(bank);
   }
 }
 
 /**
- * One pass through a tile. `weights` holds the bank (R x C, row-major from `wOffset`), `nz` its
- * nonzeros. Writes all C columns of each accumulator row, like the array. Returns the flat
- * accumulator index of the first non-finite result (bf16), or -1.
+ * One pass through a tile. `weights` holds the bank (R x C, row-major from `wOffset`), `banks` its
+ * nonzeros and packed copy. Writes all C columns of each accumulator row, like the array. Returns
+ * the flat accumulator index of the first non-finite result (bf16), or -1.
  */
 export function fastPassFloat(
   ub: Float32Array, acc: Float32Array, weights: Float32Array, wOffset: number,
-  R: number, C: number, tileCols: number, rowStart: Int32Array, nzCols: Int32Array, op: PassOp, f32: Float32Array,
+  R: number, C: number, tileCols: number, banks: BankNonzeros, bank: number, op: PassOp, f32: Float32Array,
+): number {
+  const rowStart = banks.rowStart[bank];
+  const nzCols = banks.cols[bank];
+  if (!banks.kernelFor(bank, false, weights, wOffset, tileCols, op)) {
+    return jsPassFloat(ub, acc, weights, wOffset, R, C, tileCols, rowStart, nzCols, op, 0, op.vectors, f32);
+  }
+  let fault = -1;
+  for (let v0 = 0; v0 < op.vectors; v0 += KERNEL_CHUNK) {
+    const n = Math.min(KERNEL_CHUNK, op.vectors - v0);
+    let bad = banks.kernels.passFloat(ub, acc, bank, op, v0, n);
+    if (bad === DECLINED) bad = jsPassFloat(ub, acc, weights, wOffset, R, C, tileCols, rowStart, nzCols, op, v0, n, f32);
+    if (bad >= 0 && fault < 0) fault = bad;
+  }
+  return fault;
+}
+
+export function fastPassInt(
+  ub: Float32Array, acc: Int32Array, weights: Float32Array, wOffset: number,
+  R: number, C: number, tileCols: number, banks: BankNonzeros, bank: number, op: PassOp, sums: Float64Array,
+): void {
+  const rowStart = banks.rowStart[bank];
+  const nzCols = banks.cols[bank];
+  if (!banks.kernelFor(bank, true, weights, wOffset, tileCols, op)) {
+    jsPassInt(ub, acc, weights, wOffset, R, C, tileCols, rowStart, nzCols, op, 0, op.vectors, sums);
+    return;
+  }
+  for (let v0 = 0; v0 < op.vectors; v0 += KERNEL_CHUNK) {
+    const n = Math.min(KERNEL_CHUNK, op.vectors - v0);
+    if (!banks.kernels.passInt(ub, acc, bank, op, v0, n)) jsPassInt(ub, acc, weights, wOffset, R, C, tileCols, rowStart, nzCols, op, v0, n, sums);
+  }
+}
+
+/** Vectors [v0, v0 + n) of a bf16 pass, in JavaScript: products with a zero factor skipped. */
+function jsPassFloat(
+  ub: Float32Array, acc: Float32Array, weights: Float32Array, wOffset: number,
+  R: number, C: number, tileCols: number, rowStart: Int32Array, nzCols: Int32Array, op: PassOp, v0: number, n: number, f32: Float32Array,
 ): number {
   const lanes = Math.min(op.cols, R);
   let fault = -1;
-  for (let b = 0; b < op.vectors; b++) {
+  for (let b = v0; b < v0 + n; b++) {
     const row = (op.acc + b) * C;
     const x = op.ub + b * op.ustride;
     // Columns past the tile get acc + 0 (unchanged: the accumulators hold no -0) or 0.
@@ -89,12 +160,17 @@ export function fastPassFloat(
   return fault;
 }
 
-export function fastPassInt(
+/**
+ * Vectors [v0, v0 + n) of an int8 pass, in JavaScript. Each vector's sum starts from the int32
+ * accumulator and adds at most R products of magnitude <= 2^14, so it is exact in float64 and `| 0`
+ * wraps it to int32 as the array's adders do.
+ */
+function jsPassInt(
   ub: Float32Array, acc: Int32Array, weights: Float32Array, wOffset: number,
-  R: number, C: number, tileCols: number, rowStart: Int32Array, nzCols: Int32Array, op: PassOp, sums: Float64Array,
+  R: number, C: number, tileCols: number, rowStart: Int32Array, nzCols: Int32Array, op: PassOp, v0: number, n: number, sums: Float64Array,
 ): void {
   const lanes = Math.min(op.cols, R);
-  for (let b = 0; b < op.vectors; b++) {
+  for (let b = v0; b < v0 + n; b++) {
     const row = (op.acc + b) * C;
     const x = op.ub + b * op.ustride;
     for (let c = 0; c < tileCols; c++) sums[c] = op.accumulate ? acc[row + c] : 0;

@@ -95,13 +95,11 @@ export function executeAtIssue(
         stats.macs += f.rows * tileRows * tileCols;
         const pass = { ub: f.ub, ustride: f.ustride, vectors: f.rows, cols: f.cols, acc: f.acc, accumulate: f.accumulate === 1 };
         const wOffset = (bank + 1) * hw.rows * hw.cols;
-        const starts = ctx.nonzeros.rowStart[bank];
-        const cols = ctx.nonzeros.cols[bank];
         if (bf16) {
-          const bad = fastPassFloat(dp.ub, dp.acc.data as Float32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, starts, cols, pass, ctx.f32);
+          const bad = fastPassFloat(dp.ub, dp.acc.data as Float32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, ctx.nonzeros, bank, pass, ctx.f32);
           if (bad >= 0) fault(`non-finite value written to accumulator row ${Math.floor(bad / hw.cols)}, column ${bad % hw.cols}`);
         } else {
-          fastPassInt(dp.ub, dp.acc.data as Int32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, starts, cols, pass, ctx.f64);
+          fastPassInt(dp.ub, dp.acc.data as Int32Array, dp.array.weights, wOffset, hw.rows, hw.cols, tileCols, ctx.nonzeros, bank, pass, ctx.f64);
         }
       }
       break;
