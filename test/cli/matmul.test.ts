@@ -58,7 +58,7 @@ describe("tpusim matmul: exact output types", () => {
 
   it("-o naming an input is refused before the run", async () => {
     const r = await runCli(["matmul", join(dir, "a.npy"), join(dir, "b.npy"), "-o", join(dir, "a.npy")]);
-    expectCliError(r, ["--out", /would overwrite the input/], 1);
+    expectCliError(r, ["--out", /is the same file as input A .*: refusing to overwrite an input/], 1);
   }, 60_000);
 });
 
