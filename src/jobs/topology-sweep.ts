@@ -5,6 +5,8 @@
  * (point, layer), with the sweep's `point` column and a `layer` column, so `tpusim merge` joins
  * shards.
  */
+import { ENERGY_PARTS } from "../energy/model.js";
+import { ENERGY_CSV_COLUMNS, energyReportCells, type EnergyReport } from "../energy/report.js";
 import type { SimMode } from "../sim/controller.js";
 import type { Topology } from "../workloads/topology.js";
 import type { StopFlag } from "./drive.js";
@@ -12,7 +14,7 @@ import type { HardwareFlags } from "./hardware.js";
 import { pointMachines, type Shard, type VaryParam } from "./sweep.js";
 import { STALL_REASONS, pointFailed } from "./sweep-point.js";
 import { runTopologyPointsInWorkers } from "./sweep-pool.js";
-import { runTopologyPoint, type TopologyPointJob, type TopologyRow } from "./topology.js";
+import { LAYER_INFERENCE, runTopologyPoint, type TopologyPointJob, type TopologyRow } from "./topology.js";
 
 export interface TopologySweepInput {
   topology: Topology;
@@ -53,7 +55,61 @@ export interface TopologySweepResult {
   shard: Shard | null;
   vary: VaryParam[];
   rows: TopologyRow[];
+  /** The whole network on each point (one inference: every layer once), in point order. */
+  totals: TopologyPointTotal[];
   wallSeconds: number;
+}
+
+/** One point's figures over all its layers, each layer run once (on a fresh machine). */
+export interface TopologyPointTotal {
+  point: number;
+  rows: number;
+  cols: number;
+  params: Record<string, number>;
+  layers: number;
+  cycles: number;
+  seconds: number;
+  macs: number;
+  utilization: number;
+  tops: number;
+  /** The layers' energies added up; `per` is the network's energy per inference. */
+  energy: EnergyReport;
+}
+
+/** Per point (in the order the rows come), the sums of its layer rows. */
+export function pointTotals(rows: readonly TopologyRow[]): TopologyPointTotal[] {
+  const byPoint = new Map<number, TopologyRow[]>();
+  for (const r of rows) byPoint.set(r.point, [...(byPoint.get(r.point) ?? []), r]);
+  return [...byPoint.values()].map((layers) => {
+    const first = layers[0];
+    const sum = (f: (r: TopologyRow) => number) => layers.reduce((s, r) => s + f(r), 0);
+    const cycles = sum((r) => r.cycles);
+    const seconds = sum((r) => r.seconds);
+    const macs = sum((r) => r.macs);
+    const parts = Object.fromEntries(ENERGY_PARTS.map((p) => [p, sum((r) => r.energy.parts[p])])) as EnergyReport["parts"];
+    const totalJ = sum((r) => r.energy.totalJ);
+    return {
+      point: first.point,
+      rows: first.rows,
+      cols: first.cols,
+      params: { ...first.params },
+      layers: layers.length,
+      cycles,
+      seconds,
+      macs,
+      utilization: cycles > 0 ? macs / (cycles * first.peakMacsPerCycle) : 0,
+      tops: seconds > 0 ? (2 * macs) / seconds / 1e12 : 0,
+      energy: {
+        parts,
+        totalJ,
+        dynamicJ: sum((r) => r.energy.dynamicJ),
+        staticPowerW: first.energy.staticPowerW,
+        averagePowerW: seconds > 0 ? totalJ / seconds : 0,
+        topsPerW: totalJ > 0 ? (2 * macs) / totalJ / 1e12 : 0,
+        per: { ...LAYER_INFERENCE, joules: totalJ },
+      },
+    };
+  });
 }
 
 export async function runTopologySweep(plan: TopologySweepPlan, opts: TopologySweepOptions): Promise<TopologySweepResult> {
@@ -89,6 +145,7 @@ export async function runTopologySweep(plan: TopologySweepPlan, opts: TopologySw
     }
   } else perPoint = await runTopologyPointsInWorkers(jobs, workers, hooks);
   const { input } = plan;
+  const rows = perPoint.flat();
   return {
     topology: input.topology.file,
     format: input.topology.format,
@@ -97,7 +154,8 @@ export async function runTopologySweep(plan: TopologySweepPlan, opts: TopologySw
     total: plan.total,
     shard: input.shard,
     vary: [...input.vary],
-    rows: perPoint.flat(),
+    rows,
+    totals: pointTotals(rows),
     wallSeconds: (performance.now() - started) / 1000,
   };
 }
@@ -107,6 +165,15 @@ export interface TopologyColumn {
   name: string;
   value: (row: TopologyRow) => number | string | null;
 }
+
+/**
+ * The energy columns of a layer row: sweep's ENERGY_CSV_COLUMNS, with the energy per unit of work
+ * named for the unit here, one inference of the layer.
+ */
+export const TOPOLOGY_ENERGY_COLUMNS: readonly { name: string; cell: string }[] = ENERGY_CSV_COLUMNS.map((cell) => ({
+  name: cell === "energy_per_step_j" ? "energy_per_inference_j" : cell,
+  cell,
+}));
 
 /** The table's columns in order; `varied` are the varied parameter names. */
 export function topologyColumns(varied: readonly string[]): TopologyColumn[] {
@@ -125,6 +192,7 @@ export function topologyColumns(varied: readonly string[]): TopologyColumn[] {
     col("n", (r) => r.n),
     col("cycles", (r) => r.cycles),
     col("seconds", (r) => r.seconds),
+    col("clock_mhz", (r) => r.clockMHz),
     col("macs", (r) => r.macs),
     col("utilization", (r) => r.utilization),
     col("tops", (r) => r.tops),
@@ -142,6 +210,7 @@ export function topologyColumns(varied: readonly string[]): TopologyColumn[] {
     col("weight_memory_bytes_per_cycle", (r) => r.bandwidth.weightMemory),
     col("unified_buffer_bytes_per_cycle", (r) => r.bandwidth.unifiedBuffer),
     col("accumulator_bytes_per_cycle", (r) => r.bandwidth.accumulators),
+    ...TOPOLOGY_ENERGY_COLUMNS.map(({ name, cell }) => col(name, (r) => energyReportCells(r.energy)[cell])),
     col("exact", (r) => (r.exact ? 1 : 0)),
     col("wall_seconds", (r) => r.wallSeconds),
   ];

@@ -9,12 +9,13 @@
  * SCALE-Sim's mapping: an M x K input times K x N filters.
  */
 import type { HwConfig } from "../config/hw-config.js";
+import { energyReport, type EnergyReport } from "../energy/report.js";
 import { RuntimeFault, UserInputError } from "../errors.js";
 import { convRowsReference, gemmRowsReference } from "../golden/layer-product.js";
 import { roundBf16 } from "../numerics/bf16.js";
 import { Random } from "../numerics/random.js";
 import type { SimMode } from "../sim/controller.js";
-import type { BytesMoved, StallReason } from "../sim/stats.js";
+import type { BytesMoved, OpsCounted, StallReason } from "../sim/stats.js";
 import type { Topology, TopologyLayer } from "../workloads/topology.js";
 import type { StopFlag } from "./drive.js";
 import { runGemm } from "./gemm-run.js";
@@ -50,17 +51,27 @@ export interface TopologyRow {
   n: number;
   cycles: number;
   seconds: number;
+  clockMHz: number;
   macs: number;
   utilization: number;
   tops: number;
   matrixBusyCycles: number;
   stalls: Record<StallReason, number>;
   bytes: BytesMoved;
+  ops: OpsCounted;
   bandwidth: Bandwidth;
+  /** The layer's energy (docs/ENERGY.md); the unit of work is one inference of the layer. */
+  energy: EnergyReport;
+  /** The machine's roofs (report rooflines): MACs per cycle and weight-memory bytes per cycle. */
+  peakMacsPerCycle: number;
+  weightBytesPerCycle: number;
   /** Every output equals the reference (a run with a difference fails instead). */
   exact: boolean;
   wallSeconds: number;
 }
+
+/** A topology has no batch: each layer runs once, so its energy per inference is its energy. */
+export const LAYER_INFERENCE = Object.freeze({ unit: "inference", count: 1 });
 
 export interface TopologyHooks {
   stop?: StopFlag;
@@ -151,18 +162,23 @@ async function runLayer(job: TopologyPointJob, layer: TopologyLayer, onRowsDone:
     n,
     cycles: s.cycles,
     seconds: s.seconds,
+    clockMHz: hw.clockMHz,
     macs: s.macs,
     utilization: s.utilization,
     tops: s.tops,
     matrixBusyCycles: s.matrixBusyCycles,
     stalls: { ...s.stalls },
     bytes: { ...s.bytes },
+    ops: { ...s.ops },
     bandwidth: {
       hostLink: per(s.bytes.hostRead + s.bytes.hostWritten),
       weightMemory: per(s.bytes.weightMemoryRead + s.bytes.weightMemoryWritten),
       unifiedBuffer: per(s.bytes.unifiedBufferRead + s.bytes.unifiedBufferWritten),
       accumulators: per(s.bytes.accumulatorRead + s.bytes.accumulatorWritten),
     },
+    energy: energyReport(s, hw, LAYER_INFERENCE),
+    peakMacsPerCycle: hw.peakMacsPerCycle,
+    weightBytesPerCycle: hw.weightBytesPerCycle,
     exact: true,
     wallSeconds: (performance.now() - started) / 1000,
   };

@@ -39,6 +39,7 @@ const matrix = (rows: number, cols: number) => encodeNpy({ rows, cols, data: Flo
 const programText = readFileSync(join(REPO, "examples/matmul-4x4.s"), "utf8");
 const programBin = encodeProgram(assemble(programText, "m.s"));
 const workloadText = readFileSync(WORKLOAD, "utf8");
+const topologyText = readFileSync(join(REPO, "test/fixtures/topologies/tiny-conv.csv"), "utf8");
 const weightsText = weightsToJson(parseWorkload(workloadText), initParameters(parseWorkload(workloadText)));
 
 function matrices(dir: string): void {
@@ -160,6 +161,27 @@ const CASES: Case[] = [
     keep: ["w.json"],
   },
   {
+    name: "topology --out onto the topology",
+    setup: (d) => writeFileSync(join(d, "net.csv"), topologyText),
+    args: () => ["topology", "net.csv", "--preset", "small", "--jobs", "1", "--out", "./net.csv"],
+    expect: ["--out ./net.csv is the same file as the topology net.csv"],
+    keep: ["net.csv"],
+  },
+  {
+    name: "topology --report through a symlink to the topology",
+    setup: (d) => (writeFileSync(join(d, "net.csv"), topologyText), symlinkSync("net.csv", join(d, "page.html"))),
+    args: () => ["topology", "net.csv", "--preset", "small", "--jobs", "1", "--report", "page.html"],
+    expect: ["--report page.html is the same file as the topology net.csv"],
+    keep: ["net.csv"],
+  },
+  {
+    name: "topology --report onto --out",
+    setup: (d) => writeFileSync(join(d, "net.csv"), topologyText),
+    args: () => ["topology", "net.csv", "--preset", "small", "--jobs", "1", "--out", "t.html", "--report", "./t.html"],
+    expect: ["--out t.html and --report ./t.html are the same file", "one output would overwrite the other"],
+    keep: ["net.csv"],
+  },
+  {
     name: "merge a.csv b.csv -o b.csv",
     setup: (d) => (writeFileSync(join(d, "a.csv"), "point,x\n0,1\n"), writeFileSync(join(d, "b.csv"), "point,x\n1,2\n")),
     args: () => ["merge", "a.csv", "b.csv", "-o", "b.csv"],
@@ -205,7 +227,7 @@ describe("an output that is an input, or another output, is refused before any w
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stdout).toBe("");
       // Refused before any work: no training or run started, and the folder holds what it held.
-      expect(r.stderr).not.toMatch(/training|sweeping|epoch/);
+      expect(r.stderr).not.toMatch(/training|sweeping|epoch|layers on/);
       expect(listing(dir)).toEqual(files);
       for (const [f, bytes] of before) expect(readFileSync(join(dir, f)).equals(bytes), `${f} changed`).toBe(true);
     });

@@ -1,12 +1,15 @@
 /**
  * Topology layers on the chip (src/jobs/topology.ts): every layer runs, its outputs pass the exact
  * check (a wrong im2col gather or product would throw), the counters describe the layer (MACs =
- * M*K*N, bandwidth = bytes / cycles), and fast and detailed mode agree.
+ * M*K*N, bandwidth = bytes / cycles), each layer's energy is its parts' sum, a point's totals add
+ * its layers up, and fast and detailed mode agree.
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildHwConfig } from "../../src/config/hw-config.js";
+import { ENERGY_PARTS } from "../../src/energy/model.js";
 import { runTopologyPoint, type TopologyRow } from "../../src/jobs/topology.js";
+import { pointTotals } from "../../src/jobs/topology-sweep.js";
 import { loadTopology, parseTopology } from "../../src/workloads/topology.js";
 import { UserInputError } from "../../src/errors.js";
 
@@ -54,5 +57,34 @@ describe("runTopologyPoint", () => {
     const a = await run("tiny-conv.csv", "int8", "fast", 1);
     const b = await run("tiny-conv.csv", "int8", "fast", 2);
     expect(b.map((r) => r.cycles)).toEqual(a.map((r) => r.cycles));
+  });
+
+  it("energy per layer: parts add up, static power x time, one inference of the layer; a point's totals add its layers up", async () => {
+    const hw = buildHwConfig("small", { rows: 8, cols: 8, dtype: "int8", accumulatorRows: 16 });
+    const rows = await run("tiny-gemm.csv", "int8", "fast");
+    for (const r of rows) {
+      const e = r.energy;
+      expect(ENERGY_PARTS.reduce((s, p) => s + e.parts[p], 0)).toBeCloseTo(e.totalJ, 18);
+      expect(e.dynamicJ).toBeCloseTo(e.totalJ - e.parts.static, 18);
+      // Static power over the layer's simulated time, at the clock the row records.
+      expect(r.clockMHz).toBe(hw.clockMHz);
+      expect(e.parts.static).toBeCloseTo((e.staticPowerW * r.cycles) / (hw.clockMHz * 1e6), 18);
+      expect(e.topsPerW).toBeCloseTo((2 * r.m * r.k * r.n) / e.totalJ / 1e12, 12);
+      expect(e.per).toEqual({ unit: "inference", count: 1, joules: e.totalJ });
+      expect([r.peakMacsPerCycle, r.weightBytesPerCycle]).toEqual([64, hw.weightBytesPerCycle]);
+    }
+    const other = rows.map((r) => ({ ...r, point: 4 }));
+    const totals = pointTotals([...rows, ...other]);
+    expect(totals.map((t) => [t.point, t.layers])).toEqual([[3, rows.length], [4, rows.length]]);
+    const [t] = totals;
+    const cycles = rows.reduce((s, r) => s + r.cycles, 0);
+    const macs = rows.reduce((s, r) => s + r.m * r.k * r.n, 0);
+    const joules = rows.reduce((s, r) => s + r.energy.totalJ, 0);
+    expect(t).toMatchObject({ rows: 8, cols: 8, cycles, macs });
+    expect(t.utilization).toBeCloseTo(macs / (cycles * 64), 12);
+    expect(t.energy.totalJ).toBeCloseTo(joules, 18);
+    expect(t.energy.parts.macArray).toBeCloseTo(rows.reduce((s, r) => s + r.energy.parts.macArray, 0), 18);
+    expect(t.energy.averagePowerW).toBeCloseTo(joules / ((cycles / (hw.clockMHz * 1e6))), 9);
+    expect(t.energy.per).toEqual({ unit: "inference", count: 1, joules: t.energy.totalJ });
   });
 });

@@ -7,7 +7,7 @@ import { named, refuseClobber } from "../output-paths.js";
 import { reportFiles, reportPath, writeReport } from "../report-option.js";
 
 export const command = "report <result>";
-export const describe = "make the report page (one self-contained HTML file) of a result saved from train, eval, sweep, run, matmul, adversarial or fool --json";
+export const describe = "make the report page (one self-contained HTML file) of a result saved from train, eval, sweep, topology, run, matmul, adversarial or fool --json";
 
 export function builder(y: Argv) {
   return withJson(y)

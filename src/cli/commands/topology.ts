@@ -10,18 +10,24 @@ import { planTopologySweep, runTopologySweep, topologyColumns, type TopologySwee
 import type { TopologyRow } from "../../jobs/topology.js";
 import type { SimMode } from "../../sim/controller.js";
 import { loadTopology } from "../../workloads/topology.js";
-import { emit, fmtInt, fmtPct } from "../output.js";
-import { withJson, withRun } from "../options.js";
+import { fmtJoules, fmtWatts } from "../energy-text.js";
+import { emit, fmtInt, fmtPct, type WrittenFile } from "../output.js";
+import { UsageError, withJson, withRun } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
 import { progressBar } from "../progress.js";
+import { reportFiles, reportOutput, reportPath, withReport, writeReport } from "../report-option.js";
 import { stopFlag } from "../stop.js";
 import { alignTable } from "./sweep-report.js";
 import { positiveInt } from "./workload-options.js";
+
+/** Random (numerics/random.ts) keeps 32 bits of the seed. */
+const MAX_SEED = 0xffffffff;
 
 export const command = "topology <file>";
 export const describe = "run every layer of a SCALE-Sim topology file (conv or GEMM format) on the chip with seeded random data, checked exactly; per-layer table and CSV";
 
 export function builder(y: Argv) {
-  return withRun(withJson(y), "fast")
+  return withReport(withRun(withJson(y), "fast"))
     .positional("file", { type: "string", demandOption: true, describe: "SCALE-Sim topology CSV (e.g. ../shared/topologies/Resnet18.csv)" })
     .option("array", { type: "string", describe: "systolic array size RxC (default: the preset's)" })
     .option("arrays", { type: "string", describe: "sweep array sizes RxC, comma-separated: 32x32,128x128" })
@@ -34,11 +40,19 @@ export function builder(y: Argv) {
     .option("jobs", { alias: "j", type: "number", default: availableParallelism(), describe: "points run in parallel on worker threads (1: in this thread)" })
     .option("shard", { type: "string", describe: "run slice i of n (1-based) of the points; join the CSVs with `tpusim merge`" })
     .conflicts("array", "arrays")
-    .check(positiveInt(["jobs"]));
+    .check(positiveInt(["jobs"]))
+    .check((argv) => {
+      const seed = argv.seed as number;
+      if (!(Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED)) throw new UsageError(`--seed must be a whole number in [0, ${MAX_SEED}], got ${seed}`);
+      return true;
+    });
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   const json = argv.json as boolean;
+  const out = argv.out as string | undefined;
+  refuseClobber([named("the topology", argv.file)], [named("--out", out), reportOutput(argv)]);
+  const report = reportPath(argv.report);
   const topology = loadTopology(argv.file as string);
   const hardware = { preset: argv.preset as string, dtype: argv.dtype as string | undefined, set: argv.set as string[] | undefined };
   const base = resolveHardware({ ...hardware, array: argv.array as string | undefined });
@@ -49,15 +63,16 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const plan = planTopologySweep({ topology, hardware, arrays, vary, shard, mode, seed: argv.seed as number });
   const columns = topologyColumns(vary.map((v) => v.param));
   // Opened now: an unwritable --out fails before anything runs.
-  const csv = argv.out === undefined ? null : new CsvTableWriter(argv.out as string, columns.map((c) => c.name));
+  const csv = out === undefined ? null : new CsvTableWriter(out, columns.map((c) => c.name));
   const log = (s: string) => {
     if (!json) process.stderr.write(s + "\n");
   };
   const jobs = Math.min(argv.jobs as number, Math.max(1, plan.jobs.length));
   log(`${topology.file}: ${topology.layers.length} ${topology.format} layers on ${plan.jobs.length} of ${plan.total} point(s), ${mode} mode, ${jobs === 1 ? "in one thread" : `${jobs} worker threads`}`);
   const bar = progressBar(!json, Math.max(1, plan.jobs.length), "topology |{bar}| {percentage}% | {value}/{total} points");
+  let result: TopologySweepResult;
   try {
-    const result = await runTopologySweep(plan, {
+    result = await runTopologySweep(plan, {
       jobs,
       maxCycles: argv["max-cycles"] as number,
       stop: stopFlag,
@@ -66,24 +81,30 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
         if (!process.stderr.isTTY) log(`[${done}/${points}] point ${rows[0]?.point ?? "-"}: ${rows.length} layers, ${fmtInt(rows.reduce((s, r) => s + r.cycles, 0))} cycles, all exact`);
       },
     });
-    bar.stop();
-    if (csv) {
-      for (const row of result.rows) csv.add(columns.map((c) => c.value(row)));
-      await csv.close();
-    }
-    emit(json, { ...result, arrays, out: argv.out ?? null }, () => {
-      const lines = [formatTopologyTable(result), ""];
-      if (result.rows.length === 0) lines.push(`this shard has no points (the sweep has ${result.total})`);
-      lines.push(...totals(result));
-      if (csv) lines.push(`table written to ${argv.out}`);
-      lines.push(`wall time ${result.wallSeconds.toFixed(1)} s`);
-      return lines.join("\n");
-    });
   } catch (err) {
     bar.stop();
     if (csv) await csv.abort().catch(() => undefined);
     throw err;
   }
+  bar.stop();
+  const files: WrittenFile[] = [];
+  if (csv && out !== undefined) {
+    for (const row of result.rows) csv.add(columns.map((c) => c.value(row)));
+    await csv.close();
+    files.push({ role: "topology table", path: out });
+  }
+  const output = { command: "topology" as const, ...result, preset: base.name, dtype: base.dtype, arrays, out: out ?? null };
+  const reported = await writeReport(report, output);
+  files.push(...reportFiles(report));
+  emit(json, output, () => {
+    const lines = [formatTopologyTable(result), ""];
+    if (result.rows.length === 0) lines.push(`this shard has no points (the sweep has ${result.total})`);
+    lines.push(...totals(result));
+    if (csv) lines.push(`table written to ${out}`);
+    if (reported) lines.push(reported);
+    lines.push(`wall time ${result.wallSeconds.toFixed(1)} s`);
+    return lines.join("\n");
+  }, files);
 }
 
 const STALL_HEADINGS: Record<string, string> = {
@@ -100,7 +121,7 @@ export function formatTopologyTable(result: TopologySweepResult): string {
   const head = [
     ...(points > 1 || result.vary.length > 0 ? ["point", "array"] : []),
     ...result.vary.map((v) => v.label),
-    "layer", "name", "M", "K", "N", "cycles", "util", "MACs",
+    "layer", "name", "M", "K", "N", "cycles", "util", "MACs", "energy", "TOPS/W",
     ...STALL_REASONS.map((c) => STALL_HEADINGS[c] ?? c),
     "host B", "WM B", "UB B", "acc B", "host B/c", "WM B/c", "UB B/c", "acc B/c", "wall s",
   ];
@@ -116,6 +137,8 @@ export function formatTopologyTable(result: TopologySweepResult): string {
     fmtInt(r.cycles),
     fmtPct(r.utilization),
     fmtInt(r.macs),
+    fmtJoules(r.energy.totalJ),
+    r.energy.topsPerW.toFixed(4),
     ...STALL_REASONS.map((c) => fmtInt(r.stalls[c])),
     fmtInt(r.bytes.hostRead + r.bytes.hostWritten),
     fmtInt(r.bytes.weightMemoryRead + r.bytes.weightMemoryWritten),
@@ -131,15 +154,14 @@ export function formatTopologyTable(result: TopologySweepResult): string {
   return alignTable(head, body, new Set([nameColumn, ...(points > 1 ? [1] : [])]));
 }
 
-/** One line per point: the whole network. */
+/** One line per point: the whole network, each layer once. */
 function totals(result: TopologySweepResult): string[] {
-  const byPoint = new Map<number, TopologyRow[]>();
-  for (const r of result.rows) byPoint.set(r.point, [...(byPoint.get(r.point) ?? []), r]);
-  return [...byPoint.values()].map((rows) => {
-    const cycles = rows.reduce((s, r) => s + r.cycles, 0);
-    const macs = rows.reduce((s, r) => s + r.macs, 0);
-    const util = cycles > 0 ? macs / (cycles * rows[0].rows * rows[0].cols) : 0;
-    const seconds = rows.reduce((s, r) => s + r.seconds, 0);
-    return `point ${rows[0].point} (${rows[0].rows}x${rows[0].cols}): ${rows.length} layers, ${fmtInt(cycles)} cycles (${(seconds * 1e3).toFixed(3)} ms), ${fmtInt(macs)} MACs, utilization ${fmtPct(util)}, every output exact`;
+  return result.totals.map((t) => {
+    const e = t.energy;
+    const varied = result.vary.map((v) => ` ${v.label}=${t.params[v.param]}`).join("");
+    return (
+      `point ${t.point} (${t.rows}x${t.cols}${varied}): ${t.layers} layers, ${fmtInt(t.cycles)} cycles (${(t.seconds * 1e3).toFixed(3)} ms), ${fmtInt(t.macs)} MACs, ` +
+      `utilization ${fmtPct(t.utilization)}, energy per inference ${fmtJoules(e.totalJ)} (average ${fmtWatts(e.averagePowerW)}, ${e.topsPerW.toFixed(4)} TOPS/W), every output exact`
+    );
   });
 }

@@ -2,6 +2,7 @@
  * One report page from a result: the sections that fit the kind of run, wrapped in one
  * self-contained HTML document. Pure apart from rendering the charts (asynchronous in Vega).
  */
+import { basename } from "node:path";
 import { page, type Section } from "./html.js";
 import { attackSingleSections, attackSweepSections, foolSections } from "./pages/attack.js";
 import { machineText, fmtInt } from "./pages/hardware.js";
@@ -9,7 +10,7 @@ import { pointsSections } from "./pages/points.js";
 import { evalSections, runSections } from "./pages/runs.js";
 import { trainingSections } from "./pages/training.js";
 import { ARRAY_VIEW_STYLE } from "./array-view.js";
-import { sweepPoints } from "./points.js";
+import { sweepPoints, topologyPoints, topologySummary } from "./points.js";
 import type { AttackSingleSource, AttackSweepSource, ReportSource } from "./sources.js";
 import { renderChart, type Render } from "./render-chart.js";
 
@@ -39,6 +40,13 @@ async function parts(s: ReportSource, render: Render): Promise<Parts> {
       const summary: [string, string][] = [["workload", s.workload], ["points", `${points.length} of ${s.total}`], ["mode", s.mode]];
       if (s.vary.length > 0) summary.push(["varied", s.vary.map((v) => `${v.label}=${v.values.join("|")}`).join(", ")]);
       return { title: `Sweep of ${s.workload}`, subtitle: `tpusim sweep: ${points.length} machine(s), hardware figures of the training steps`, sections: await pointsSections(render, points, "point", summary) };
+    }
+    case "topology": {
+      const points = topologyPoints(s);
+      const { summary, notes } = topologySummary(s);
+      const layers = s.totals[0]?.layers ?? 0;
+      const subtitle = `tpusim topology: ${layers} layer(s) on ${s.totals.length} machine(s), seeded random data, every output exact`;
+      return { title: `Topology ${basename(s.topology)}`, subtitle, sections: await pointsSections(render, points, "layer", summary, notes) };
     }
     case "points":
       return { title: s.title, subtitle: s.subtitle, sections: await pointsSections(render, s.points, s.axis, [["points", fmtInt(s.points.length)]], s.notes) };

@@ -18,6 +18,7 @@ const REQUIRED: Record<string, Record<string, Kind>> = {
   run: { ...MACHINE, ...STATS, mode: "string", timeline: "object|null", arrayView: "object|null" },
   matmul: { ...MACHINE, ...STATS, mode: "string", m: "number", k: "number", n: "number", timeline: "object|null", arrayView: "object|null" },
   sweep: { workload: "string", rows: "array", vary: "array", total: "number" },
+  topology: { topology: "string", format: "string", mode: "string", rows: "array", vary: "array", total: "number", totals: "array" },
   points: { title: "string", axis: "string", points: "array" },
   "adversarial-single": { workload: "string", ...MACHINE, originalPixels: "array", perturbedPixels: "array", originalOutputs: "array", perturbedOutputs: "array", epsilon: "number" },
   "adversarial-sweep": { workload: "string", ...MACHINE, rows: "array", cleanAccuracy: "number" },
@@ -26,6 +27,17 @@ const REQUIRED: Record<string, Record<string, Kind>> = {
 
 /** Per sweep row, the fields the points page reads (older results lack the roofs). */
 const SWEEP_ROW: Record<string, Kind> = { point: "number", rows: "number", cols: "number", cycles: "number", macs: "number", utilization: "number", tops: "number", stalls: "object", weightMemoryReadBytes: "number", peakMacsPerCycle: "number", weightBytesPerCycle: "number", clockMHz: "number" };
+
+/** Per topology row and per point total, the fields the topology page reads. */
+const TOPOLOGY_ROW: Record<string, Kind> = {
+  point: "number", rows: "number", cols: "number", params: "object", layer: "number", name: "string", kind: "string", m: "number", k: "number", n: "number",
+  cycles: "number", macs: "number", utilization: "number", tops: "number", matrixBusyCycles: "number", stalls: "object", "bytes.weightMemoryRead": "number",
+  "energy.totalJ": "number", "energy.topsPerW": "number", peakMacsPerCycle: "number", weightBytesPerCycle: "number", clockMHz: "number",
+};
+const TOPOLOGY_TOTAL: Record<string, Kind> = {
+  point: "number", rows: "number", cols: "number", params: "object", layers: "number", cycles: "number", macs: "number", utilization: "number",
+  "energy.totalJ": "number", "energy.topsPerW": "number", "energy.averagePowerW": "number",
+};
 
 function kindOf(v: unknown): string {
   if (v === null) return "null";
@@ -62,6 +74,10 @@ export function parseReportSource(text: string, file: string): ReportSource {
   const key = command === "adversarial" ? (Array.isArray(obj.rows) ? "adversarial-sweep" : "adversarial-single") : command;
   check(obj, REQUIRED[key], file, "$");
   if (command === "sweep") (obj.rows as unknown[]).forEach((row, i) => check(row as Record<string, unknown>, SWEEP_ROW, file, `$.rows[${i}]`));
+  if (command === "topology") {
+    (obj.rows as unknown[]).forEach((row, i) => check(row as Record<string, unknown>, TOPOLOGY_ROW, file, `$.rows[${i}]`));
+    (obj.totals as unknown[]).forEach((t, i) => check(t as Record<string, unknown>, TOPOLOGY_TOTAL, file, `$.totals[${i}]`));
+  }
   return obj as unknown as ReportSource;
 }
 

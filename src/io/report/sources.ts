@@ -90,6 +90,54 @@ export interface SweepSource {
   }[];
 }
 
+/** `tpusim topology --json`: a row per (point, layer), and each point's whole network in `totals`. */
+export interface TopologySource {
+  command: "topology";
+  /** The topology file. */
+  topology: string;
+  format: string;
+  mode: string;
+  /** The preset and the array's data type (every point has the same). */
+  preset?: string;
+  dtype?: string;
+  total: number;
+  vary: readonly { param: string; label: string; values: readonly number[] }[];
+  rows: readonly {
+    point: number;
+    rows: number;
+    cols: number;
+    params: Readonly<Record<string, number>>;
+    layer: number;
+    name: string;
+    kind: string;
+    m: number;
+    k: number;
+    n: number;
+    cycles: number;
+    clockMHz: number;
+    macs: number;
+    utilization: number;
+    tops: number;
+    matrixBusyCycles: number;
+    stalls: Readonly<Record<string, number>>;
+    bytes: { weightMemoryRead: number };
+    energy: { totalJ: number; topsPerW: number };
+    peakMacsPerCycle: number;
+    weightBytesPerCycle: number;
+  }[];
+  totals: readonly {
+    point: number;
+    rows: number;
+    cols: number;
+    params: Readonly<Record<string, number>>;
+    layers: number;
+    cycles: number;
+    macs: number;
+    utilization: number;
+    energy: { totalJ: number; topsPerW: number; averagePowerW: number };
+  }[];
+}
+
 /** A table of points from any source (sweep, topology): the generic performance report. */
 export interface PointsSource {
   command: "points";
@@ -152,6 +200,6 @@ export interface FoolSource {
   cycles: { inputGradient: number; inference: number };
 }
 
-export type ReportSource = TrainSource | EvalSource | RunSource | SweepSource | PointsSource | AttackSingleSource | AttackSweepSource | FoolSource;
+export type ReportSource = TrainSource | EvalSource | RunSource | SweepSource | TopologySource | PointsSource | AttackSingleSource | AttackSweepSource | FoolSource;
 
-export const REPORT_COMMANDS = ["train", "eval", "run", "matmul", "sweep", "points", "adversarial", "fool"] as const;
+export const REPORT_COMMANDS = ["train", "eval", "run", "matmul", "sweep", "topology", "points", "adversarial", "fool"] as const;

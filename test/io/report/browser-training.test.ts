@@ -1,5 +1,5 @@
 /**
- * Training, evaluation and sweep reports opened in chromium: every chart is drawn with one mark per
+ * Training, evaluation, sweep and topology reports opened in chromium: every chart is drawn with one mark per
  * datum of the result the page was made from, images load, nothing is logged as an error and
  * nothing is fetched. Screenshots go to traces/report-screens/.
  */
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CYCLE_KINDS } from "../../../src/io/report/specs/common.js";
 import { NO_BROWSER, ReportBrowser, announceSkip, SCREENSHOTS, countMarks, type OpenedPage } from "../../helpers/browser.js";
-import { WORKLOAD, ensureBuilt, inPool, makeTemp, removeTemp, runCli } from "../../cli/helpers.js";
+import { FIXTURES, WORKLOAD, ensureBuilt, inPool, makeTemp, removeTemp, runCli } from "../../cli/helpers.js";
 
 let tmp: string;
 let browser: ReportBrowser;
@@ -43,7 +43,7 @@ function segments(stats: { matrixBusyCycles: number; stalls: Record<string, numb
 
 announceSkip("test/io/report/browser-training.test.ts");
 
-describe.skipIf(NO_BROWSER !== null)(`report pages in chromium: training, evaluation, sweep${NO_BROWSER ? ` (${NO_BROWSER})` : ""}`, () => {
+describe.skipIf(NO_BROWSER !== null)(`report pages in chromium: training, evaluation, sweep, topology${NO_BROWSER ? ` (${NO_BROWSER})` : ""}`, () => {
   beforeAll(async () => {
     ensureBuilt();
     tmp = makeTemp();
@@ -53,7 +53,10 @@ describe.skipIf(NO_BROWSER !== null)(`report pages in chromium: training, evalua
       make("sweep", ["sweep", WORKLOAD, "--arrays", "4x4,8x8,16x16", "--steps", "2", "--batch", "16", "--train-limit", "64", "--jobs", "1"]),
     ]);
     browser = launched;
-    await make("eval", ["eval", WORKLOAD, "--weights", join(tmp, "w.json"), "--array", "8x8", "--test-limit", "40"]);
+    await Promise.all([
+      make("eval", ["eval", WORKLOAD, "--weights", join(tmp, "w.json"), "--array", "8x8", "--test-limit", "40"]),
+      make("topology", ["topology", join(FIXTURES, "topologies/tiny-conv.csv"), "--preset", "small", "--dtype", "int8", "--array", "8x8", "--jobs", "1"]),
+    ]);
   }, 600_000);
   afterAll(async () => {
     await browser?.close();
@@ -111,8 +114,30 @@ describe.skipIf(NO_BROWSER !== null)(`report pages in chromium: training, evalua
     await finish(o, "sweep");
   });
 
+  it("topology: a bar per layer for cycles and utilization, the stall stack per layer, one roof, the table", async () => {
+    const r = results.topology;
+    const o = await open("topology");
+    const { page } = o;
+    expect(r.rows.map((row: any) => row.name)).toEqual(["stem", "7", "wide"]);
+    for (const id of ["chart-points-cycles", "chart-points-utilization"]) {
+      expect(await countMarks(page, id, "rect"), id).toBe(3);
+      // Each bar's hover text names its layer and value, in layer order.
+      const titles = await page.locator(`#${id} g.role-mark title`).allTextContents();
+      expect(titles.map((t) => t.split(":")[0]), id).toEqual(["stem", "7", "wide"]);
+    }
+    const utilization = await page.locator("#chart-points-utilization g.role-mark title").allTextContents();
+    expect(utilization).toEqual(r.rows.map((row: any) => `${row.name}: ${(100 * row.utilization).toFixed(1)}%`));
+    expect(await countMarks(page, "chart-points-stalls", "rect")).toBe(r.rows.reduce((n: number, row: any) => n + segments(row), 0));
+    // One machine: one roof, and a point per layer that read weight memory.
+    expect(await countMarks(page, "chart-roofline", "line")).toBe(1);
+    expect(await countMarks(page, "chart-roofline", "symbol")).toBe(r.rows.filter((row: any) => row.bytes.weightMemoryRead > 0).length);
+    expect(await page.locator("#points-table tbody tr").count()).toBe(3);
+    expect(await page.textContent("#summary")).toContain(`energy per inference`);
+    await finish(o, "topology");
+  });
+
   it("tpusim report makes the same page from the saved result", async () => {
-    const kinds = ["train", "eval", "sweep"];
+    const kinds = ["train", "eval", "sweep", "topology"];
     const again = (kind: string) => join(tmp, `${kind}-again.html`);
     const runs = await inPool(kinds, 2, (kind) => runCli(["report", join(tmp, `${kind}.json`), "-o", again(kind)]));
     kinds.forEach((kind, i) => {

@@ -1,5 +1,5 @@
 /**
- * Every kind of report page built in Node from real job results (or, for sweeps, topology tables
+ * Every kind of report page built in Node from real job results (or, for sweeps, tables of points
  * and attacks, from hand-made results of the documented shape): the charts compile without one
  * warning, and each page has the sections its kind promises.
  */
@@ -11,6 +11,9 @@ import { buildReport } from "../../../src/io/report/build-report.js";
 import type { PerformancePoint } from "../../../src/io/report/points.js";
 import type { ReportSource } from "../../../src/io/report/sources.js";
 import { readProgramFile } from "../../../src/jobs/program-file.js";
+import { pointTotals } from "../../../src/jobs/topology-sweep.js";
+import { runTopologyPoint, type TopologyRow } from "../../../src/jobs/topology.js";
+import { loadTopology } from "../../../src/workloads/topology.js";
 import { runProgram } from "../../../src/jobs/run-program.js";
 import { train } from "../../../src/jobs/train.js";
 import { loadWorkload } from "../../../src/workloads/spec.js";
@@ -64,6 +67,27 @@ describe("report pages", () => {
     const html = await page({ command: "points", title: "Topology", subtitle: "layers", axis: "layer", points });
     expect(html).toContain("Cycles per layer");
     expect(ids(html)).toEqual(["summary", "cycles", "chart-points-cycles", "chart-points-utilization", "chart-points-stalls", "roofline", "chart-roofline", "table"]);
+  });
+
+  it("topology: a bar per layer, the layers' energy in the table, each point's whole network in the summary", async () => {
+    const topology = loadTopology(join(import.meta.dirname, "../../fixtures/topologies/tiny-conv.csv"));
+    const at = (index: number, size: number) => runTopologyPoint({ point: { index, rows: size, cols: size, params: {}, label: "" }, hw: buildHwConfig("small", { rows: size, cols: size, dtype: "int8" }), topology, mode: "fast", seed: 1, maxCycles: undefined });
+    const source = (rows: TopologyRow[]) => ({ command: "topology" as const, topology: "tiny-conv.csv", format: "conv", mode: "fast", preset: "small", dtype: "int8", total: 2, vary: [], rows, totals: pointTotals(rows) });
+    const one = await at(0, 8);
+    const html = await page(source(one));
+    expect(ids(html)).toEqual(["summary", "cycles", "chart-points-cycles", "chart-points-utilization", "chart-points-stalls", "roofline", "chart-roofline", "table"]);
+    expect(html).toContain("Cycles per layer");
+    expect(html).toContain("<title>Topology tiny-conv.csv</title>");
+    const table = html.slice(html.indexOf('id="points-table"'));
+    const cells = [...table.matchAll(/<tr><td>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(cells).toEqual(["stem", "7", "wide"]);
+    expect(table).toContain("<th>energy per inference</th><th>TOPS/W</th>");
+    expect(html).toMatch(/8x8: the whole network \(3 layers, each run once\) takes [\d,]+ cycles .* energy per inference [\d.]+ µJ/);
+    // Two machines: each bar names its machine; layers of one name are told apart by number.
+    const two = [...one, ...(await at(1, 4))].map((r) => (r.layer === 1 ? { ...r, name: "stem" } : r));
+    const both = await page(source(two));
+    const labels = [...both.slice(both.indexOf('id="points-table"')).matchAll(/<tr><td>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(labels).toEqual(["8x8 0 stem", "8x8 1 stem", "8x8 2 wide", "4x4 0 stem", "4x4 1 stem", "4x4 2 wide"]);
   });
 
   it("sweep: log-scale cycles when they span 100x", async () => {
