@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { buildHwConfig, type DType } from "../../src/config/hw-config.js";
 import { compileMatmul } from "../../src/compiler/matmul.js";
+import { energyReport } from "../../src/energy/report.js";
 import { runGemm } from "../../src/jobs/gemm-run.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
 import { Rng, f32Bits, randomBf16, randomInt8, referenceMatmulBf16, referenceMatmulInt32 } from "../helpers/reference-matmul.js";
@@ -62,9 +63,10 @@ describe("streamed matrix product == the whole program", () => {
         expect(order).toEqual(Array.from({ length: r.plan.mBlocks }, (_, i) => i * r.plan.blockRows));
         expect(r.stats.macs).toBe(c.m * c.k * c.n);
         // Same machine time and every counter of the one-program run.
-        const { peakMacsPerCycle, utilization, seconds, tops, clockMHz, ...counters } = r.stats;
+        const { peakMacsPerCycle, utilization, seconds, tops, clockMHz, energy, ...counters } = r.stats;
         void [peakMacsPerCycle, utilization, seconds, tops, clockMHz];
         expect(counters).toEqual(sim.stats);
+        expect(energy).toEqual(energyReport(sim.stats, hw));
         expect(Array.from(got)).toEqual(Array.from(sim.dp.host.subarray(whole.hostC, whole.hostC + c.m * c.n)));
         const want = c.dtype === "int8" ? Array.from(referenceMatmulInt32(a, c.m, c.k, b, c.n)) : Array.from(referenceMatmulBf16(a, c.m, c.k, b, c.n), f32Bits);
         expect(c.dtype === "int8" ? Array.from(got) : Array.from(got, f32Bits)).toEqual(want);
