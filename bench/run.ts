@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: the speed figures of docs/PERFORMANCE.md. Never run by the tests.
- *   node dist/bench/run.js [--only pe,epoch,sweep,trace] [--json]
+ *   node dist/bench/run.js [--only pe,epoch,sweep,trace,kernels,gemm,topology] [--json]
  */
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { buildHwConfig } from "../src/config/hw-config.js";
 import { compileMatmul } from "../src/compiler/matmul.js";
 import { loadMnist } from "../src/data/mnist.js";
@@ -15,11 +15,19 @@ import { train } from "../src/jobs/train.js";
 import { Simulator } from "../src/sim/controller.js";
 import { loadWorkload } from "../src/workloads/spec.js";
 import { parseArrayList, planSweep, runSweep } from "../src/jobs/sweep.js";
+import { npyHeaderBytes, parseNpy } from "../src/data/npy.js";
+import { gemmRowsReference } from "../src/golden/layer-product.js";
+import { matmulFiles } from "../src/jobs/matmul.js";
+import { runTopologyPoint } from "../src/jobs/topology.js";
+import { BankNonzeros, fastPassFloat, fastPassInt } from "../src/sim/fast.js";
+import { loadTopology } from "../src/workloads/topology.js";
+import { Random } from "../src/numerics/random.js";
+import { roundBf16 } from "../src/numerics/bf16.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
 const onlyArg = args.indexOf("--only");
-const only = onlyArg >= 0 ? args[onlyArg + 1].split(",") : ["pe", "epoch", "sweep", "trace"];
+const only = onlyArg >= 0 ? args[onlyArg + 1].split(",") : ["pe", "epoch", "sweep", "trace", "kernels", "gemm", "topology"];
 const results: Record<string, unknown> = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", node: process.version };
 const log = (s: string) => {
   if (!json) console.log(s);
@@ -64,6 +72,91 @@ async function traceThroughput(): Promise<{ rows: number; seconds: number; rowsP
   return { rows: sim.stats.cycles, seconds, rowsPerSecond: sim.stats.cycles / seconds };
 }
 
+/** Fast mode's whole-pass kernels alone: 2048 vectors through a full 128 x 128 tile, k-tile after k-tile. */
+function kernelSpeed(dtype: "int8" | "bf16"): { gmacPerSecond: number; gmacPerCpuSecond: number; macs: number; seconds: number } {
+  const R = 128;
+  const C = 128;
+  const vectors = 2048;
+  const random = new Random(7);
+  const value = () => (dtype === "int8" ? random.below(256) - 128 : roundBf16(2 * random.uniform() - 1));
+  const ub = Float32Array.from({ length: vectors * 7 * R }, value);
+  const weights = new Float32Array(3 * R * C);
+  for (let i = R * C; i < 3 * R * C; i++) weights[i] = value();
+  const banks = new BankNonzeros(R, C);
+  banks.build(0, weights, R * C, R, C);
+  banks.build(1, weights, 2 * R * C, R, C);
+  const acc = dtype === "int8" ? new Int32Array(vectors * C) : new Float32Array(vectors * C);
+  let macs = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let round = 0; round < 12; round++) {
+    for (let t = 0; t < 7; t++) {
+      const op = { ub: t * R, ustride: 7 * R, vectors, cols: R, acc: 0, accumulate: t > 0 };
+      if (dtype === "int8") fastPassInt(ub, acc as Int32Array, R, C, C, banks, t % 2, op, new Float64Array(C));
+      else fastPassFloat(ub, acc as Float32Array, R, C, C, banks, t % 2, op, new Float32Array(C));
+      macs += vectors * R * C;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { gmacPerSecond: macs / seconds / 1e9, gmacPerCpuSecond: macs / cpuSince(c0) / 1e9, macs, seconds };
+}
+
+/** Random int8 .npy file of rows x cols, written in slices (no float64 copy of it). */
+function randomInt8Npy(path: string, rows: number, cols: number, seed: number): void {
+  const random = new Random(seed);
+  const header = npyHeaderBytes("<i4", rows, cols);
+  const text = new TextDecoder("latin1").decode(header).replace("<i4", "|i1");
+  const data = new Uint8Array(rows * cols);
+  for (let i = 0; i < data.length; i++) data[i] = random.below(256);
+  writeFileSync(path, Buffer.concat([Buffer.from(text, "latin1"), data]));
+}
+
+/** The issue's GEMM: 60000 x 784 · 784 x 256 int8 on 128 x 128, files in and out, then 600 rows checked exactly. */
+/** CPU seconds (user + system) of this process since `from`: on a shared machine, steadier than wall time. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1e6;
+}
+
+async function bigGemm(): Promise<{ seconds: number; cpuSeconds: number; cycles: number; macs: number; checkedRows: number; exact: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), "tpusim-bench-gemm-"));
+  try {
+    const [m, k, n] = [60000, 784, 256];
+    randomInt8Npy(join(dir, "a.npy"), m, k, 1);
+    randomInt8Npy(join(dir, "b.npy"), k, n, 2);
+    const hw = resolveHardware({ array: "128x128", dtype: "int8" });
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await matmulFiles({ aPath: join(dir, "a.npy"), bPath: join(dir, "b.npy"), outPath: join(dir, "c.npy"), hw, mode: "fast" });
+    const seconds = (performance.now() - t0) / 1000;
+    const cpuSeconds = cpuSince(c0);
+    const a = parseNpy(new Uint8Array(readFileSync(join(dir, "a.npy"))), "a.npy");
+    const b = Float32Array.from(parseNpy(new Uint8Array(readFileSync(join(dir, "b.npy"))), "b.npy").data);
+    const c = parseNpy(new Uint8Array(readFileSync(join(dir, "c.npy"))), "c.npy");
+    let exact = true;
+    const checkedRows = 600;
+    for (let i = 0; i < checkedRows; i++) {
+      const row = Math.floor((i * m) / checkedRows);
+      const want = gemmRowsReference(true, Float32Array.from(a.data.subarray(row * k, (row + 1) * k)), b, k, n, 0, 1);
+      for (let j = 0; j < n; j++) if (want[j] !== c.data[row * n + j]) exact = false;
+    }
+    return { seconds, cpuSeconds, cycles: r.stats.cycles, macs: r.stats.macs, checkedRows, exact };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every layer of SCALE-Sim's Resnet18 topology on 128 x 128, each output checked exactly. */
+async function resnet18(dtype: "int8" | "bf16"): Promise<{ seconds: number; cpuSeconds: number; cycles: number; macs: number; layers: number }> {
+  const hw = resolveHardware({ array: "128x128", dtype });
+  const topology = loadTopology("test/fixtures/topologies/Resnet18.csv");
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const rows = await runTopologyPoint({ point: { index: 0, rows: 128, cols: 128, params: {}, label: "128x128" }, hw, topology, mode: "fast", seed: 1, maxCycles: undefined });
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, cpuSeconds: cpuSince(c0), cycles: rows.reduce((x, r) => x + r.cycles, 0), macs: rows.reduce((x, r) => x + r.macs, 0), layers: rows.length };
+}
+
 async function main(): Promise<void> {
   log(`tpusim benchmarks on ${results.cpu}, ${results.cores} cores, Node ${results.node}`);
   if (only.includes("pe")) {
@@ -106,6 +199,29 @@ async function main(): Promise<void> {
     const r = await traceThroughput();
     results.trace = r;
     log(`per-cycle CSV trace: ${r.rows} rows in ${r.seconds.toFixed(2)} s = ${(r.rowsPerSecond / 1e3).toFixed(0)} k rows/s`);
+  }
+  if (only.includes("kernels")) {
+    const kernels: Record<string, unknown> = {};
+    for (const dtype of ["int8", "bf16"] as const) {
+      const r = kernelSpeed(dtype);
+      kernels[dtype] = r;
+      log(`fast-mode pass kernel, ${dtype}, 128x128 tile, 2048 vectors: ${r.gmacPerSecond.toFixed(2)} GMAC/s (${r.gmacPerCpuSecond.toFixed(2)} per CPU second)`);
+    }
+    results.kernels = kernels;
+  }
+  if (only.includes("gemm")) {
+    const r = await bigGemm();
+    results.gemm = r;
+    log(`60000x784 · 784x256 int8 GEMM on 128x128, .npy in and out: ${r.seconds.toFixed(2)} s, ${r.cpuSeconds.toFixed(2)} CPU s (${r.cycles} cycles, ${(r.macs / r.seconds / 1e9).toFixed(2)} GMAC/s), ${r.checkedRows} rows checked: ${r.exact ? "exact" : "MISMATCH"}`);
+  }
+  if (only.includes("topology")) {
+    const topo: Record<string, unknown> = {};
+    for (const dtype of ["int8", "bf16"] as const) {
+      const r = await resnet18(dtype);
+      topo[dtype] = r;
+      log(`Resnet18.csv on 128x128, ${dtype}, ${r.layers} layers, every output checked: ${r.seconds.toFixed(2)} s, ${r.cpuSeconds.toFixed(2)} CPU s (${r.cycles} cycles)`);
+    }
+    results.topology = topo;
   }
   if (json) console.log(JSON.stringify(results));
 }

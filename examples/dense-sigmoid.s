@@ -1,6 +1,7 @@
+; tpusim: --array 4x4
 ; One dense layer with bias and a sigmoid on a 4x4 array: y = sigmoid(x · W + b).
 ; The bias is a weight on a constant input lane (x has a trailing 1), as the compiler does it.
-;   tpusim run examples/dense-sigmoid.s --array 4x4 --json
+;   tpusim run examples/dense-sigmoid.s --json     (the header line above picks the 4x4 array)
 ; Two k-tiles (5 inputs incl. the constant lane > R = 4) accumulate in the accumulators; the second
 ; MMUL waits for the accumulator rule (t0' >= t0 + R + 1) and for its tile to shift in.
 

@@ -1,6 +1,7 @@
+; tpusim: --array 4x4
 ; Double-buffered weights: while a pass streams 16 vectors through tile 1, tile 2 shifts into the
 ; shadow bank, and the switch costs no bubble (B = 16 >= R + C = 8 on a 4x4 array).
-;   tpusim run examples/double-buffer.s --array 4x4 --trace traces/double-buffer.vcd
+;   tpusim run examples/double-buffer.s --trace traces/double-buffer.vcd
 ; Watch `matrix_state` stay busy across the two passes and `fifo_tiles` drain.
 
 .host 0

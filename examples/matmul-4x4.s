@@ -1,5 +1,6 @@
+; tpusim: --array 4x4
 ; C = A · B on a 4x4 array, exactly (WHMA reads the fp32 accumulators).
-;   tpusim run examples/matmul-4x4.s --array 4x4 --trace traces/matmul-4x4.csv
+;   tpusim run examples/matmul-4x4.s     # prints C (host memory at 16) and the accumulators
 ; Timing (docs/ARCHITECTURE.md): the MMUL issues at t0 once the tile has shifted in (R = 4 cycles);
 ; its first result lands at t0 + R + 1, its last at t0 + B + R + C - 1 = t0 + 11.
 

@@ -1,3 +1,4 @@
+; tpusim: --array 8x8
 ; An 8x8 matrix product on an 8x8 array: the committed example trace (traces/examples/).
 ;   npm run example-trace      # regenerates traces/examples/matmul-8x8.{csv,vcd,perfetto.json,pe.csv}
 ; The first result lands at t0 + R + 1 = t0 + 9 and the last at t0 + B + R + C - 1 = t0 + 23.

@@ -9,9 +9,29 @@ export const EXIT_RUNTIME_FAULT = 2;
 export const EXIT_INTERRUPTED = 130;
 export const EXIT_INTERNAL = 70;
 
-export function emit(json: boolean, result: unknown, human: () => string): void {
-  if (json) process.stdout.write(JSON.stringify(result, jsonReplacer) + "\n");
-  else process.stdout.write(human().replace(/\n?$/, "\n"));
+/** A file a command wrote: what it is ("trace", "weights", ...) and where. */
+export interface WrittenFile {
+  role: string;
+  path: string;
+}
+
+/**
+ * The command's result. With `files`, every file it wrote is named: in the JSON object (`files`, and
+ * `createdFolders` when it made one, such as traces/), or on stderr, one line each, for people.
+ */
+/** Folders this process created for its outputs (traces/): reported with the files. */
+export const createdFolders: string[] = [];
+
+export function emit(json: boolean, result: unknown, human: () => string, files?: readonly WrittenFile[]): void {
+  if (json) {
+    const extra = files === undefined ? {} : { files, ...(createdFolders.length > 0 ? { createdFolders } : {}) };
+    process.stdout.write(JSON.stringify({ ...(result as object), ...extra }, jsonReplacer) + "\n");
+    return;
+  }
+  process.stdout.write(human().replace(/\n?$/, "\n"));
+  if (files === undefined) return;
+  for (const f of createdFolders) process.stderr.write(`tpusim: created the folder ${f}/ for the output\n`);
+  for (const f of files ?? []) process.stderr.write(`tpusim: wrote ${f.path} (${f.role})\n`);
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
@@ -22,8 +42,8 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 
 export class Interrupted extends TpusimError {
   override readonly name = "Interrupted";
-  constructor() {
-    super("interrupted (SIGINT): stopped cleanly; no partial file was left under a final name");
+  constructor(message = "interrupted (SIGINT): stopped cleanly; no partial file was left under a final name") {
+    super(message);
   }
 }
 

@@ -1,8 +1,10 @@
 /** Human-readable run statistics. */
+import type { EnergyReport } from "../energy/report.js";
 import type { RunSummary } from "../sim/stats.js";
+import { formatEnergy } from "./energy-text.js";
 import { fmtInt, fmtPct } from "./output.js";
 
-export function formatStats(s: RunSummary): string {
+export function formatStats(s: RunSummary & { energy?: EnergyReport }): string {
   const lines: string[] = [];
   const pct = (n: number) => (s.cycles > 0 ? ` (${fmtPct(n / s.cycles)})` : "");
   lines.push(`cycles            ${fmtInt(s.cycles)}  = ${formatSeconds(s.seconds)} at ${s.clockMHz} MHz`);
@@ -26,6 +28,7 @@ export function formatStats(s: RunSummary): string {
   for (const [k, n] of Object.entries(s.bytes)) lines.push(`  ${k.padEnd(22)}${fmtInt(n).padStart(16)}`);
   lines.push("operations:");
   for (const [k, n] of Object.entries(s.ops)) lines.push(`  ${k.padEnd(22)}${fmtInt(n).padStart(16)}`);
+  if (s.energy) lines.push(formatEnergy(s.energy, s.clockMHz));
   return lines.join("\n");
 }
 

@@ -7,10 +7,12 @@
  * Unified buffer and host memory: buffers packed densely from address 0 in declaration order (nothing
  * is reused: the step's whole working set is small next to the buffer, and distinct addresses keep
  * the scoreboard from serialising unrelated instructions). Weight memory: M_0, M_1, ... packed from 0.
- * Accumulators: each matmul takes `slots * slotRows` rows from a rolling pointer that wraps to row 0, so
- * consecutive matmuls use different rows when they fit and one matmul's results never straddle the
- * end. A batch that does not fit is a UserInputError naming the batch, the need and the capacity (the
- * batch is not split).
+ * Accumulators: an accumulation group (a gradient summed over micro-batches) gets its own rows at the
+ * top, shared by the group's matmuls and by nothing else; every other matmul takes `slots * slotRows`
+ * rows below them from a rolling pointer that wraps to row 0, so consecutive matmuls use different
+ * rows when they fit and one matmul's results never straddle the end. A batch that does not fit the
+ * unified buffer is a UserInputError naming the batch, the need and the capacity (micro-batch.ts
+ * sizes the micro-batches so that this does not happen).
  */
 import { UserInputError } from "../errors.js";
 import type { HwConfig } from "../config/hw-config.js";
@@ -61,17 +63,27 @@ export function allocate(ir: CompilerIr, hw: HwConfig): CompilerIr {
     );
   }
 
+  const groups = new Map<string, number>();
+  let top = hw.accumulatorRows;
+  for (const op of ir.ops) {
+    if (op.kind !== "matmul" || !op.accumulation || groups.has(op.accumulation.group)) continue;
+    if (!op.tiling) throw new Error("internal: allocate needs tiled matmuls");
+    top -= op.tiling.slots * op.tiling.slotRows;
+    groups.set(op.accumulation.group, top);
+  }
+  if (top < 0) throw new Error("internal: the accumulation groups overrun the accumulators");
   let next = 0;
-  let accUsed = 0;
+  let accUsed = hw.accumulatorRows - top;
   const ops: Op[] = ir.ops.map((op) => {
     if (op.kind !== "matmul") return op;
     if (!op.tiling) throw new Error("internal: allocate needs tiled matmuls");
+    if (op.accumulation) return { ...op, accBase: groups.get(op.accumulation.group)! };
     const need = op.tiling.slots * op.tiling.slotRows;
-    if (need > hw.accumulatorRows) throw new Error(`internal: ${op.note} needs ${need} accumulator rows`);
-    if (next + need > hw.accumulatorRows) next = 0;
+    if (need > top) throw new Error(`internal: ${op.note} needs ${need} accumulator rows`);
+    if (next + need > top) next = 0;
     const accBase = next;
     next += need;
-    accUsed = Math.max(accUsed, next);
+    accUsed = Math.max(accUsed, next + hw.accumulatorRows - top);
     return { ...op, accBase };
   });
 

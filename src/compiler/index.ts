@@ -17,6 +17,8 @@ import { lowerForward } from "./lower-forward.js";
 import { lowerLoss } from "./lower-loss.js";
 import { lowerSgd } from "./lower-sgd.js";
 import { lowerTransfers } from "./lower-transfer.js";
+import { planMicroBatch } from "./micro-batch.js";
+import { checkWorkloadSizes } from "./preflight.js";
 import { schedule } from "./schedule.js";
 import { tileMatmuls } from "./tile.js";
 import { verify } from "./verify.js";
@@ -59,13 +61,15 @@ function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: Comp
   if (!Number.isInteger(spec.batch) || spec.batch < 1) {
     throw new UserInputError(`batch must be an integer >= 1 (got ${spec.batch})`, { field: "batch" });
   }
+  checkWorkloadSizes(spec, hw); // arithmetic only: refuse absurd sizes before building anything
   const check = (ir: CompilerIr): CompilerIr => {
     if (opts.check) verify(ir, hw);
     return ir;
   };
-  let ir = check(buildGraph(spec, hw, graph)); // layer-level ops on symbolic buffers: the contract with golden/runtime
+  const microBatch = planMicroBatch(spec, hw, graph); // a batch too big for the unified buffer runs in turns of this many samples
+  let ir = check(buildGraph(spec, hw, { ...graph, microBatch })); // layer-level ops on symbolic buffers: the contract with golden/runtime
   ir = check(tileMatmuls(ir, hw)); // split every product into passes that fit the R x C grid and the accumulators
-  ir = check(allocate(ir, hw)); // addresses in every memory; a batch that does not fit fails here
+  ir = check(allocate(ir, hw)); // addresses in every memory (micro-batches reuse the unified buffer's)
   ir = check(lowerTransfers(ir, hw)); // host <-> unified buffer DMA and HALT
   ir = check(lowerForward(ir, hw)); // Z = X·M^T per layer: RDW transpose + MMUL, ACT
   ir = check(lowerLoss(ir, hw)); // e = A - Y, delta = (2/B) e ⊙ f'(A)
@@ -86,6 +90,7 @@ function finish(ir: CompilerIr, hw: HwConfig): CompiledProgram {
     spec: ir.spec,
     hw,
     batch: ir.batch,
+    microBatch: ir.microBatch,
     program: {
       instructions: ir.program,
       data: ir.hostData.map((d) => ({ memory: "host" as const, address: address(d.buffer), values: d.values })),

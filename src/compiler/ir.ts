@@ -159,11 +159,17 @@ export interface MatmulOp extends OpBase {
    */
   readonly rowBlock?: number;
   /**
-   * Host-to-unified-buffer transfers that fill row block m's input rows (a convolution's im2col
-   * gathers for image m). They are lowered in front of the passes, one block ahead, so the DMA fills
-   * block m+1 while the array multiplies block m.
+   * Copies that fill row block m's input rows (a convolution's im2col gathers for sample m: RHM
+   * transfers from host memory, or VEC copies inside the unified buffer). They are lowered in front
+   * of the passes, one block ahead, so block m+1 fills while the array multiplies block m.
    */
-  readonly blockInputs?: readonly (readonly TransferOp[])[];
+  readonly blockInputs?: readonly (readonly (TransferOp | VectorOp)[])[];
+  /**
+   * Part of a product summed over several ops (a gradient over the micro-batches of one batch): the
+   * ops of one group share accumulator rows; the first starts the sums, later ones accumulate onto
+   * them, and only the last drains them.
+   */
+  readonly accumulation?: { readonly group: string; readonly first: boolean; readonly last: boolean };
   readonly tiling?: Tiling;
   /** First accumulator row of slot 0, set by allocate. */
   readonly accBase?: number;
@@ -178,7 +184,7 @@ export interface TransferOp extends OpBase {
 
 export interface VectorOp extends OpBase {
   readonly kind: "vector";
-  /** input: prepares layer 0's input (lowered with the transfers); loss, backward: as named. */
+  /** input: prepares a layer's input (lowered with the transfers); loss, backward: as named. */
   readonly phase: "input" | "loss" | "backward";
   readonly fn: VectorFunction;
   readonly dst: View;
@@ -224,6 +230,8 @@ export interface CompilerIr {
   readonly kind: ProgramKind;
   readonly spec: WorkloadSpec;
   readonly batch: number;
+  /** Samples the unified buffer holds at once; the batch runs in ceil(batch / microBatch) turns. */
+  readonly microBatch: number;
   readonly buffers: readonly BufferDecl[];
   readonly weights: readonly WeightDecl[];
   readonly ops: readonly Op[];
@@ -278,6 +286,8 @@ export interface CompiledProgram {
   readonly spec: WorkloadSpec;
   readonly hw: HwConfig;
   readonly batch: number;
+  /** Samples per micro-batch (= batch when the whole batch fits the unified buffer). */
+  readonly microBatch: number;
   /** Instructions plus data segments (the host constant lanes). */
   readonly program: Program;
   readonly host: HostLayout;

@@ -6,11 +6,13 @@
  *           an ACT (the layer's function and scales) into X_{l+1}. A matmul in row blocks (a
  *           convolution) reuses its tile across blocks (MMUL without switch), drains each block
  *           with its own ACT through the segmented destination, and carries its blocks' input
- *           transfers (the im2col gathers) as RHMs placed one block ahead of the passes.
+ *           inputs (the im2col gathers: RHMs from host memory, or VEC copies inside the unified
+ *           buffer for a later layer) placed one block ahead of the passes.
  */
 import type { HwConfig } from "../config/hw-config.js";
 import { lowerMatmul, lowerOps } from "./lower-common.js";
 import { transferInstruction } from "./lower-transfer.js";
+import { lowerVector } from "./lower-vector.js";
 import type { CompilerIr, MatmulOp, Op } from "./ir.js";
 
 const isForward = (op: Op): op is MatmulOp => op.kind === "matmul" && op.role === "forward";
@@ -18,6 +20,6 @@ const isForward = (op: Op): op is MatmulOp => op.kind === "matmul" && op.role ==
 export function lowerForward(ir: CompilerIr, _hw: HwConfig): CompilerIr {
   return lowerOps(ir, isForward, (op) => {
     const inputs = op.blockInputs;
-    return lowerMatmul(ir, op, inputs && ((m) => inputs[m].map((t) => transferInstruction(ir, t))));
+    return lowerMatmul(ir, op, inputs && ((m) => inputs[m].map((t) => (t.kind === "transfer" ? transferInstruction(ir, t) : lowerVector(ir, t)))));
   });
 }

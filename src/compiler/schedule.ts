@@ -24,7 +24,8 @@ export function schedule(ir: CompilerIr, hw: HwConfig): CompilerIr {
   const flat: Instruction[] = [];
   for (const op of ir.ops) {
     if (!op.code) throw new Error(`internal: ${op.note} was not lowered`);
-    flat.push(...op.code);
+    // Not push(...op.code): one op can hold more instructions than a call has room for arguments.
+    for (const ins of op.code) flat.push(ins);
   }
   return { ...ir, program: hoistLoads(flat, hw.weightFifoTiles) };
 }

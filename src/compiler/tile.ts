@@ -2,7 +2,8 @@
  * Transformations: matmul ops -> matmul ops with a `tiling` for the R x C array.
  *   Input:  matmuls stated as M vectors x K contraction x N outputs (ir.ts).
  *   Output: the same ops plus kTiles (K split by R: tile rows, MMUL cols), nTiles (N split by C: tile
- *           cols), mTiles (the M vectors: one span, or row blocks for an op with `rowBlock`), and the
+ *           cols), mTiles (the M vectors: one span, blocks when they do not fit the accumulators or
+ *           one MMUL, or the row blocks of an op with `rowBlock`), and the
  *           ordered steps: passes (k-tile, n-tile, m-tile, accumulator slot, accumulate flag, whether
  *           to load the tile) and drains (the epilogue of one (m, n) tile). Edge tiles carry their
  *           true size; the hardware pads the rest of the grid with zeros.
@@ -13,8 +14,8 @@
  * every output's chain runs k = 0..K-1 in order (the sequential sum the numerics require). When the
  * n-tiles need more than one group, the groups alternate between two halves of the slots so the
  * next group's passes need not wait for the previous group's drain. A pass loads its tile (RDW or
- * RDWU, then MMUL switch) unless the pass before it used the same (k, n) tile, which only row
- * blocks do (pipelinedSteps).
+ * RDWU, then MMUL switch) unless the pass before it used the same (k, n) tile, which only blocks
+ * of vectors do (pipelinedSteps).
  */
 import { UserInputError } from "../errors.js";
 import type { HwConfig } from "../config/hw-config.js";
@@ -25,39 +26,91 @@ import type { CompilerIr, MatmulOp, TileStep, Tiling } from "./ir.js";
 const MAX_VECTORS = 0xffff;
 
 export function tileMatmuls(ir: CompilerIr, hw: HwConfig): CompilerIr {
-  return { ...ir, ops: ir.ops.map((op) => (op.kind === "matmul" ? { ...op, tiling: tileOne(op, hw, ir.batch) } : op)) };
-}
-
-function tileOne(op: MatmulOp, hw: HwConfig, batch: number): Tiling {
-  const { m, k, n } = matmulShape(op);
-  const block = op.rowBlock ?? m;
-  const what =
-    op.rowBlock !== undefined
-      ? `layer ${op.layer} has ${block} output positions per image, so its pass`
-      : op.role === "gradient"
-        ? `layer ${op.layer} has ${m} units, so its gradient`
-        : `batch ${batch}`;
-  if (block > hw.accumulatorRows) {
+  // Accumulation groups keep their rows across every other matmul of the program: set them aside
+  // first; the other matmuls share what is left.
+  const groups = new Map<string, number>();
+  for (const op of ir.ops) {
+    if (op.kind !== "matmul" || !op.accumulation) continue;
+    const t = groupedTiling(op, hw, true, true);
+    groups.set(op.accumulation.group, t.slots * t.slotRows);
+  }
+  const reserved = [...groups.values()].reduce((a, b) => a + b, 0);
+  if (reserved >= hw.accumulatorRows) {
     throw new UserInputError(
-      `${what} needs ${block} accumulator rows per tile pass (${op.note}) but the accumulators hold ${hw.accumulatorRows} rows; ` +
-        (op.role === "gradient" || op.rowBlock !== undefined ? "use more accumulator rows" : `reduce the batch to at most ${hw.accumulatorRows}`),
-      { field: op.role === "gradient" || op.rowBlock !== undefined ? "accumulatorRows" : "batch" },
+      `the batch runs in micro-batches, so the gradients of all layers stay in the accumulators between them: ` +
+        `that needs ${reserved} accumulator rows and more for the passes, but the accumulators hold ${hw.accumulatorRows} rows; ` +
+        `use more accumulator rows or a batch that fits the unified buffer at once`,
+      { field: "accumulatorRows" },
     );
   }
-  if (block > MAX_VECTORS) {
-    throw new UserInputError(`${what} needs ${block} vectors per pass, more than an MMUL moves (${MAX_VECTORS})`, {
-      field: op.role === "gradient" ? "layers" : "batch",
-    });
-  }
+  const avail = hw.accumulatorRows - reserved;
+  return {
+    ...ir,
+    ops: ir.ops.map((op) => {
+      if (op.kind !== "matmul") return op;
+      const a = op.accumulation;
+      return { ...op, tiling: a ? groupedTiling(op, hw, a.first, a.last) : tileOne(op, hw, avail, reserved) };
+    }),
+  };
+}
+
+/**
+ * `avail` accumulator rows are free for this matmul. The M vectors form one m-tile when they fit
+ * (and one MMUL can stream them); otherwise blocks small enough that two waves of every n-tile fit,
+ * so one block drains while the next computes. A row block (a convolution's positions of one sample)
+ * must fit whole.
+ */
+function tileOne(op: MatmulOp, hw: HwConfig, avail: number, reserved: number): Tiling {
+  const { m, k, n } = matmulShape(op);
   const kTiles = split(k, hw.rows);
   const nTiles = split(n, hw.cols);
+  const limit = Math.min(avail, MAX_VECTORS);
+  let block = m <= limit ? m : blockSize(m, nTiles.length, limit);
+  if (op.rowBlock !== undefined) {
+    block = op.rowBlock;
+    const what = `layer ${op.layer} has ${block} output positions per image, so its pass`;
+    if (block > avail) {
+      const held = reserved > 0 ? `${avail} rows are left beside the ${reserved} that hold the gradients` : `the accumulators hold ${hw.accumulatorRows} rows`;
+      throw new UserInputError(`${what} needs ${block} accumulator rows per tile pass (${op.note}) but ${held}; use more accumulator rows`, {
+        field: "accumulatorRows",
+      });
+    }
+    if (block > MAX_VECTORS) throw new UserInputError(`${what} needs ${block} vectors per pass, more than an MMUL moves (${MAX_VECTORS})`, { field: "layers" });
+  }
   const mTiles = split(m, block);
-  const fit = Math.floor(hw.accumulatorRows / block);
+  const fit = Math.floor(avail / block);
   const { slots, steps } =
     mTiles.length > 1 && fit >= 2 * nTiles.length
       ? pipelinedSteps(kTiles.length, nTiles.length, mTiles.length, Math.floor(fit / (2 * nTiles.length)))
       : sequentialSteps(kTiles.length, nTiles.length, mTiles.length, fit);
   return { kTiles, nTiles, mTiles, slots, slotRows: block, steps: markLoads(steps) };
+}
+
+/** Equal blocks of at most limit / (2 * n-tiles) vectors (at most `limit` when that is below 1). */
+function blockSize(m: number, nCount: number, limit: number): number {
+  const largest = Math.floor(limit / (2 * nCount)) || limit;
+  return Math.ceil(m / Math.ceil(m / largest));
+}
+
+/**
+ * One part of a summed product (accumulation groups): every output tile keeps its own slot for the
+ * whole group, m-tile by m-tile, k outer and n inner; `first` starts the sums, otherwise every pass
+ * accumulates onto the previous part's; only the `last` part drains.
+ */
+function groupedTiling(op: MatmulOp, hw: HwConfig, first: boolean, last: boolean): Tiling {
+  const { m, k, n } = matmulShape(op);
+  const kTiles = split(k, hw.rows);
+  const nTiles = split(n, hw.cols);
+  const mTiles = split(m, Math.min(m, MAX_VECTORS));
+  const steps: Unloaded[] = [];
+  const slot = (mi: number, ni: number) => mi * nTiles.length + ni;
+  mTiles.forEach((_, mi) => {
+    kTiles.forEach((_, ki) => {
+      nTiles.forEach((_, ni) => steps.push({ kind: "pass", k: ki, n: ni, m: mi, slot: slot(mi, ni), accumulate: ki > 0 || !first }));
+    });
+  });
+  if (last) mTiles.forEach((_, mi) => nTiles.forEach((_, ni) => steps.push({ kind: "drain", n: ni, m: mi, slot: slot(mi, ni) })));
+  return { kTiles, nTiles, mTiles, slots: mTiles.length * nTiles.length, slotRows: mTiles[0].size, steps: markLoads(steps) };
 }
 
 type Unloaded = Omit<Extract<TileStep, { kind: "pass" }>, "load"> | Extract<TileStep, { kind: "drain" }>;

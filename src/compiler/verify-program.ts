@@ -3,12 +3,13 @@
  * the grid, every access lies inside its memory, and the weight FIFO protocol holds. Each function
  * returns a list of problems (empty when fine) so one run reports everything.
  */
-import { OPCODE_BY_MNEMONIC } from "../isa/opcodes.js";
+import { OPCODE_BY_MNEMONIC, VECTOR_FUNCTIONS } from "../isa/opcodes.js";
 import type { Instruction } from "../isa/opcodes.js";
 import type { HwConfig } from "../config/hw-config.js";
-import { footprint } from "./footprint.js";
+import { block, footprint, overlaps } from "./footprint.js";
 import type { Space } from "./footprint.js";
 
+const COPY = VECTOR_FUNCTIONS.indexOf("copy");
 const CARRIES_DATA = new Set(["RHM", "WHM", "RDW", "RDWU", "MMUL", "ACT", "VEC", "VTR", "VSGD", "WHMA", "VSMX"]);
 
 export function describe(ins: Instruction, pc?: number): string {
@@ -49,6 +50,7 @@ export function checkInstruction(ins: Instruction, hw: HwConfig, hostElements: n
   if ((ins.op === "ACT" || ins.op === "VSGD" || ins.op === "WHMA") && f.cols > hw.cols) {
     problems.push(`${at}: ${f.cols} columns exceed the ${hw.cols} accumulator columns`);
   }
+  if (ins.op === "VEC") problems.push(...vectorOverlap(ins, at));
   const limit: Record<Space, number> = {
     ub: hw.unifiedBufferElements,
     acc: hw.accumulatorRows,
@@ -62,6 +64,20 @@ export function checkInstruction(ins: Instruction, hw: HwConfig, hostElements: n
     }
   }
   return problems;
+}
+
+/**
+ * The machine faults at issue when a VEC source block overlaps its destination without being the
+ * same block (same address and stride: an in-place elementwise operation); `copy` reads only `a`.
+ */
+function vectorOverlap(ins: Instruction, at: string): string[] {
+  const f = ins.f;
+  const dst = block(f.dst, f.dstride, f.rows, f.cols);
+  const sources: [string, number, number][] = [["a", f.a, f.astride]];
+  if (ins.f.fn !== COPY) sources.push(["b", f.b, f.bstride]);
+  return sources
+    .filter(([, address, stride]) => overlaps(dst, block(address, stride, f.rows, f.cols)) && !(address === f.dst && stride === f.dstride))
+    .map(([name]) => `${at}: source ${name} overlaps the destination without being the same block`);
 }
 
 /**

@@ -4,9 +4,11 @@
  *   graph     buffers have unique names, every view lies inside its buffer and space, matmul operand
  *             and epilogue shapes agree, transfers/vector ops/transposes have matching shapes
  *   tiling    k-tiles cover K with rows <= R, n-tiles cover N with cols <= C, every (k, n) pass occurs
- *             once in k order with `accumulate` exactly after the first, every n-tile drains once after
- *             its last pass, and no accumulator slot is shared by two live n-tiles
- *   placement buffers, weight matrices and accumulator regions inside their memories, disjoint
+ *             once in k order with `accumulate` exactly after the first (on every pass of a later part
+ *             of an accumulation group), every n-tile drains once after its last pass (only in the
+ *             last part of a group), and no accumulator slot is shared by two live n-tiles
+ *   placement buffers, weight matrices and accumulator regions inside their memories, disjoint; an
+ *             accumulation group's rows are its own
  *   code      every instruction (verify-program.ts: field widths, grid limits, bounds)
  *   program   the whole list (FIFO protocol, switch before use, HALT at the end)
  * A failure is a compiler bug: VerifyError lists every problem found.
@@ -15,7 +17,7 @@ import { TpusimError } from "../errors.js";
 import type { HwConfig } from "../config/hw-config.js";
 import { addressLimit } from "./footprint.js";
 import { findWeights, matmulShape } from "./ir.js";
-import type { CompiledProgram, CompilerIr, MatmulOp, TransferOp, View } from "./ir.js";
+import type { CompiledProgram, CompilerIr, MatmulOp, TransferOp, VectorOp, View } from "./ir.js";
 import { checkInstruction, checkProgram } from "./verify-program.js";
 
 export class VerifyError extends TpusimError {
@@ -68,13 +70,16 @@ function checkGraph(ir: CompilerIr): string[] {
     view(op.ub, "ub", op.note);
     same(op.host, op.ub, op.note);
   };
+  const vector = (op: VectorOp) => {
+    for (const v of [op.dst, op.a, op.b]) view(v, "ub", op.note);
+    same(op.dst, op.a, op.note);
+    same(op.dst, op.b, op.note);
+  };
   for (const op of ir.ops) {
     if (op.kind === "transfer") {
       transfer(op);
     } else if (op.kind === "vector") {
-      for (const v of [op.dst, op.a, op.b]) view(v, "ub", op.note);
-      same(op.dst, op.a, op.note);
-      same(op.dst, op.b, op.note);
+      vector(op);
     } else if (op.kind === "softmax") {
       view(op.src, "ub", op.note);
       view(op.dst, "ub", op.note);
@@ -89,8 +94,10 @@ function checkGraph(ir: CompilerIr): string[] {
         problems.push(`${op.note}: ${op.blockInputs.length} lists of block inputs for its row blocks`);
       }
       for (const t of op.blockInputs?.flat() ?? []) {
-        transfer(t);
-        if (t.direction !== "host-to-ub" || t.ub.buffer !== op.input.buffer) problems.push(`${t.note}: a block input must fill ${op.input.buffer}`);
+        if (t.kind === "vector") vector(t);
+        else transfer(t);
+        const filled = t.kind === "vector" ? t.dst.buffer : t.direction === "host-to-ub" ? t.ub.buffer : undefined;
+        if (filled !== op.input.buffer) problems.push(`${t.note}: a block input must fill ${op.input.buffer}`);
       }
     }
   }
@@ -164,6 +171,9 @@ function checkTiling(ir: CompilerIr, hw: HwConfig): string[] {
     };
     const nextK = new Array<number>(pairs).fill(0);
     const drained = new Array<boolean>(pairs).fill(false);
+    // A part of an accumulation group after the first adds onto the sums; only the last drains.
+    const continues = op.accumulation !== undefined && !op.accumulation.first;
+    const drains = op.accumulation === undefined || op.accumulation.last;
     const owner = new Map<number, number>();
     let previous: { k: number; n: number } | undefined;
     for (const s of t.steps) {
@@ -175,18 +185,19 @@ function checkTiling(ir: CompilerIr, hw: HwConfig): string[] {
         if (holder !== undefined && holder !== p) problems.push(`${op.note}: ${name} reuses slot ${s.slot} while ${label(holder)} is live`);
         owner.set(s.slot, p);
         if (s.k !== nextK[p] || drained[p]) problems.push(`${op.note}: pass (k ${s.k}) of ${name} out of order`);
-        if (s.accumulate !== s.k > 0) problems.push(`${op.note}: pass (k ${s.k}) of ${name} has accumulate=${s.accumulate}`);
+        if (s.accumulate !== (s.k > 0 || continues)) problems.push(`${op.note}: pass (k ${s.k}) of ${name} has accumulate=${s.accumulate}`);
         if (!s.load && !(previous && previous.k === s.k && previous.n === s.n)) problems.push(`${op.note}: pass (k ${s.k}) of ${name} reuses a tile it did not load`);
         nextK[p] = s.k + 1;
         previous = s;
       } else {
+        if (!drains) problems.push(`${op.note}: ${name} drains before the last part of its accumulation group`);
         if (nextK[p] !== t.kTiles.length || drained[p]) problems.push(`${op.note}: ${name} drained before all its passes or twice`);
         if (owner.get(s.slot) !== p) problems.push(`${op.note}: ${name} drains slot ${s.slot} it does not own`);
         drained[p] = true;
         owner.delete(s.slot);
       }
     }
-    if (drained.some((d) => !d)) problems.push(`${op.note}: some output tiles are never drained`);
+    if (drains && drained.some((d) => !d)) problems.push(`${op.note}: some output tiles are never drained`);
   }
   return problems;
 }
@@ -205,10 +216,20 @@ function checkPlacement(ir: CompilerIr, hw: HwConfig): string[] {
       if (i > 0 && start < list[i - 1][1]) problems.push(`${name} overlaps ${list[i - 1][2]} in ${space}`);
     });
   }
-  for (const op of ir.ops) {
-    if (op.kind !== "matmul" || op.accBase === undefined || !op.tiling) continue;
-    const end = op.accBase + op.tiling.slots * op.tiling.slotRows;
-    if (op.accBase < 0 || end > hw.accumulatorRows) problems.push(`${op.note}: accumulator rows [${op.accBase}, ${end}) outside ${hw.accumulatorRows}`);
+  const groupRows: [number, number, string][] = [];
+  const placed = ir.ops.filter((op): op is MatmulOp => op.kind === "matmul" && op.accBase !== undefined && op.tiling !== undefined);
+  for (const op of placed) {
+    const end = op.accBase! + op.tiling!.slots * op.tiling!.slotRows;
+    if (op.accBase! < 0 || end > hw.accumulatorRows) problems.push(`${op.note}: accumulator rows [${op.accBase}, ${end}) outside ${hw.accumulatorRows}`);
+    if (op.accumulation) groupRows.push([op.accBase!, end, op.accumulation.group]);
+  }
+  // A group's sums live from its first part to its last: no other matmul may use those rows.
+  for (const op of placed) {
+    const end = op.accBase! + op.tiling!.slots * op.tiling!.slotRows;
+    for (const [start, stop, group] of groupRows) {
+      const mine = op.accumulation?.group === group;
+      if (mine ? op.accBase !== start : op.accBase! < stop && start < end) problems.push(`${op.note}: accumulator rows overlap those of the ${group}`);
+    }
   }
   return problems;
 }

@@ -3,6 +3,7 @@
  * (errors name the JSON path), then derive(); the result is frozen and passed explicitly.
  */
 import { showValue, UserInputError } from "../errors.js";
+import { MAX_ARRAY_DIMENSION, memoryLimitProblems } from "./limits.js";
 
 export type DType = "int8" | "bf16";
 
@@ -37,6 +38,23 @@ export interface HwParams {
   /** Vector unit lanes (elements per cycle) and pipeline depth. */
   vectorLanes: number;
   vectorLatency: number;
+  /**
+   * Energy table (docs/ENERGY.md; 45 nm, Horowitz ISSCC 2014 unless noted): dynamic energies in pJ
+   * per operation, SRAM per 64-bit access at three capacities, static power by area share.
+   */
+  energyMacInt8Pj: number;
+  energyMacBf16Pj: number;
+  energySram8KiBPj: number;
+  energySram32KiBPj: number;
+  energySram1MiBPj: number;
+  energyRegisterBitPj: number;
+  energyActivationElementPj: number;
+  energyVectorElementPj: number;
+  energyWeightMemory64bPj: number;
+  energyHostLinkBitPj: number;
+  staticPowerPerPeUw: number;
+  staticPowerPerSramMiBW: number;
+  staticPowerOtherW: number;
 }
 
 export interface HwConfig extends HwParams {
@@ -49,6 +67,23 @@ export interface HwConfig extends HwParams {
 }
 
 const MiB = 1024 * 1024;
+
+/** The one energy table every preset shares; sources and derivations in docs/ENERGY.md. */
+export const ENERGY_TABLE_45NM = Object.freeze({
+  energyMacInt8Pj: 0.3, // 8-bit multiply 0.2 + 32-bit add 0.1
+  energyMacBf16Pj: 1.48, // bf16 multiply 1.1 * (8/11)^2 = 0.58 + fp32 add 0.9
+  energySram8KiBPj: 10,
+  energySram32KiBPj: 20,
+  energySram1MiBPj: 100,
+  energyRegisterBitPj: 0.009, // Aladdin, 40 nm
+  energyActivationElementPj: 8.3, // 2 fp32 multiplies + 1 fp32 add
+  energyVectorElementPj: 4.6, // 1 fp32 multiply + 1 fp32 add
+  energyWeightMemory64bPj: 1950, // DRAM 1.3-2.6 nJ, midpoint
+  energyHostLinkBitPj: 1.93, // PCIe Gen4 PHY transmitter, 28 nm
+  staticPowerPerPeUw: 102.5390625, // TPU v1: 28 W idle * 24% (matrix unit) / 65536 PEs
+  staticPowerPerSramMiBW: 0.35, // TPU v1: 28 W * (29% + 6%) / (24 + 4) MiB
+  staticPowerOtherW: 11.48, // TPU v1: 28 W * the other 41% of the die
+});
 
 export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
   "tpu-v1": {
@@ -69,6 +104,7 @@ export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
     activationLatency: 4,
     vectorLanes: 256,
     vectorLatency: 4,
+    ...ENERGY_TABLE_45NM,
   },
   "tpu-v2": {
     name: "tpu-v2",
@@ -88,6 +124,7 @@ export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
     activationLatency: 4,
     vectorLanes: 128,
     vectorLatency: 4,
+    ...ENERGY_TABLE_45NM,
   },
   small: {
     name: "small",
@@ -107,6 +144,7 @@ export const PRESETS: Readonly<Record<string, HwParams>> = Object.freeze({
     activationLatency: 2,
     vectorLanes: 8,
     vectorLatency: 2,
+    ...ENERGY_TABLE_45NM,
   },
 });
 
@@ -124,12 +162,13 @@ const INTEGER_FIELDS = [
   "accumulatorReadPorts",
   "vectorLanes",
 ] as const;
-const POSITIVE_FIELDS = ["clockMHz"] as const;
+const POSITIVE_FIELDS = ["clockMHz", ...(Object.keys(ENERGY_TABLE_45NM) as (keyof typeof ENERGY_TABLE_45NM)[])] as const;
 const NON_NEGATIVE_INTEGER_FIELDS = ["activationLatency", "vectorLatency"] as const;
 
 /**
  * preset + overrides -> validated, derived, frozen config. `path` prefixes JSON paths in errors
- * (e.g. "$.hardware" when the overrides come from a workload spec).
+ * (e.g. "$.hardware" when the overrides come from a workload spec). Every problem is reported in one
+ * error, the first one's path in front, as workload specs are.
  */
 export function buildHwConfig(
   preset: string,
@@ -145,18 +184,28 @@ export function buildHwConfig(
     });
   }
   const merged: Record<string, unknown> = Object.assign(Object.create(null), base);
+  const problems: HwProblem[] = [];
   for (const [key, value] of Object.entries(overrides)) {
-    if (!Object.hasOwn(base, key)) {
-      throw new UserInputError(`unknown hardware parameter "${key}"`, { file, jsonPath: `${path}.${key}` });
-    }
-    merged[key] = value;
+    if (!Object.hasOwn(base, key)) problems.push({ key, message: `unknown hardware parameter "${key}"` });
+    else merged[key] = value;
   }
-  return validateAndDerive(merged, path, file);
+  const cfg = validateAndDerive(merged, problems);
+  if (problems.length > 0 || cfg === undefined) {
+    const [first, ...rest] = problems;
+    const detail = [first.message, ...rest.map((q) => `${path}.${q.key}: ${q.message}`)].join("; ");
+    throw new UserInputError(detail, { file, jsonPath: `${path}.${first.key}` });
+  }
+  return cfg;
 }
 
-function validateAndDerive(p: Record<string, unknown>, path: string, file?: string): HwConfig {
-  const fail = (key: string, what: string): never => {
-    throw new UserInputError(`${what} (got ${showValue(p[key])})`, { file, jsonPath: `${path}.${key}` });
+interface HwProblem {
+  key: string;
+  message: string;
+}
+
+function validateAndDerive(p: Record<string, unknown>, problems: HwProblem[]): HwConfig | undefined {
+  const fail = (key: string, what: string): void => {
+    problems.push({ key, message: `${what} (got ${showValue(p[key])})` });
   };
   for (const k of INTEGER_FIELDS) {
     const v = p[k];
@@ -172,7 +221,11 @@ function validateAndDerive(p: Record<string, unknown>, path: string, file?: stri
   }
   if (p.dtype !== "int8" && p.dtype !== "bf16") fail("dtype", 'must be "int8" or "bf16"');
   if (typeof p.name !== "string") fail("name", "must be a string");
-  if ((p.rows as number) > 4096 || (p.cols as number) > 4096) fail("rows", "array dimensions are limited to 4096");
+  for (const k of ["rows", "cols"] as const) {
+    if ((p[k] as number) > MAX_ARRAY_DIMENSION) fail(k, `array dimensions are limited to ${MAX_ARRAY_DIMENSION} (docs/LIMITS.md)`);
+  }
+  // Sizes are derived only from values that passed; a bad one is already reported.
+  if (problems.length > 0) return undefined;
   const params = p as unknown as HwParams;
   const elementBytes = params.dtype === "int8" ? 1 : 2;
   const cfg: HwConfig = {
@@ -185,7 +238,8 @@ function validateAndDerive(p: Record<string, unknown>, path: string, file?: stri
   };
   if (cfg.unifiedBufferElements < 1) fail("unifiedBufferBytes", "must hold at least one element");
   if (cfg.weightMemoryElements < 1) fail("weightMemoryBytes", `must hold at least one weight (${4 + elementBytes} bytes: fp32 master + ${params.dtype} copy)`);
-  return Object.freeze(cfg);
+  for (const q of memoryLimitProblems(cfg)) problems.push({ key: q.param, message: `is too large for the simulator (got ${showValue(p[q.param])}): ${q.message}` });
+  return problems.length > 0 ? undefined : Object.freeze(cfg);
 }
 
 

@@ -25,8 +25,9 @@ function parseCell(cell: string): number | undefined {
   return SPECIAL[cell.toLowerCase()];
 }
 
-export function parseMatrixCsv(text: string, file: string): Matrix {
+export function parseMatrixCsv(text: string, file: string, opts: { header?: boolean } = {}): Matrix {
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  let headerPending = opts.header === true;
   const values: number[] = [];
   let cols = 0;
   let firstRowLine = 0;
@@ -50,6 +51,13 @@ export function parseMatrixCsv(text: string, file: string): Matrix {
       });
     }
     blankLine = 0;
+    if (headerPending) {
+      headerPending = false;
+      continue;
+    }
+    if (rows === 0 && looksLikeHeader(line)) {
+      throw headerError(file, lineNo);
+    }
 
     let count = 0;
     let col = 1;
@@ -87,8 +95,21 @@ export function parseMatrixCsv(text: string, file: string): Matrix {
   return { rows, cols, data: Float64Array.from(values) };
 }
 
-export function readMatrixCsv(path: string): Matrix {
-  return parseMatrixCsv(readInputText(path), path);
+/** A first row in which no cell is a number (a cell that is one, or is empty, makes it data with a typo). */
+/** A row of names rather than numbers (a CSV header the user did not announce with --header). */
+export function looksLikeHeader(line: string): boolean {
+  return line.split(",").every((raw) => {
+    const cell = raw.trim();
+    return cell !== "" && parseCell(cell) === undefined && /[A-Za-z_]/.test(cell);
+  });
+}
+
+export function headerError(file: string, line: number): UserInputError {
+  return new UserInputError(`line ${line} looks like a header row of column names, not numbers; pass --header to skip it, or remove it`, { file, line, col: 1 });
+}
+
+export function readMatrixCsv(path: string, opts: { header?: boolean } = {}): Matrix {
+  return parseMatrixCsv(readInputText(path), path, opts);
 }
 
 /** String() spells -0 as "0"; keep the sign so a round trip is exact. */
@@ -108,4 +129,26 @@ export function formatMatrixCsv(m: Matrix): string {
 
 export function writeMatrixCsv(path: string, m: Matrix): void {
   writeFileAtomic(path, formatMatrixCsv(m));
+}
+
+/**
+ * The numbers of one data line, in order, to `visit`; returns how many. Errors name line and
+ * column as parseMatrixCsv's do (matrix-csv-rows.ts parses rows one at a time with it).
+ */
+export function parseCsvRow(line: string, file: string, lineNo: number, visit: (value: number) => void): number {
+  let count = 0;
+  let col = 1;
+  for (const raw of line.split(",")) {
+    const lead = raw.length - raw.trimStart().length;
+    const cell = raw.trim();
+    const value = parseCell(cell);
+    if (value === undefined) {
+      const detail = cell === "" ? `value ${count + 1} of the row is empty` : `"${cell}" is not a number`;
+      throw new UserInputError(detail, { file, line: lineNo, col: col + lead });
+    }
+    visit(value);
+    count++;
+    col += raw.length + 1;
+  }
+  return count;
 }

@@ -27,8 +27,13 @@ export function matrixFormatOf(path: string): "npy" | "csv" {
   });
 }
 
-export function readMatrix(path: string): Matrix {
-  return matrixFormatOf(path) === "npy" ? readNpy(path) : readMatrixCsv(path);
+export interface MatrixReadOptions {
+  /** CSV only: the first row (after comments) holds column names and is skipped. */
+  header?: boolean;
+}
+
+export function readMatrix(path: string, opts: MatrixReadOptions = {}): Matrix {
+  return matrixFormatOf(path) === "npy" ? readNpy(path) : readMatrixCsv(path, opts);
 }
 
 export function writeMatrix(path: string, m: Matrix): void {

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { UserInputError } from "../errors.js";
 
-function describeReadError(err: unknown): string {
+export function describeReadError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   switch (code) {
     case "ENOENT":

@@ -51,3 +51,16 @@ export function convGradientF64(c: ConvSpec, images: ArrayLike<number>, delta: A
   });
   return g;
 }
+
+/** dL/dx (count x H*W*Cin) from delta = dL/dZ (count x P*C): every tap sends its share back to its pixel. */
+export function convInputGradientF64(c: ConvSpec, m: ArrayLike<number>, delta: ArrayLike<number>, count: number): Float64Array {
+  const C = c.channels;
+  const KK = c.kernel * c.kernel * c.inputChannels;
+  const P = c.outputHeight * c.outputWidth;
+  const g = new Float64Array(count * c.inputHeight * c.inputWidth * c.inputChannels);
+  forEachTap(c, count, (b, pos, tap, pixel) => {
+    if (pixel < 0) return;
+    for (let ch = 0; ch < C; ch++) g[pixel] += delta[(b * P + pos) * C + ch] * m[ch * (KK + 1) + tap];
+  });
+  return g;
+}

@@ -7,7 +7,7 @@
  */
 import { Random } from "../numerics/random.js";
 import type { LayerActivation, WorkloadSpec } from "../workloads/types.js";
-import { convForwardF64, convGradientF64 } from "./conv-f64.js";
+import { convForwardF64, convGradientF64, convInputGradientF64 } from "./conv-f64.js";
 
 const RELATIVE_FLOOR = 1e-6;
 
@@ -17,7 +17,7 @@ export interface ForwardF64 {
   /** Output of every layer, count x N_l row-major. */
   activations: Float64Array[];
   /** Argmax of the last layer per image, ties to the lowest index. */
-  predicted: Uint8Array;
+  predicted: Int32Array;
 }
 
 export interface TrainStepF64 {
@@ -108,9 +108,8 @@ export function inputGradientF64(
   images: ArrayLike<number>,
   targets: ArrayLike<number>,
 ): { activations: Float64Array[]; inputGradient: Float64Array; loss: number } {
-  if (spec.layers[0].conv) throw new Error("internal: no input gradient through a convolution");
   const { activations, deltas, loss } = backwardF64(spec, params, images, targets);
-  const inputGradient = errorProductF64(deltas[0], params[0], targets.length, spec.inputs, spec.layers[0].units);
+  const inputGradient = layerInputGradientF64(spec, 0, deltas[0], params[0], targets.length);
   return { activations, inputGradient, loss };
 }
 
@@ -138,12 +137,18 @@ function backwardF64(spec: WorkloadSpec, params: Params, images: ArrayLike<numbe
     }
   }
   for (let l = L - 1; l > 0; l--) {
-    const K = spec.layers[l - 1].units;
-    const e = errorProductF64(deltas[l], params[l], B, K, spec.layers[l].units);
+    const e = layerInputGradientF64(spec, l, deltas[l], params[l], B);
     const x = activations[l - 1];
     deltas[l - 1] = e.map((v, i) => v * derivative(spec.layers[l - 1].activation, x[i]));
   }
   return { activations, deltas, loss };
+}
+
+/** dL/d(input of layer l) from its delta: the dense error product, or a convolution's scatter to the pixels. */
+function layerInputGradientF64(spec: WorkloadSpec, l: number, delta: Float64Array, m: ArrayLike<number>, B: number): Float64Array {
+  const layer = spec.layers[l];
+  if (layer.conv) return convInputGradientF64(layer.conv, m, delta, B);
+  return errorProductF64(delta, m, B, l === 0 ? spec.inputs : spec.layers[l - 1].units, layer.units);
 }
 
 /** delta (B x N) · M[:, :K] with M stored N x (K + 1). */
@@ -289,8 +294,8 @@ function outputUnits(spec: WorkloadSpec): number {
   return spec.layers[spec.layers.length - 1].units;
 }
 
-function argmaxRows(values: ArrayLike<number>, rows: number, cols: number): Uint8Array {
-  const predicted = new Uint8Array(rows);
+function argmaxRows(values: ArrayLike<number>, rows: number, cols: number): Int32Array {
+  const predicted = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
     let best = 0;
     for (let c = 1; c < cols; c++) if (values[r * cols + c] > values[r * cols + best]) best = c;

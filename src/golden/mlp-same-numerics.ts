@@ -5,14 +5,15 @@
  * sharing nothing with src/compiler, src/sim or src/hw, so a bug there cannot hide here.
  *
  * Layouts: M_l is N_l x (K_l + 1) with the bias in column K_l; X_l is B x (K_l + 1) with the
- * constant 1 in column K_l; activations and deltas are B x N_l. All row-major.
+ * constant 1 in column K_l (a convolution's X_l: its patches, B*P x (KK + 1)); activations and
+ * deltas are B x N_l (a convolution's: B x P*C, position-major). All row-major.
  */
 import { roundBf16 } from "../numerics/bf16.js";
-import { toInt8 } from "../numerics/int8.js";
 import {
   ACT_IDENTITY,
   ACT_RELU,
   ACT_SIGMOID,
+  VEC_ADD,
   VEC_COPY,
   VEC_DRELUMUL,
   VEC_DSIGMUL,
@@ -22,9 +23,11 @@ import {
   softmaxRow,
   vectorLane,
 } from "../numerics/vector-ops.js";
-import type { Int8Plan } from "../workloads/quantize.js";
-import { imagePatches } from "./conv-patches.js";
 import type { LayerActivation, WorkloadSpec } from "../workloads/types.js";
+import { scatterPatches } from "./conv-patches.js";
+import { argmaxRows, layerRows, shapesOf, type Shape } from "./layers.js";
+
+export { predictInt8 } from "./int8-same-numerics.js";
 
 const f32 = Math.fround;
 const ACT_CODE: Record<LayerActivation, number> = { identity: ACT_IDENTITY, relu: ACT_RELU, sigmoid: ACT_SIGMOID };
@@ -45,15 +48,6 @@ export interface TrainStepResult {
    * (1/B) sum_b -log softmax(A_b)[y_b].
    */
   loss: number;
-}
-
-interface Shape {
-  /** Inputs (a convolution's patch length), outputs per row (a convolution's channels). */
-  K: number;
-  N: number;
-  act: LayerActivation;
-  /** Rows per image: a convolution's output positions, 1 for a dense layer. */
-  positions: number;
 }
 
 /** One SGD step on a batch of B = labels.length images (B x inputs fp32 pixels in [0, 1]). */
@@ -95,7 +89,10 @@ export interface InputGradientResult {
   activations: Float32Array[];
   /** delta of every layer (bf16 values), B x N_l. */
   deltas: Float32Array[];
-  /** E_0 = delta_0 · M_0[:, :K_0] through the activation unit (identity, bf16): B x inputs. */
+  /**
+   * E_0 = delta_0 · M_0[:, :K_0] through the activation unit (identity, bf16): B x inputs; below a
+   * convolution, its patches' gradient scattered back to the pixels (inputGradientOf).
+   */
   inputGradient: Float32Array;
   /** (1/B) sum_b sum_j (A - Y)^2 in float64 from the bf16 outputs A. */
   loss: number;
@@ -112,16 +109,15 @@ export function inputGradientSameNumerics(
   targets: Uint8Array | number[],
 ): InputGradientResult {
   const B = targets.length;
-  if (spec.layers[0].conv) throw new Error("internal: no input gradient through a convolution");
   const pass = backwardPass(spec, params, images, targets);
-  const inputGradient = errorProduct(pass.deltas[0], pass.weightsBf16[0], B, spec.inputs, pass.shapes[0].N);
+  const inputGradient = inputGradientOf(pass.shapes[0], pass.deltas[0], pass.weightsBf16[0], B);
   return { activations: pass.activations, deltas: pass.deltas, inputGradient, loss: pass.loss };
 }
 
 interface BackwardPass {
   shapes: Shape[];
   weightsBf16: Float32Array[];
-  /** X_l with the bias lane, l = 0..L. */
+  /** X_l with the bias lane (a convolution's patches), l = 0..L-1. */
   xs: Float32Array[];
   activations: Float32Array[];
   deltas: Float32Array[];
@@ -133,17 +129,20 @@ function backwardPass(spec: WorkloadSpec, params: Float32Array[], images: Float3
   const B = labels.length;
   const shapes = shapesOf(spec, params, images, B);
   const L = shapes.length;
-  checkLabels(labels, shapes[L - 1].N);
+  /** Outputs per sample (a convolution's P*C). */
+  const J = spec.layers[L - 1].units;
+  checkLabels(labels, J);
   const weightsBf16 = params.map(toBf16Matrix);
-  const xs: Float32Array[] = [inputRows(spec, images, B)];
+  const xs: Float32Array[] = [];
   const activations: Float32Array[] = [];
-  shapes.forEach(({ K, N, act, positions }, l) => {
-    const a = forwardLayer(xs[l], weightsBf16[l], B * positions, K, N, act);
-    activations.push(a);
-    xs.push(withBiasLane(a, B, N * positions));
+  let input = images.subarray(0, B * spec.inputs).map(roundBf16);
+  shapes.forEach((shape, l) => {
+    xs.push(layerRows(shape, input, B, 1));
+    input = forwardLayer(xs[l], weightsBf16[l], B * shape.positions, shape.K, shape.N, shape.act);
+    activations.push(input);
   });
 
-  const { N: J, act: outAct } = shapes[L - 1];
+  const outAct = shapes[L - 1].act;
   const A = activations[L - 1];
   const crossEntropy = spec.loss === "softmax-cross-entropy";
   if (crossEntropy && outAct !== "identity") throw new Error("internal: softmax cross-entropy needs an identity output layer");
@@ -175,12 +174,11 @@ function backwardPass(spec: WorkloadSpec, params: Float32Array[], images: Float3
     }
   }
   for (let l = L - 1; l > 0; l--) {
-    const { K, N } = shapes[l];
-    const e = errorProduct(deltas[l], weightsBf16[l], B, K, N);
+    const e = inputGradientOf(shapes[l], deltas[l], weightsBf16[l], B);
     const below = shapes[l - 1];
     const aBelow = activations[l - 1];
-    const d = new Float32Array(B * K);
-    for (let i = 0; i < B * K; i++) d[i] = vectorLane(DERIVATIVE_CODE[below.act], e[i], aBelow[i], 1, "bf16");
+    const d = new Float32Array(e.length);
+    for (let i = 0; i < e.length; i++) d[i] = vectorLane(DERIVATIVE_CODE[below.act], e[i], aBelow[i], 1, "bf16");
     deltas[l - 1] = d;
   }
   return { shapes, weightsBf16, xs, activations, deltas, loss };
@@ -193,6 +191,17 @@ function crossEntropyRow(a: ArrayLike<number>, off: number, J: number, y: number
   let s = 0;
   for (let j = 0; j < J; j++) s += Math.exp(a[off + j] - m);
   return m + Math.log(s) - a[off + y];
+}
+
+/**
+ * dL/d(input of a layer), B x its input features: a dense layer's E = delta · M[:, :K]; for a
+ * convolution the same product per position (its patches' gradient, B*P x KK), scattered back onto
+ * the pixels by bf16 vector adds in the machine's order (scatterPatches).
+ */
+function inputGradientOf(shape: Shape, delta: Float32Array, w: Float32Array, B: number): Float32Array {
+  if (!shape.conv) return errorProduct(delta, w, B, shape.K, shape.N);
+  const patches = errorProduct(delta, w, B * shape.positions, shape.K, shape.N);
+  return scatterPatches(patches, B, shape.conv, (a, b) => vectorLane(VEC_ADD, a, b, 1, "bf16"));
 }
 
 /** E = delta · M[:, :K] (B x K): the fp32 chain over n = 0..N-1, then the activation unit (identity). */
@@ -214,63 +223,14 @@ export function predictSameNumerics(
   params: Float32Array[],
   images: Float32Array,
   count: number,
-): { outputs: Float32Array; predicted: Uint8Array } {
+): { outputs: Float32Array; predicted: Int32Array } {
   const shapes = shapesOf(spec, params, images, count);
-  let x = inputRows(spec, images, count);
-  let outputs = new Float32Array(0);
-  shapes.forEach(({ K, N, act, positions }, l) => {
-    outputs = forwardLayer(x, toBf16Matrix(params[l]), count * positions, K, N, act);
-    x = withBiasLane(outputs, count, N * positions);
+  let outputs = images.subarray(0, count * spec.inputs).map(roundBf16);
+  shapes.forEach((shape, l) => {
+    const x = layerRows(shape, outputs, count, 1);
+    outputs = forwardLayer(x, toBf16Matrix(params[l]), count * shape.positions, shape.K, shape.N, shape.act);
   });
-  return { outputs, predicted: argmaxRows(outputs, count, shapes[shapes.length - 1].N) };
-}
-
-/**
- * int8 inference with a plan from quantizeForInference: exact int32 sums (wrapping), then the
- * activation unit's requantization. `outputs` holds the last layer's int8 codes.
- */
-export function predictInt8(
-  spec: WorkloadSpec,
-  plan: Int8Plan,
-  images: Float32Array,
-  count: number,
-): { outputs: Float32Array; predicted: Uint8Array } {
-  if (spec.layers[0].conv) throw new Error("internal: no int8 convolution");
-  const shapes = shapesOf(spec, null, images, count);
-  let x: Float32Array = new Float32Array(count * (spec.inputs + 1));
-  for (let b = 0; b < count; b++) {
-    for (let k = 0; k < spec.inputs; k++) {
-      x[b * (spec.inputs + 1) + k] = toInt8(f32(images[b * spec.inputs + k] * plan.pixelMultiplier));
-    }
-  }
-  let outputs = new Float32Array(0);
-  shapes.forEach(({ K, N, act }, l) => {
-    const layer = plan.layers[l];
-    for (let b = 0; b < count; b++) x[b * (K + 1) + K] = layer.biasInput;
-    outputs = new Float32Array(count * N);
-    for (let b = 0; b < count; b++) {
-      for (let n = 0; n < N; n++) {
-        let acc = 0;
-        for (let k = 0; k <= K; k++) acc = (acc + x[b * (K + 1) + k] * layer.qweights[n * (K + 1) + k]) | 0;
-        outputs[b * N + n] = activate(acc, ACT_CODE[act], layer.inScale, layer.outScale, "int8");
-      }
-    }
-    x = withBiasLane(outputs, count, N);
-  });
-  return { outputs, predicted: argmaxRows(outputs, count, shapes[shapes.length - 1].N) };
-}
-
-/** X_0: bf16 pixels plus the bias lane, or for a convolution its patches (bf16 pixels, lane 1). */
-function inputRows(spec: WorkloadSpec, images: Float32Array, B: number): Float32Array {
-  const conv = spec.layers[0].conv;
-  if (conv) return imagePatches(images, B, conv, roundBf16, 1);
-  const K = spec.inputs;
-  const x = new Float32Array(B * (K + 1));
-  for (let b = 0; b < B; b++) {
-    for (let k = 0; k < K; k++) x[b * (K + 1) + k] = roundBf16(images[b * K + k]);
-    x[b * (K + 1) + K] = 1;
-  }
-  return x;
+  return { outputs, predicted: argmaxRows(outputs, count, outputs.length / count) };
 }
 
 /** Weights as the weight loader delivers them to the array. */
@@ -291,40 +251,8 @@ function forwardLayer(x: Float32Array, w: Float32Array, B: number, K: number, N:
   return a;
 }
 
-/** Append the bias lane (1 in bf16 mode; predictInt8 overwrites it with the layer's constant). */
-function withBiasLane(a: Float32Array, B: number, N: number): Float32Array {
-  const x = new Float32Array(B * (N + 1));
-  for (let b = 0; b < B; b++) {
-    x.set(a.subarray(b * N, (b + 1) * N), b * (N + 1));
-    x[b * (N + 1) + N] = 1;
-  }
-  return x;
-}
-
-function argmaxRows(values: Float32Array, rows: number, cols: number): Uint8Array {
-  const predicted = new Uint8Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < cols; c++) if (values[r * cols + c] > values[r * cols + best]) best = c;
-    predicted[r] = best;
-  }
-  return predicted;
-}
-
 function checkLabels(labels: ArrayLike<number>, classes: number): void {
   for (let b = 0; b < labels.length; b++) {
     if (!Number.isInteger(labels[b]) || labels[b] < 0 || labels[b] >= classes) throw new Error(`internal: label ${labels[b]}`);
   }
-}
-
-/** Layer shapes, after checking that the arrays passed in fit them (a mismatch is a caller bug). */
-function shapesOf(spec: WorkloadSpec, params: Float32Array[] | null, images: Float32Array, B: number): Shape[] {
-  if (images.length < B * spec.inputs) throw new Error(`internal: ${images.length} pixels for ${B} images`);
-  return spec.layers.map((layer, l) => {
-    const c = layer.conv;
-    const K = c ? c.kernel * c.kernel * c.inputChannels : l === 0 ? spec.inputs : spec.layers[l - 1].units;
-    const N = c ? c.channels : layer.units;
-    if (params && params[l]?.length !== N * (K + 1)) throw new Error(`internal: layer ${l} parameter shape`);
-    return { K, N, act: layer.activation, positions: c ? c.outputHeight * c.outputWidth : 1 };
-  });
 }

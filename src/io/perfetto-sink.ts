@@ -6,6 +6,12 @@
  * ("C") for the per-cycle counters (TRACE_COUNTERS) written only when they change. Timestamps are cycles written as
  * microseconds. The file is streamed: the opening goes out first, events as they come, the
  * closing bracket on close().
+ *
+ * Slices on one track must nest or not overlap, or Perfetto draws them wrongly. A unit that overlaps
+ * its own instructions (the matrix unit streams the next pass while the last one drains) gets more
+ * tracks, "matrix 2", "matrix 3", ...: each instruction goes on the first track of its unit that is
+ * free from its issue cycle on. Instructions arrive in completion order, so a track's last slice is
+ * the one that ends latest.
  */
 import { TRACE_COUNTERS, TRACE_UNITS, type PeTraceRow, type TraceRow, type TraceUnit } from "../sim/trace.js";
 import {
@@ -20,8 +26,14 @@ import {
 export const PERFETTO_PID = 1;
 export const PERFETTO_COUNTER_TID = 0;
 
+/** A unit's first track; further tracks get the next free thread ids as they are opened. */
 export function perfettoTid(unit: TraceUnit): number {
   return TRACE_UNITS.indexOf(unit) + 1;
+}
+
+/** Tracks of one unit sort together, in lane order. */
+function sortIndex(unitIndex: number, lane: number): number {
+  return (unitIndex + 1) * 1000 + lane;
 }
 
 /** Counters sampled from per-cycle rows: event name (also its args key, the CSV column) and the row field. */
@@ -36,6 +48,9 @@ export class PerfettoSink implements AbortableTraceSink {
   readonly peRegion = { r0: 0, r1: 0, c0: 0, c1: 0 };
   private readonly file: SinkFile;
   private readonly lastCounter: number[] = COUNTERS.map(() => Number.NaN);
+  /** Per unit, per track: its thread id and the cycle after its last slice ends. */
+  private readonly lanes: { tid: number; end: number }[][] = TRACE_UNITS.map((unit) => [{ tid: perfettoTid(unit), end: Number.NEGATIVE_INFINITY }]);
+  private nextTid = TRACE_UNITS.length + 1;
 
   /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
   constructor(path: string, window: TraceWindow = FULL_WINDOW) {
@@ -63,7 +78,7 @@ export class PerfettoSink implements AbortableTraceSink {
       meta("thread_name", PERFETTO_COUNTER_TID, { name: "counters" }),
       ...TRACE_UNITS.flatMap((unit, i) => [
         meta("thread_name", i + 1, { name: unit }),
-        meta("thread_sort_index", i + 1, { sort_index: i + 1 }),
+        meta("thread_sort_index", i + 1, { sort_index: sortIndex(i, 0) }),
       ]),
     ];
     this.file.append(
@@ -100,9 +115,26 @@ export class PerfettoSink implements AbortableTraceSink {
       ts: issue,
       dur: complete - issue + 1,
       pid: PERFETTO_PID,
-      tid: perfettoTid(unit),
+      tid: this.trackFor(unit, issue, complete + 1),
       args: { pc, issue, complete },
     });
+  }
+
+  /** The first track of `unit` free at `start`, opened (and named) when none is. */
+  private trackFor(unit: TraceUnit, start: number, end: number): number {
+    const u = TRACE_UNITS.indexOf(unit);
+    const lanes = this.lanes[u];
+    let lane = lanes.findIndex((l) => l.end <= start);
+    if (lane < 0) {
+      lane = lanes.length;
+      const tid = this.nextTid++;
+      lanes.push({ tid, end: start });
+      const meta = (name: string, args: object) => ({ name, ph: "M", ts: 0, pid: PERFETTO_PID, tid, args });
+      this.event(meta("thread_name", { name: `${unit} ${lane + 1}` }));
+      this.event(meta("thread_sort_index", { sort_index: sortIndex(u, lane) }));
+    }
+    lanes[lane].end = Math.max(lanes[lane].end, end);
+    return lanes[lane].tid;
   }
 
   get needsFlush(): boolean {

@@ -14,7 +14,9 @@
  * a perturbed image) comes from running the image through the inference program on the chip.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import type { MnistSet } from "../data/mnist.js";
+import { energyReport, type EnergyReport } from "../energy/report.js";
+import type { DataSet } from "../data/dataset.js";
+import { UserInputError } from "../errors.js";
 import type { SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import { StopRequested, type StopFlag } from "./drive.js";
@@ -39,14 +41,25 @@ export interface AttackSettings {
   target?: number;
 }
 
+/** The energy of the two chips of an attack. */
+export interface ChipEnergies {
+  inputGradient: EnergyReport;
+  inference: EnergyReport;
+}
+
 /** The two programs an attack needs, each on its own chip loaded with the same weights. */
 export class AttackChips {
   readonly gradient: InputGradientOnChip;
   readonly inference: NetworkOnChip;
   readonly outputs: number;
   readonly inputs: number;
+  private readonly hw: HwConfig;
 
   constructor(opts: AttackChipOptions) {
+    this.hw = opts.hw;
+    if (opts.spec.dataset !== "mnist") {
+      throw new UserInputError(`attacks and fooling patterns work on MNIST digits; workload "${opts.spec.name}" uses dataset "${opts.spec.dataset}"`, { field: "dataset" });
+    }
     const spec = { ...opts.spec, batch: opts.batch ?? opts.spec.batch };
     this.gradient = new InputGradientOnChip(spec, opts.hw, opts.mode);
     this.gradient.setParams(opts.params);
@@ -63,6 +76,11 @@ export class AttackChips {
   /** Simulated cycles so far: [input-gradient chip, inference chip]. */
   get cycles(): [number, number] {
     return [this.gradient.sim.stats.cycles, this.inference.sim.stats.cycles];
+  }
+
+  /** Energy so far of each chip (docs/ENERGY.md). */
+  get energy(): ChipEnergies {
+    return { inputGradient: energyReport(this.gradient.sim.stats, this.hw), inference: energyReport(this.inference.sim.stats, this.hw) };
   }
 
   /** Outputs (count x classes) of the inference program for images[first ..< first + count]. */
@@ -148,10 +166,11 @@ export interface SingleAttackResult {
   /** Untargeted: the perturbed image is misclassified; targeted: it is classified as the target. */
   success: boolean;
   cycles: { inputGradient: number; inference: number };
+  energy: ChipEnergies;
 }
 
 /** Attack test image `index` with batch-1 programs. */
-export async function attackOne(opts: AttackChipOptions, set: MnistSet, index: number, s: AttackSettings): Promise<SingleAttackResult> {
+export async function attackOne(opts: AttackChipOptions, set: DataSet, index: number, s: AttackSettings): Promise<SingleAttackResult> {
   const chips = new AttackChips({ ...opts, batch: 1 });
   const K = chips.inputs;
   const original = set.images.slice(index * K, (index + 1) * K);
@@ -178,11 +197,12 @@ export async function attackOne(opts: AttackChipOptions, set: MnistSet, index: n
     originallyCorrect: originalPrediction === label,
     success: succeeded(label, perturbedPrediction, s.target),
     cycles: { inputGradient: g, inference: inf },
+    energy: chips.energy,
   };
 }
 
 export interface SweepOptions extends AttackChipOptions {
-  set: MnistSet;
+  set: DataSet;
   /** The first `images` images of the set. */
   images: number;
   epsilons: readonly number[];
@@ -212,6 +232,7 @@ export interface SweepResult {
   cleanAccuracy: number;
   rows: EpsilonRow[];
   cycles: { inputGradient: number; inference: number };
+  energy: ChipEnergies;
 }
 
 /** Success rate per epsilon over the first `images` images; steps 1 reuses one gradient for all epsilons. */
@@ -265,5 +286,6 @@ export async function sweepEpsilons(opts: SweepOptions): Promise<SweepResult> {
       meanLinf: t.attacked > 0 ? t.linf / t.attacked : 0,
     })),
     cycles: { inputGradient: g, inference: inf },
+    energy: chips.energy,
   };
 }

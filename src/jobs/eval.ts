@@ -5,14 +5,17 @@
  * the first 1,000 training images.
  */
 import { buildHwConfig, type HwConfig } from "../config/hw-config.js";
-import { loadMnist, type MnistSet } from "../data/mnist.js";
+import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
+import { loadDataset, type DataSet } from "../data/dataset.js";
 import type { SimMode } from "../sim/controller.js";
-import { summarize, type RunSummary } from "../sim/stats.js";
+import { checkWorkloadSizes } from "../compiler/preflight.js";
 import { quantizeForInference } from "../workloads/quantize.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import type { StopFlag } from "./drive.js";
 import type { TraceSink } from "../sim/trace.js";
 import { NetworkOnChip } from "./network.js";
+import { CaptureSink } from "../io/report/capture-sink.js";
+import type { Timeline } from "../io/report/views.js";
 import { evaluateSet } from "./train.js";
 
 export interface EvalOptions {
@@ -22,10 +25,14 @@ export interface EvalOptions {
   mode: SimMode;
   testLimit?: number;
   stop?: StopFlag;
-  test?: MnistSet;
-  calibration?: MnistSet;
+  test?: DataSet;
+  calibration?: DataSet;
   sink?: TraceSink;
   maxCycles?: number;
+  /** Also record a timeline of the first batch (for reports). */
+  views?: boolean;
+  /** Images done and the total, now and then. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface EvalResult {
@@ -35,15 +42,19 @@ export interface EvalResult {
   images: number;
   accuracy: number;
   loss: number;
-  stats: RunSummary;
+  /** Hardware statistics and energy of the test set's inference runs. */
+  stats: HardwareSummary;
+  /** With `views`: the first batch's timeline. */
+  timeline: Timeline | null;
 }
 
 export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
   const { spec, hw, params } = opts;
-  const test = opts.test ?? loadMnist("test", { limit: opts.testLimit });
+  checkWorkloadSizes(spec, hw); // before the data is loaded
+  const test = opts.test ?? loadDataset(spec, "test", { limit: opts.testLimit });
   let net: NetworkOnChip;
   if (hw.dtype === "int8") {
-    const calibration = opts.calibration ?? loadMnist("train", { limit: 1000 });
+    const calibration = opts.calibration ?? loadDataset(spec, "train", { limit: 1000 });
     const plan = quantizeForInference(spec, params, { images: calibration.images, count: calibration.count });
     const layers = plan.layers.map((l) => ({ inScale: l.inScale, outScale: l.outScale, biasLane: l.biasInput }));
     const last = plan.layers[plan.layers.length - 1];
@@ -53,7 +64,8 @@ export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
     net = new NetworkOnChip(spec, hw, opts.mode, "inference");
     net.setParams(params);
   }
-  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop });
+  const capture = opts.views ? new CaptureSink({ timeline: { from: net.sim.now }, forward: opts.sink }) : undefined;
+  const r = await evaluateSet(net, test, opts.stop, { sink: opts.sink, maxCycles: opts.maxCycles, stop: opts.stop }, capture, opts.onProgress);
   return {
     workload: spec.name,
     dtype: hw.dtype,
@@ -61,7 +73,8 @@ export async function evaluateWeights(opts: EvalOptions): Promise<EvalResult> {
     images: test.count,
     accuracy: r.accuracy,
     loss: r.loss,
-    stats: summarize(net.sim.stats, hw),
+    stats: summarizeHardware(net.sim.stats, hw, { unit: "inference", count: test.count }),
+    timeline: capture?.timeline(`inference batch 1 (${Math.min(net.batch, test.count)} images)`, r.firstBatchEnd) ?? null,
   };
 }
 

@@ -5,7 +5,7 @@
  * verdict comes from the chip's inference program.
  */
 import { Random } from "../numerics/random.js";
-import { AttackChips, argmax, type AttackChipOptions } from "./adversarial.js";
+import { AttackChips, argmax, type AttackChipOptions, type ChipEnergies } from "./adversarial.js";
 
 const f32 = Math.fround;
 
@@ -38,6 +38,7 @@ export interface FoolResult {
   /** The target's output before each step (from the input-gradient program's forward pass). */
   history: number[];
   cycles: { inputGradient: number; inference: number };
+  energy: ChipEnergies;
 }
 
 /** From uniform noise in [0, 1), signed gradient descent towards `target` until the chip is sure. */
@@ -76,5 +77,6 @@ export async function foolingPattern(opts: FoolOptions): Promise<FoolResult> {
     normalized: sum > 0 ? outputs[opts.target] / sum : 0,
     history,
     cycles: { inputGradient: g, inference: inf },
+    energy: chips.energy,
   };
 }

@@ -43,7 +43,7 @@ export class NetworkOnChip extends ChipProgram {
    * Returns the outputs (batch x outputs) read back from host memory.
    */
   async step(
-    images: Float32Array, labels: Uint8Array | null, order: Int32Array | null, first: number, count: number, limits: RunLimits,
+    images: Float32Array, labels: ArrayLike<number> | null, order: Int32Array | null, first: number, count: number, limits: RunLimits,
   ): Promise<Float32Array> {
     const { host } = this.compiled;
     this.sim.start(this.prepared);
@@ -79,7 +79,7 @@ export class NetworkOnChip extends ChipProgram {
    * softmax cross-entropy (1/count) sum -log softmax(z)[y] from the logits z; and the number of
    * correct argmaxes.
    */
-  score(outputs: Float32Array, labels: Uint8Array, order: Int32Array | null, first: number, count: number): BatchResult {
+  score(outputs: Float32Array, labels: ArrayLike<number>, order: Int32Array | null, first: number, count: number): BatchResult {
     const n = this.outputs;
     const crossEntropy = this.spec.loss === "softmax-cross-entropy";
     let loss = 0;

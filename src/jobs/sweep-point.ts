@@ -3,7 +3,8 @@
  * Everything here crosses the worker boundary, so jobs, rows and errors are plain cloneable data.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import type { MnistSet } from "../data/mnist.js";
+import { ENERGY_CSV_COLUMNS, energyReportCells, type EnergyReport } from "../energy/report.js";
+import type { DataSet } from "../data/dataset.js";
 import { OutputError, RuntimeFault, TpusimError, UserInputError, type InputLocation } from "../errors.js";
 import type { SimMode } from "../sim/controller.js";
 import type { StallReason } from "../sim/stats.js";
@@ -35,8 +36,8 @@ export interface PointJob {
 }
 
 export interface SweepData {
-  train: MnistSet;
-  test: MnistSet | null;
+  train: DataSet;
+  test: DataSet | null;
 }
 
 export const STALL_REASONS = STALL_CAUSES.filter((c) => c !== "none") as StallReason[];
@@ -58,6 +59,8 @@ export interface SweepRow {
   weightMemoryReadBytes: number;
   unifiedBufferReadBytes: number;
   unifiedBufferWrittenBytes: number;
+  /** Energy of the training steps (docs/ENERGY.md), per training step in `per`. */
+  energy: EnergyReport;
   steps: number;
   /** Mean training loss of the last epoch (of the steps run, with `steps`). */
   loss: number;
@@ -65,6 +68,9 @@ export interface SweepRow {
   testAccuracy: number | null;
   /** Host wall-clock time of the point. */
   wallSeconds: number;
+  /** The machine's roofs (report rooflines): MACs per cycle and weight-memory bytes per cycle. */
+  peakMacsPerCycle: number;
+  weightBytesPerCycle: number;
 }
 
 export interface PointHooks {
@@ -110,10 +116,13 @@ export async function runPoint(job: PointJob, data: SweepData, hooks: PointHooks
     weightMemoryReadBytes: s.bytes.weightMemoryRead,
     unifiedBufferReadBytes: s.bytes.unifiedBufferRead,
     unifiedBufferWrittenBytes: s.bytes.unifiedBufferWritten,
+    energy: s.energy,
     steps: r.steps,
     loss: last?.loss ?? Number.NaN,
     testAccuracy: last?.testAccuracy ?? null,
     wallSeconds: (performance.now() - started) / 1000,
+    peakMacsPerCycle: job.hw.peakMacsPerCycle,
+    weightBytesPerCycle: job.hw.weightBytesPerCycle,
   };
 }
 
@@ -142,6 +151,7 @@ export function sweepColumns(varied: readonly string[]): SweepColumn[] {
     col("weight_memory_read_bytes", (r) => r.weightMemoryReadBytes),
     col("unified_buffer_read_bytes", (r) => r.unifiedBufferReadBytes),
     col("unified_buffer_written_bytes", (r) => r.unifiedBufferWrittenBytes),
+    ...ENERGY_CSV_COLUMNS.map((name) => col(name, (r) => energyReportCells(r.energy)[name])),
     col("steps", (r) => r.steps),
     col("loss", (r) => r.loss),
     col("test_accuracy", (r) => r.testAccuracy),
@@ -150,10 +160,11 @@ export function sweepColumns(varied: readonly string[]): SweepColumn[] {
 }
 
 /** A copy of a data set in shared memory, so worker threads read one copy instead of cloning it. */
-export function shareMnist(set: MnistSet): MnistSet {
+export function shareDataSet(set: DataSet): DataSet {
   const images = new Float32Array(new SharedArrayBuffer(set.images.byteLength));
   images.set(set.images);
-  const labels = new Uint8Array(new SharedArrayBuffer(set.labels.byteLength));
+  const buffer = new SharedArrayBuffer(set.labels.byteLength);
+  const labels = set.labels instanceof Uint16Array ? new Uint16Array(buffer) : new Uint8Array(buffer);
   labels.set(set.labels);
   return { ...set, images, labels };
 }

@@ -4,15 +4,17 @@
  * varied parameters in the order given, the last one fastest), so a point's index names the same
  * machine in every run and every shard. Points run inline (`jobs: 1`) or on worker threads.
  */
+import type { HardwareBase } from "./hardware.js";
 import { PRESETS, parseArraySize, type HwConfig } from "../config/hw-config.js";
 import { UserInputError } from "../errors.js";
-import { loadMnist, type MnistSet } from "../data/mnist.js";
+import { loadDataset, type DataSet } from "../data/dataset.js";
 import type { SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
-import type { StopFlag } from "./drive.js";
+import { StopRequested, type StopFlag } from "./drive.js";
 import { resolveHardware, type HardwareFlags } from "./hardware.js";
+import { checkWorkloadSizes } from "../compiler/preflight.js";
 import { runPointsInWorkers } from "./sweep-pool.js";
-import { pointFailed, runPoint, shareMnist, type PointJob, type SweepData, type SweepPoint, type SweepRow } from "./sweep-point.js";
+import { pointFailed, runPoint, shareDataSet, type PointJob, type SweepData, type SweepPoint, type SweepRow } from "./sweep-point.js";
 
 export type { SweepPoint, SweepRow } from "./sweep-point.js";
 
@@ -139,27 +141,47 @@ export interface SweepPlan {
   jobs: PointJob[];
 }
 
-/** Builds and validates every machine of the shard before anything runs. */
-export function planSweep(input: SweepInput): SweepPlan {
-  if (input.arrays.length === 0) throw new UserInputError("give at least one array size", { field: "--arrays" });
-  const points = sweepPoints(input.arrays, input.vary);
-  const jobs: PointJob[] = [];
+/** A point of a sweep with its machine. */
+export interface PointMachine {
+  point: SweepPoint;
+  hw: HwConfig;
+}
+
+/**
+ * The shard's points with their machines, built and validated before anything runs: `hardware`
+ * (preset, dtype, --set) over `base`, then the point's array size and varied parameters.
+ */
+export function pointMachines(
+  arrays: readonly (readonly [number, number])[], vary: readonly VaryParam[], shard: Shard | null,
+  hardware: Omit<HardwareFlags, "array">, base: HardwareBase | undefined,
+): { total: number; machines: PointMachine[] } {
+  if (arrays.length === 0) throw new UserInputError("give at least one array size", { field: "--arrays" });
+  const points = sweepPoints(arrays, vary);
+  const machines: PointMachine[] = [];
   for (const point of points) {
-    if (!inShard(point.index, input.shard)) continue;
-    const set = [...(input.hardware.set ?? []), ...Object.entries(point.params).map(([k, v]) => `${k}=${v}`)];
-    let hw: HwConfig;
+    if (!inShard(point.index, shard)) continue;
+    const set = [...(hardware.set ?? []), ...Object.entries(point.params).map(([k, v]) => `${k}=${v}`)];
     try {
-      hw = resolveHardware({ ...input.hardware, array: `${point.rows}x${point.cols}`, set }, input.spec.hardware);
+      machines.push({ point, hw: resolveHardware({ ...hardware, array: `${point.rows}x${point.cols}`, set }, base) });
     } catch (err) {
       // A varied value the machine rejects is a --vary problem, not a --set one.
       const path = err instanceof UserInputError ? (err.where.jsonPath ?? "") : "";
-      const varied = input.vary.find((v) => path.endsWith(`.${v.param}`));
+      const varied = vary.find((v) => path.endsWith(`.${v.param}`));
       if (varied && err instanceof UserInputError) throw new UserInputError(`${varied.label}=${point.params[varied.param]}: ${varied.param} ${err.detail}`, { field: "--vary" });
       throw err;
     }
-    jobs.push({ point, hw, spec: input.spec, mode: input.mode, epochs: input.epochs, steps: input.steps, maxCycles: undefined });
   }
-  return { input, total: points.length, jobs };
+  return { total: points.length, machines };
+}
+
+/** Builds and validates every machine of the shard before anything runs. */
+export function planSweep(input: SweepInput): SweepPlan {
+  const { total, machines } = pointMachines(input.arrays, input.vary, input.shard, input.hardware, input.spec.hardware);
+  const jobs: PointJob[] = machines.map(({ point, hw }) => {
+    checkWorkloadSizes(input.spec, hw);
+    return { point, hw, spec: input.spec, mode: input.mode, epochs: input.epochs, steps: input.steps, maxCycles: undefined };
+  });
+  return { input, total, jobs };
 }
 
 export interface SweepProgress {
@@ -180,8 +202,8 @@ export interface SweepRunOptions {
   onProgress?: (p: SweepProgress) => void;
   onPoint?: (row: SweepRow, done: number, points: number) => void;
   /** Preloaded data (tests). */
-  train?: MnistSet;
-  test?: MnistSet;
+  train?: DataSet;
+  test?: DataSet;
 }
 
 export interface SweepResult {
@@ -210,8 +232,8 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
   // A shard can be empty (more shards than points): nothing to load or run.
   if (plan.jobs.length === 0) return result([]);
   let data: SweepData = {
-    train: opts.train ?? loadMnist("train", { limit: opts.trainLimit }),
-    test: evaluate ? (opts.test ?? loadMnist("test", { limit: opts.testLimit })) : null,
+    train: opts.train ?? loadDataset(input.spec, "train", { limit: opts.trainLimit }),
+    test: evaluate ? (opts.test ?? loadDataset(input.spec, "test", { limit: opts.testLimit })) : null,
   };
   if (data.train.count < input.spec.batch) {
     throw new UserInputError(`${data.train.count} training images are fewer than one batch of ${input.spec.batch}`, { field: "--train-limit" });
@@ -243,6 +265,9 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
   if (workers <= 1) {
     rows = [];
     for (let slot = 0; slot < jobs.length; slot++) {
+      // A turn of the event loop between points, so Ctrl-C is seen even when points are short.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.stop?.stopped) throw new StopRequested();
       hooks.onStart(slot);
       const row = await runPoint(jobs[slot], data, { stop: opts.stop, onFraction: (f) => hooks.onFraction(slot, f) }).catch((err: unknown) => {
         throw pointFailed(err, jobs[slot].point);
@@ -252,7 +277,7 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
     }
   } else {
     // Reassigned so the unshared copy can be collected while the workers run.
-    data = { train: shareMnist(data.train), test: data.test && shareMnist(data.test) };
+    data = { train: shareDataSet(data.train), test: data.test && shareDataSet(data.test) };
     rows = await runPointsInWorkers(jobs, data, workers, hooks);
   }
   return result(rows);

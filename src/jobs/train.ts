@@ -1,17 +1,24 @@
 /**
- * `tpusim train`: MNIST on the simulated chip. Every batch runs the compiled training step on the
+ * `tpusim train`: the workload's data set (MNIST, or seeded random samples) on the simulated chip. Every batch runs the compiled training step on the
  * simulator (forward, loss gradient, backward, SGD in weight memory); after each epoch the test set
  * runs through the compiled inference program on a second chip loaded with the trained weights.
  */
 import type { HwConfig } from "../config/hw-config.js";
-import { loadMnist, shuffledOrder, type MnistSet } from "../data/mnist.js";
+import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
+import { loadDataset, type DataSet } from "../data/dataset.js";
+import { shuffledOrder } from "../data/mnist.js";
 import type { SimMode } from "../sim/controller.js";
-import { summarize, type RunSummary } from "../sim/stats.js";
+import { cloneStats, diffStats, type RunStats } from "../sim/stats.js";
 import type { TraceSink } from "../sim/trace.js";
+import { CaptureSink } from "../io/report/capture-sink.js";
+import type { Timeline, WeightImages } from "../io/report/views.js";
+import { checkWorkloadSizes } from "../compiler/preflight.js";
 import { initParameters } from "../workloads/init.js";
 import type { WorkloadSpec } from "../workloads/types.js";
+import { UserInputError } from "../errors.js";
 import { StopRequested, type StopFlag } from "./drive.js";
 import { NetworkOnChip, type RunLimits } from "./network.js";
+import { firstLayerImages } from "./weight-images.js";
 
 export interface TrainOptions {
   spec: WorkloadSpec;
@@ -29,13 +36,31 @@ export interface TrainOptions {
   stop?: StopFlag;
   onProgress?: (p: TrainProgress) => void;
   onEpoch?: (e: EpochResult) => void;
+  /** Also collect what a report shows: a timeline of the first step and first-layer weight images. */
+  views?: boolean;
   /** Preloaded data (tests, sweeps). */
-  train?: MnistSet;
-  test?: MnistSet;
+  train?: DataSet;
+  test?: DataSet;
 }
 
 /** Steps averaged into one point of the loss curve. */
 export const LOSS_CURVE_WINDOW = 50;
+/** Step windows (TrainResult.windows) are sized to give at most this many per run. */
+export const MAX_STEP_WINDOWS = 100;
+
+/** Consecutive training steps summarised together: learning and hardware figures per step window. */
+export interface StepWindow {
+  /** First step of the window, counted from 1 over the whole run. */
+  firstStep: number;
+  steps: number;
+  /** Epoch of the window's last step. */
+  epoch: number;
+  /** Mean training loss and accuracy over the window's batches. */
+  loss: number;
+  trainAccuracy: number;
+  /** Hardware statistics of the window's steps (cycles, MACs, stalls, unit busy cycles, bytes). */
+  stats: RunStats;
+}
 
 export interface TrainProgress {
   epoch: number;
@@ -66,16 +91,30 @@ export interface TrainResult {
   epochs: EpochResult[];
   /** Mean training loss over consecutive windows of LOSS_CURVE_WINDOW steps, in order (for plots). */
   lossCurve: number[];
-  /** Hardware statistics of the training steps (evaluation excluded). */
-  stats: RunSummary;
+  /** Hardware statistics and energy of the training steps (evaluation excluded). */
+  stats: HardwareSummary;
+  /** Steps per window of `windows`. */
+  stepWindow: number;
+  windows: StepWindow[];
+  /** With `views`: the first training step's timeline, and the first layer's weights as images. */
+  timeline: Timeline | null;
+  firstLayer: WeightImages | null;
   params: Float32Array[];
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { spec, hw } = opts;
-  const trainSet = opts.train ?? loadMnist("train", { limit: opts.trainLimit });
+  checkWorkloadSizes(spec, hw); // before the data is loaded
+  const trainSet = opts.train ?? loadDataset(spec, "train", { limit: opts.trainLimit });
+  if (trainSet.count < spec.batch) {
+    // Zero steps would report loss NaN and exit 0: a run that looks good and trained nothing.
+    throw new UserInputError(
+      `batch ${spec.batch} is larger than the training set (${trainSet.count} samples): not one step would run; use a smaller --batch or a larger --train-limit`,
+      { field: "batch" },
+    );
+  }
   const evaluate = opts.evaluate ?? true;
-  const testSet = evaluate ? (opts.test ?? loadMnist("test", { limit: opts.testLimit })) : null;
+  const testSet = evaluate ? (opts.test ?? loadDataset(spec, "test", { limit: opts.testLimit })) : null;
   const net = new NetworkOnChip(spec, hw, opts.mode, "train-step");
   net.setParams(initParameters(spec));
   const evalNet = evaluate ? new NetworkOnChip(spec, hw, "fast", "inference") : null;
@@ -86,6 +125,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let windowLoss = 0;
   let windowSteps = 0;
   let steps = 0;
+  const planned = Math.min(opts.epochs * batches, opts.maxSteps ?? Number.POSITIVE_INFINITY);
+  const stepWindow = Math.max(1, Math.ceil(planned / MAX_STEP_WINDOWS));
+  const windows: StepWindow[] = [];
+  let win = { first: 1, steps: 0, loss: 0, correct: 0, images: 0, start: cloneStats(net.sim.stats) };
+  let timeline: Timeline | null = null;
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
     const order = shuffledOrder(trainSet.count, spec.seed, epoch);
     let lossSum = 0;
@@ -94,8 +138,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     for (let i = 0; i < batches; i++) {
       if (opts.stop?.stopped) throw new StopRequested();
       if (opts.maxSteps !== undefined && steps >= opts.maxSteps) break;
-      const out = await net.step(trainSet.images, trainSet.labels, order, i * B, B, opts);
+      let out: Float32Array;
+      if (opts.views && steps === 0) {
+        const capture = new CaptureSink({ timeline: { from: net.sim.now }, forward: opts.sink });
+        out = await net.step(trainSet.images, trainSet.labels, order, i * B, B, { ...opts, sink: capture });
+        timeline = capture.timeline("training step 1", net.sim.now);
+      } else out = await net.step(trainSet.images, trainSet.labels, order, i * B, B, opts);
       const r = net.score(out, trainSet.labels, order, i * B, B);
+      win.steps++;
+      win.loss += r.loss;
+      win.correct += r.correct;
+      win.images += B;
+      if (win.steps === stepWindow) {
+        windows.push(closeWindow(win, epoch, net.sim.stats));
+        win = { first: steps + 2, steps: 0, loss: 0, correct: 0, images: 0, start: cloneStats(net.sim.stats) };
+      }
       lossSum += r.loss;
       windowLoss += r.loss;
       if (++windowSteps === LOSS_CURVE_WINDOW) {
@@ -131,6 +188,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     opts.onEpoch?.(result);
     if (opts.maxSteps !== undefined && steps >= opts.maxSteps) break;
   }
+  if (win.steps > 0) windows.push(closeWindow(win, epochs.length, net.sim.stats));
+  const params = net.getParams();
   return {
     workload: spec.name,
     hardware: hw,
@@ -141,26 +200,48 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     steps,
     epochs,
     lossCurve: windowSteps > 0 ? [...lossCurve, windowLoss / windowSteps] : lossCurve,
-    stats: summarize(net.sim.stats, hw),
-    params: net.getParams(),
+    stats: summarizeHardware(net.sim.stats, hw, { unit: "training step", count: steps }),
+    stepWindow,
+    windows,
+    timeline,
+    firstLayer: opts.views ? firstLayerImages(spec, params) : null,
+    params,
   };
 }
 
-/** Accuracy and loss of a loaded inference network over a whole data set (last batch padded). */
-export async function evaluateSet(net: NetworkOnChip, set: MnistSet, stop?: StopFlag, limits: RunLimits = {}): Promise<{ accuracy: number; loss: number }> {
+function closeWindow(
+  w: { first: number; steps: number; loss: number; correct: number; images: number; start: RunStats },
+  epoch: number,
+  now: RunStats,
+): StepWindow {
+  return { firstStep: w.first, steps: w.steps, epoch, loss: w.loss / w.steps, trainAccuracy: w.correct / w.images, stats: diffStats(now, w.start) };
+}
+
+/**
+ * Accuracy and loss of a loaded inference network over a whole data set (last batch padded).
+ * `firstBatchSink`, when given, traces the first batch instead of `limits.sink`; `firstBatchEnd` is
+ * the cycle after that batch's last.
+ */
+export async function evaluateSet(
+  net: NetworkOnChip, set: DataSet, stop?: StopFlag, limits: RunLimits = {}, firstBatchSink?: TraceSink,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ accuracy: number; loss: number; firstBatchEnd: number }> {
   const B = net.batch;
   let correct = 0;
   let loss = 0;
+  let firstBatchEnd = net.sim.now;
   for (let first = 0, i = 0; first < set.count; first += B, i++) {
     if (stop?.stopped) throw new StopRequested();
     const count = Math.min(B, set.count - first);
-    const out = await net.step(set.images, null, null, first, count, limits);
+    const out = await net.step(set.images, null, null, first, count, i === 0 && firstBatchSink ? { ...limits, sink: firstBatchSink } : limits);
+    if (i === 0) firstBatchEnd = net.sim.now;
     const r = net.score(out, set.labels, null, first, count);
     correct += r.correct;
     loss += r.loss * count;
+    if (onProgress && (i % 8 === 7 || first + count >= set.count)) onProgress(first + count, set.count);
     await yieldToEventLoop(i);
   }
-  return { accuracy: correct / set.count, loss: loss / set.count };
+  return { accuracy: correct / set.count, loss: loss / set.count, firstBatchEnd };
 }
 
 /** Let signals and progress output through now and then without slowing the loop. */

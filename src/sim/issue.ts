@@ -90,8 +90,8 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
       if (detailed) return -1;
       const pass = { ub: f.ub, ustride: f.ustride, vectors: f.rows, cols: f.cols, acc: f.acc, accumulate: f.accumulate === 1 };
       const nz = ctx.nonzeros;
-      if (bf16) return fastPassFloat(dp.ub, dp.acc.data as Float32Array, hw.rows, hw.cols, tileCols, nz.rowStart[bank], nz.cols[bank], nz.values[bank], pass, ctx.f32);
-      fastPassInt(dp.ub, dp.acc.data as Int32Array, hw.rows, hw.cols, tileCols, nz.rowStart[bank], nz.cols[bank], nz.values[bank], pass, ctx.f64);
+      if (bf16) return fastPassFloat(dp.ub, dp.acc.data as Float32Array, hw.rows, hw.cols, tileCols, nz, bank, pass, ctx.f32);
+      fastPassInt(dp.ub, dp.acc.data as Int32Array, hw.rows, hw.cols, tileCols, nz, bank, pass, ctx.f64);
       return -1;
     }
     case OP_ACT: {
@@ -164,3 +164,4 @@ function blockAddress(e: number, cols: number, addr: number, stride: number): nu
   const r = Math.floor(e / cols);
   return addr + r * stride + (e - r * cols);
 }
+

@@ -22,14 +22,19 @@ export interface BytesMoved {
   unifiedBufferWritten: number;
   accumulatorRead: number;
   accumulatorWritten: number;
+  /** Tile bytes the loader writes into FIFO slots (valid extent); bytes the shifter reads (all R*C). */
   weightFifoWritten: number;
   weightFifoRead: number;
 }
 
-export interface OpsDone {
+/** Operation counts besides MACs (docs/ARCHITECTURE.md "Counters"). */
+export interface OpsCounted {
   tilesShifted: number;
+  /** PE weight registers written by shifts: C * R*(R+1)/2 per tile. */
   weightRegisterWrites: number;
+  /** Values through the activation unit. */
   activationElements: number;
+  /** VEC result elements, VTR/VSMX source elements, VSGD weights. */
   vectorElements: number;
 }
 
@@ -54,7 +59,7 @@ export interface RunStats {
   unitStalledCycles: Record<TraceUnit, number>;
   resourceStalls: ResourceStalls;
   bytes: BytesMoved;
-  ops: OpsDone;
+  ops: OpsCounted;
 }
 
 export interface RunSummary extends RunStats {
@@ -78,7 +83,7 @@ const BYTE_FIELDS: readonly [number, keyof BytesMoved][] = [
   [CNT_FIFO_WRITTEN, "weightFifoWritten"],
   [CNT_FIFO_READ, "weightFifoRead"],
 ];
-const OP_FIELDS: readonly [number, keyof OpsDone][] = [
+const OP_FIELDS: readonly [number, keyof OpsCounted][] = [
   [CNT_TILES_SHIFTED, "tilesShifted"],
   [CNT_WEIGHT_REGISTER_WRITES, "weightRegisterWrites"],
   [CNT_ACTIVATION_ELEMENTS, "activationElements"],

@@ -21,7 +21,8 @@
  * over weights and biases, and c = 127 whenever the largest entry of M is a bias.
  */
 import { toInt8 } from "../numerics/int8.js";
-import { layerInputs } from "./init.js";
+import { calibratedRanges } from "./calibrate.js";
+import { layerInputs, layerOutputs } from "./init.js";
 import type { WorkloadSpec } from "./types.js";
 
 const f32 = Math.fround;
@@ -63,16 +64,20 @@ export interface Calibration {
  * Quantize trained parameters. Sigmoid outputs lie in [0, 1] and get s_out = 1/127. ReLU and
  * identity outputs get s_out = max|a| / 127, max|a| from a float64 forward pass over the first
  * <= 1000 calibration images; without calibration images, from a worst-case interval bound over
- * pixels in [0, 1] (never saturates, but coarse).
+ * pixels in [0, 1] (never saturates, but coarse). A convolution is quantized like a dense layer
+ * with K = its patch length and N = its channels: one weight scale for all its filters.
  */
 export function quantizeForInference(spec: WorkloadSpec, params: Float32Array[], calibration?: Calibration): Int8Plan {
   const ranges =
-    calibration && calibration.count > 0 ? calibratedRanges(spec, params, calibration) : intervalRanges(spec, params);
+    calibration && calibration.count > 0
+      ? calibratedRanges(spec, params, calibration.images, Math.min(calibration.count, MAX_CALIBRATION_IMAGES))
+      : intervalRanges(spec, params);
   const fanIn = layerInputs(spec);
+  const outputs = layerOutputs(spec);
   let inputScale = 1 / LEVELS;
   const layers = spec.layers.map((layer, l) => {
     const K = fanIn[l];
-    const N = layer.units;
+    const N = outputs[l];
     const m = params[l];
     let maxW = 0;
     let maxB = 0;
@@ -106,38 +111,17 @@ export function quantizeForInference(spec: WorkloadSpec, params: Float32Array[],
   return { pixelMultiplier: LEVELS, layers };
 }
 
-/** max |activation| per layer over the first <= 1000 calibration images, in float64. */
-function calibratedRanges(spec: WorkloadSpec, params: Float32Array[], calibration: Calibration): number[] {
-  const fanIn = layerInputs(spec);
-  const ranges = spec.layers.map(() => 0);
-  const count = Math.min(calibration.count, MAX_CALIBRATION_IMAGES);
-  for (let b = 0; b < count; b++) {
-    let x: ArrayLike<number> = calibration.images.subarray(b * spec.inputs, (b + 1) * spec.inputs);
-    spec.layers.forEach((layer, l) => {
-      const K = fanIn[l];
-      const m = params[l];
-      const a = new Float64Array(layer.units);
-      for (let n = 0; n < layer.units; n++) {
-        let z = m[n * (K + 1) + K];
-        for (let k = 0; k < K; k++) z += x[k] * m[n * (K + 1) + k];
-        a[n] = layer.activation === "sigmoid" ? 1 / (1 + Math.exp(-z)) : layer.activation === "relu" ? Math.max(z, 0) : z;
-        ranges[l] = Math.max(ranges[l], Math.abs(a[n]));
-      }
-      x = a;
-    });
-  }
-  return ranges;
-}
-
 /** Per layer, a bound on |activation| valid for every input with pixels in [0, 1]. */
 function intervalRanges(spec: WorkloadSpec, params: Float32Array[]): number[] {
   const fanIn = layerInputs(spec);
+  const outputs = layerOutputs(spec);
   let inputBound = 1;
   return spec.layers.map((layer, l) => {
     const K = fanIn[l];
     const m = params[l];
     let bound = 0;
-    for (let n = 0; n < layer.units; n++) {
+    // A convolution's row n is one filter: the bound over a patch holds at every position.
+    for (let n = 0; n < outputs[l]; n++) {
       let sum = Math.abs(m[n * (K + 1) + K]);
       for (let k = 0; k < K; k++) sum += Math.abs(m[n * (K + 1) + k]) * inputBound;
       bound = Math.max(bound, sum);

@@ -5,17 +5,19 @@
 import { readFileSync } from "node:fs";
 import { buildHwConfig, PRESETS } from "../config/hw-config.js";
 import { showValue, UserInputError } from "../errors.js";
-import { CONV_FIELDS, validateConv } from "./conv-spec.js";
+import { CONV_FIELDS, outputImage, validateConv, type LayerInput } from "./conv-spec.js";
 import type { InitScheme, LayerActivation, LayerSpec, WorkloadSpec } from "./types.js";
 
 const TOP_LEVEL_FIELDS = [
-  ...["name", "description", "dataset", "inputs", "layers", "loss", "batch", "learningRate", "epochs"],
+  ...["name", "description", "dataset", "inputs", "samples", "layers", "loss", "batch", "learningRate", "epochs"],
   ...["seed", "init", "dtype", "hardware"],
 ];
 const ACTIVATIONS: readonly LayerActivation[] = ["sigmoid", "relu", "identity"];
 const INITS: readonly InitScheme[] = ["normal-fanin", "uniform-fanin", "glorot-uniform"];
 const MNIST_INPUTS = 784;
 const MNIST_CLASSES = 10;
+/** The image the first layer of an MNIST workload sees. */
+const MNIST_IMAGE = { height: 28, width: 28, channels: 1 } as const;
 const DENSE_FIELDS = ["type", "units", "activation"];
 /** Random (numerics/random.ts) keeps 32 bits of the seed: larger seeds would silently alias. */
 const MAX_SEED = 0xffffffff;
@@ -152,12 +154,14 @@ function validateRoot(root: unknown, problems: Problem[], file?: string): Worklo
   const field = new FieldChecker(root, "$", problems);
   const name = field.string("name", false);
   const description = root.description === undefined ? "" : field.string("description", true);
-  const dataset = field.oneOf("dataset", ["mnist"] as const);
+  const dataset = field.oneOf("dataset", ["mnist", "random"] as const);
   const inputs = field.integer("inputs", 1);
-  if (dataset === "mnist" && inputs !== undefined && inputs !== MNIST_INPUTS) {
+  const mnist = dataset === "mnist";
+  if (mnist && inputs !== undefined && inputs !== MNIST_INPUTS) {
     field.fail("inputs", `must be ${MNIST_INPUTS} for dataset "mnist" (got ${inputs})`);
   }
-  const layers = validateLayers(root.layers, problems, dataset === "mnist");
+  const first: LayerInput | undefined = inputs === undefined ? undefined : { units: inputs, image: mnist ? MNIST_IMAGE : undefined };
+  const layers = validateLayers(root.layers, problems, first, mnist);
   const loss = field.oneOf("loss", ["sse", "softmax-cross-entropy"] as const);
   if (loss === "softmax-cross-entropy" && layers !== undefined && Array.isArray(root.layers)) {
     const last = layers.length - 1;
@@ -170,6 +174,11 @@ function validateRoot(root: unknown, problems: Problem[], file?: string): Worklo
     }
   }
   const batch = field.integer("batch", 1);
+  let samples: number | undefined;
+  if (root.samples !== undefined) {
+    if (dataset === "random") samples = field.integer("samples", 1);
+    else field.fail("samples", `is only for dataset "random" (MNIST has 60000 training and 10000 test images)`);
+  } else if (dataset === "random") samples = batch;
   const learningRate = field.positiveNumber("learningRate");
   const epochs = field.integer("epochs", 1);
   const seed = field.integer("seed", 0, MAX_SEED);
@@ -179,17 +188,25 @@ function validateRoot(root: unknown, problems: Problem[], file?: string): Worklo
   field.rejectUnknown(TOP_LEVEL_FIELDS);
   if (problems.length > 0) return undefined;
   // No problems means every field above was defined.
-  const spec = { name, description, dataset, inputs, layers, loss, batch, learningRate, epochs, seed, init, dtype, hardware };
+  const spec = { name, description, dataset, inputs, ...(samples === undefined ? {} : { samples }), layers, loss, batch, learningRate, epochs, seed, init, dtype, hardware };
   return Object.freeze(spec) as WorkloadSpec;
 }
 
-function validateLayers(value: unknown, problems: Problem[], mnist: boolean): readonly LayerSpec[] | undefined {
+/**
+ * The layers in order; each one reads what the one before produced (`first` for layer 0), so a
+ * convolution anywhere knows the image it convolves.
+ */
+function validateLayers(value: unknown, problems: Problem[], first: LayerInput | undefined, mnist: boolean): readonly LayerSpec[] | undefined {
   if (value === undefined) return void problems.push({ path: "$.layers", message: "is required" });
   if (!Array.isArray(value) || value.length === 0) {
     return void problems.push({ path: "$.layers", message: `must be a non-empty array of layers (got ${showValue(value)})` });
   }
   const layers: LayerSpec[] = [];
+  let previous: LayerInput | undefined = first;
   value.forEach((layer: unknown, i) => {
+    const input = previous;
+    // After a layer that failed validation its output is unknown: later layers are checked alone.
+    previous = undefined;
     const path = `$.layers[${i}]`;
     if (!isObject(layer)) {
       return void problems.push({ path, message: `must be an object with "units" and "activation" (got ${showValue(layer)})` });
@@ -199,8 +216,11 @@ function validateLayers(value: unknown, problems: Problem[], mnist: boolean): re
     const type = layer.type === undefined ? "dense" : field.oneOf("type", ["dense", "conv"] as const);
     if (type === "conv") {
       if (mnist && last) field.fail("type", `the last layer must be a dense layer of ${MNIST_CLASSES} units for dataset "mnist"`);
-      const conv = validateConv(layer, field, i, ACTIVATIONS);
-      if (conv) layers.push(conv);
+      const conv = validateConv(layer, field, input, ACTIVATIONS);
+      if (conv) {
+        layers.push(conv);
+        previous = { units: conv.units, image: outputImage(conv) };
+      }
       return;
     }
     const units = field.integer("units", 1);
@@ -209,7 +229,10 @@ function validateLayers(value: unknown, problems: Problem[], mnist: boolean): re
     if (mnist && last && units !== undefined && units !== MNIST_CLASSES) {
       field.fail("units", `the last layer must have ${MNIST_CLASSES} units for dataset "mnist" (got ${units})`);
     }
-    if (units !== undefined && activation !== undefined) layers.push(Object.freeze({ units, activation }));
+    if (units !== undefined && activation !== undefined) {
+      layers.push(Object.freeze({ units, activation }));
+      previous = { units };
+    }
   });
   return Object.freeze(layers);
 }
@@ -289,6 +312,14 @@ export class FieldChecker {
       return this.fail(key, `must be a number > 0 (got ${showValue(v)})`);
     }
     return v;
+  }
+
+  /** A checker for the object at `key` (required), or undefined after recording why it is not one. */
+  child(key: string, what: string): FieldChecker | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return this.fail(key, "is required");
+    if (!isObject(v)) return this.fail(key, `must be ${what} (got ${showValue(v)})`);
+    return new FieldChecker(v, childPath(this.path, key), this.problems);
   }
 
   rejectUnknown(known: readonly string[]): void {

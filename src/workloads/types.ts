@@ -28,16 +28,28 @@ export interface LayerSpec {
   /** Outputs of the layer: a dense layer's units; a convolution's outputHeight * outputWidth * channels. */
   readonly units: number;
   readonly activation: LayerActivation;
-  /** Present for a convolution layer ("type": "conv"); its parameters are channels x (kernel^2 inputChannels + 1). */
+  /**
+   * Present for a convolution layer ("type": "conv"); its parameters are channels x (kernel^2
+   * inputChannels + 1). It may sit anywhere: it reads the previous layer's outputs (or the input
+   * features) as an inputHeight x inputWidth x inputChannels image.
+   */
   readonly conv?: ConvSpec;
 }
+
+/**
+ * "mnist": the MNIST files (784 inputs, 10 classes). "random": seeded synthetic samples of the declared
+ * shape (src/data/synthetic.ts): inputs uniform in [0, 1), labels uniform over the last layer's units.
+ */
+export type DatasetKind = "mnist" | "random";
 
 export interface WorkloadSpec {
   readonly name: string;
   readonly description: string;
-  readonly dataset: "mnist";
+  readonly dataset: DatasetKind;
   /** Input features (784 for MNIST). */
   readonly inputs: number;
+  /** Dataset "random" only: samples in each synthetic split (default: one batch). */
+  readonly samples?: number;
   readonly layers: readonly LayerSpec[];
   /**
    * "sse": sum over outputs of squared errors, averaged over the batch: L = (1/B) sum_b sum_j (a-y)^2.

@@ -127,14 +127,14 @@ cases("workload specs name the file and the JSON path of every wrong field", [
     expect: ["deep.json", "$.name: must be a non-empty string (got [...])"],
   },
   {
-    name: "a batch too large for the unified buffer (from the compiler) names the batch",
-    args: () => ["compile", workload("ub.json", (s) => ((s.hardware = { preset: "small", overrides: {} }), (s.batch = 1000))), "-o", "x.s"],
-    expect: ["field batch", "batch 1000 does not fit the unified buffer", "the largest batch that fits is"],
+    name: "one sample too large for the unified buffer (from the compiler) names the parameter",
+    args: () => ["compile", workload("ub.json", (s) => (s.hardware = { preset: "small", overrides: { unifiedBufferBytes: 1024 } })), "-o", "x.s"],
+    expect: ["field unifiedBufferBytes", "one sample does not fit the unified buffer", "holds 512 bf16 elements"],
   },
   {
-    name: "--batch too large for the accumulators names the batch",
-    args: () => ["train", WORKLOAD, "--batch", "5000"],
-    expect: ["field batch", "batch 5000 needs 5000 accumulator rows", "at most 4096"],
+    name: "a convolution with more positions than accumulator rows names the layer",
+    args: () => ["train", join(REPO, "workloads/mnist-cnn-small.json"), "--set", "accumulatorRows=100"],
+    expect: ["field accumulatorRows", "layer 0 has 144 output positions per image", "needs 144 accumulator rows"],
   },
   {
     name: "a missing workload file",
@@ -302,9 +302,34 @@ cases("weights files that do not match the workload (eval --weights)", [
   },
 ]);
 
-cases("flags: unknown ones and bad values are rejected with the usage help", [
+cases("flags: unknown ones and bad values are rejected in one line that points at the help", [
   { name: "unknown flag", args: () => ["run", join(PROGRAMS, "long.s"), "--bogus"], expect: ["Unknown argument: bogus"], usage: true },
-  { name: "unknown command", args: () => ["frobnicate"], expect: ["Unknown argument: frobnicate"], usage: true },
+  { name: "unknown command", args: () => ["frobnicate"], expect: ["Unknown argument: frobnicate", "(see tpusim --help)"], usage: true },
+  { name: "a misspelt command is named, with the nearest one", args: () => ["trian", WORKLOAD], expect: ['unknown command "trian"; did you mean train?'], usage: true },
+  {
+    name: "a misspelt flag suggests the nearest one (issue 19)",
+    args: () => ["train", WORKLOAD, "--epoch", "3"],
+    expect: ["Unknown argument: epoch; did you mean --epochs?", "(see tpusim train --help)"],
+    usage: true,
+  },
+  {
+    name: "two misspelt flags, each with its suggestion",
+    args: () => ["train", WORKLOAD, "--epoch", "3", "--bach", "8"],
+    expect: ["Unknown arguments: epoch, bach; did you mean --epochs for --epoch, --batch for --bach?"],
+    usage: true,
+  },
+  {
+    name: "a flag given twice says so plainly (regression: 'got 0,32', issue 19)",
+    args: () => ["train", WORKLOAD, "--batch", "0", "--batch", "32"],
+    expect: ["--batch was given 2 times (0, 32); give it once"],
+    usage: true,
+  },
+  {
+    name: "an output flag given twice, through its alias too",
+    args: () => ["matmul", matrix("a23r.npy", 2, 3), matrix("b32r.npy", 3, 2), "-o", "c.npy", "--out", "d.npy"],
+    expect: ['--out was given 2 times ("c.npy", "d.npy"); give it once', "(see tpusim matmul --help)"],
+    usage: true,
+  },
   { name: "--array 0x4", args: () => ["run", join(PROGRAMS, "long.s"), "--array", "0x4"], expect: ['--array must be RxC with R, C >= 1 (e.g. 16x16), got "0x4"'], usage: true },
   { name: "--epochs 0", args: () => ["train", WORKLOAD, "--epochs", "0"], expect: ["--epochs must be a whole number >= 1, got 0"], usage: true },
   { name: "--train-limit abc", args: () => ["train", WORKLOAD, "--train-limit", "abc"], expect: ["--train-limit must be a whole number >= 1, got NaN"], usage: true },

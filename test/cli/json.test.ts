@@ -30,6 +30,19 @@ function oneJsonObject(r: CliResult): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** stats.energy: the parts, their total, power, TOPS/W and the energy per unit of work. */
+function expectEnergy(j: Record<string, unknown>, per: { unit: string; count: number } | null): void {
+  const e = (j.stats as { energy: Record<string, unknown> }).energy;
+  const parts = e.parts as Record<string, number>;
+  expect(Object.keys(parts)).toEqual(["macArray", "unifiedBuffer", "accumulators", "weightFifo", "weightMemory", "hostLink", "activation", "vector", "static"]);
+  expect(e.totalJ).toBeGreaterThan(0);
+  expect(Object.values(parts).reduce((a, b) => a + b, 0)).toBeCloseTo(e.totalJ as number, 15);
+  expect(e.averagePowerW).toBeGreaterThan(0);
+  expect(e.topsPerW).toBeGreaterThan(0);
+  if (per === null) expect(e.per).toBeNull();
+  else expect(e.per).toMatchObject({ ...per, joules: (e.totalJ as number) / per.count });
+}
+
 describe("--json: one JSON object on stdout and nothing else", () => {
   // Ordered: asm writes the binary disasm reads; train writes the weights eval reads.
   it("info", async () => {
@@ -47,6 +60,7 @@ describe("--json: one JSON object on stdout and nothing else", () => {
   it("run, with a trace", async () => {
     const j = oneJsonObject(await runCli(["run", EXAMPLE, "--array", "4x4", "--trace", at("r.csv"), "--json"]));
     expect(j.cycles).toBeGreaterThan(0);
+    expectEnergy(j, null);
   });
 
   it("matmul, with a trace", async () => {
@@ -54,6 +68,7 @@ describe("--json: one JSON object on stdout and nothing else", () => {
     writeFileSync(at("b.csv"), "1,0\n0,1\n1,1\n");
     const j = oneJsonObject(await runCli(["matmul", at("a.csv"), at("b.csv"), "-o", at("c.npy"), "--trace", at("m.vcd"), "--json"]));
     expect([j.m, j.k, j.n]).toEqual([2, 3, 2]);
+    expectEnergy(j, null);
   });
 
   it("compile, to assembly and to a binary", async () => {
@@ -66,9 +81,11 @@ describe("--json: one JSON object on stdout and nothing else", () => {
   it("train, then eval of the saved weights (bf16 and int8)", async () => {
     const t = oneJsonObject(await runCli(["train", WORKLOAD, "--train-limit", "64", "--test-limit", "50", "--save", at("w.json"), "--json"]));
     expect(t.steps).toBe(2);
+    expectEnergy(t, { unit: "training step", count: 2 });
     for (const dtype of ["bf16", "int8"]) {
       const e = oneJsonObject(await runCli(["eval", WORKLOAD, "--weights", at("w.json"), "--test-limit", "50", "--dtype", dtype, "--json"]));
       expect([e.dtype, e.images]).toEqual([dtype, 50]);
+      expectEnergy(e, { unit: "inference", count: 50 });
     }
   });
 });

@@ -64,11 +64,27 @@ describe("tpusim sweep: output", () => {
     expect(lines[0]).toBe(
       "point,rows,cols,weightBytesPerCycle,cycles,seconds,clock_mhz,macs,utilization,tops,matrix_busy_cycles," +
         "stall_weight_load,stall_weight_shift,stall_data_dependency,stall_host_transfer,stall_non_matrix,stall_drain," +
-        "weight_memory_read_bytes,unified_buffer_read_bytes,unified_buffer_written_bytes,steps,loss,test_accuracy,wall_seconds",
+        "weight_memory_read_bytes,unified_buffer_read_bytes,unified_buffer_written_bytes," +
+        "energy_j,energy_per_step_j,power_w,tops_per_w,energy_dynamic_j,energy_mac_array_j,energy_unified_buffer_j," +
+        "energy_accumulators_j,energy_weight_fifo_j,energy_weight_memory_j,energy_host_link_j,energy_activation_j," +
+        "energy_vector_j,energy_static_j,steps,loss,test_accuracy,wall_seconds",
     );
     const cells = lines[3].split(",");
     expect(cells.slice(0, 4)).toEqual(["2", "8", "16", "16"]);
     expect(Number(cells[4])).toBe(j.rows[2].cycles);
+    // The energy columns hang together: the total is the sum of the parts, and per step, power and
+    // TOPS/W are the total over steps, over the simulated seconds, and 2 * MACs per joule.
+    const cell = (name: string) => Number(cells[lines[0].split(",").indexOf(name)]);
+    const parts = lines[0].split(",").filter((c) => /^energy_[a-z_]+_j$/.test(c) && !["energy_per_step_j", "energy_dynamic_j"].includes(c));
+    expect(parts).toHaveLength(9);
+    expect(cell("energy_j")).toBeGreaterThan(0);
+    expect(parts.reduce((s, c) => s + cell(c), 0)).toBeCloseTo(cell("energy_j"), 15);
+    expect(cell("energy_dynamic_j")).toBeCloseTo(cell("energy_j") - cell("energy_static_j"), 15);
+    expect(cell("energy_per_step_j")).toBeCloseTo(cell("energy_j") / 2, 15);
+    expect(cell("power_w") / (cell("energy_j") / cell("seconds"))).toBeCloseTo(1, 12);
+    expect(cell("tops_per_w") / ((2 * cell("macs")) / cell("energy_j") / 1e12)).toBeCloseTo(1, 12);
+    expect(j.rows[2].energy.totalJ).toBe(cell("energy_j"));
+    expect(j.rows[2].energy.per).toMatchObject({ unit: "training step", count: 2 });
   });
 
   it("prints the table and both plots with the grid sizes underneath", async () => {
@@ -77,6 +93,8 @@ describe("tpusim sweep: output", () => {
     expect(r.stdout).toMatch(/^point\s+array\s+cycles/);
     expect(r.stdout).toMatch(/cycles per point/);
     expect(r.stdout).toMatch(/utilization per point/);
+    expect(r.stdout).toMatch(/energy per training step per point/);
+    expect(r.stdout).toMatch(/^point\s+array\s+cycles\s+time\s+MACs\s+util\s+TOPS\s+energy\/step\s+TOPS\/W/m);
     expect(r.stdout).toMatch(/^\s+4x4\s+8x8\s+16x16$/m);
     expect(r.stderr).toMatch(/sweeping mnist-784-16-16-10 over 3 points, 2 step\(s\) per point, fast mode, in one thread/);
     expect(r.stderr).toMatch(/\[3\/3\] point 2 16x16: /);

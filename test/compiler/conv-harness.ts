@@ -1,4 +1,5 @@
 /** Convolution workloads for tests: any image size (the compiler and the golden models read the geometry from ConvSpec). */
+import { parseWorkload } from "../../src/workloads/spec.js";
 import type { ConvSpec, LayerActivation, WorkloadSpec } from "../../src/workloads/types.js";
 import { makeSpec } from "./harness.js";
 
@@ -29,3 +30,25 @@ export function convSpec(c: ConvShape, dense: [number, LayerActivation][], batch
   const base = makeSpec(c.image * c.image * (c.inputChannels ?? 1), dense, batch, extra);
   return { ...base, layers: [{ units: out * out * c.channels, activation: c.activation, conv }, ...base.layers] };
 }
+
+/** A random-data workload through the real validator (so the geometry is the schema's). */
+export function stackSpec(inputs: number, layers: object[], extra: Record<string, unknown> = {}): WorkloadSpec {
+  return parseWorkload(
+    JSON.stringify({
+      name: "stack",
+      dataset: "random",
+      inputs,
+      layers,
+      loss: "sse",
+      batch: 3,
+      learningRate: 0.5,
+      epochs: 1,
+      seed: 5,
+      init: "uniform-fanin",
+      dtype: "bf16",
+      hardware: { preset: "small" },
+      ...extra,
+    }),
+  );
+}
+

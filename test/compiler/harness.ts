@@ -103,7 +103,8 @@ export function runCompiled(
     return b;
   };
   const activations = c.spec.layers.map((layer, l) => {
-    const b = buffer(`X${l + 1}`);
+    // Before a convolution a layer's outputs go to the image its patches are gathered from.
+    const b = buffer(c.buffers.some((x) => x.name === `I${l + 1}`) ? `I${l + 1}` : `X${l + 1}`);
     return readBlock(m.ub, b.address!, b.cols, c.batch, layer.units);
   });
   const deltas = labels

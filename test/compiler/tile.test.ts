@@ -36,10 +36,30 @@ describe("tile", () => {
     expect(t2.steps.slice(0, 6).map(fmt)).toEqual(["k0n0s0", "k0n1s1", "k1n0s0+", "k1n1s1+", "d0s0", "d1s1"]);
   });
 
-  it("a batch larger than the accumulators is a UserInputError naming the batch and the sizes", () => {
-    const spec = makeSpec(2, [[3, "sigmoid"]], 40);
-    const hw = grid(2, 2, { accumulatorRows: 32 });
-    expect(() => forward0(spec, hw)).toThrow(UserInputError);
-    expect(() => forward0(spec, hw)).toThrow(/batch 40 needs 40 accumulator rows .* hold 32 rows; reduce the batch to at most 32/);
+  it("a batch larger than the accumulators runs in blocks that two waves of every n-tile fit", () => {
+    // 40 vectors, 2 n-tiles, 32 accumulator rows: blocks of at most 32 / (2 * 2) = 8 vectors.
+    const t = forward0(makeSpec(2, [[3, "sigmoid"]], 40), grid(2, 2, { accumulatorRows: 32 })).tiling!;
+    expect(t.mTiles).toEqual([0, 8, 16, 24, 32].map((start) => ({ start, size: 8 })));
+    expect(t.slotRows).toBe(8);
+    expect(t.slots * t.slotRows).toBeLessThanOrEqual(32);
+    // 4 slots hold one block's 2 n-tiles twice: waves of one block on alternating halves, each
+    // loading its 2 k-tiles x 2 n-tiles; a wave's drains interleave with the next wave's passes.
+    expect(t.steps.filter((s) => s.kind === "pass" && s.load)).toHaveLength(5 * 2 * 2);
+    expect(t.steps.slice(0, 6).map(fmt)).toEqual(["k0n0s0", "k0n1s1", "k1n0s0+", "k1n1s1+", "k0n0s2", "k0n1s3"]);
+  });
+
+  it("a layer of more units than accumulator rows: its gradient runs in blocks of units", () => {
+    const ir = tileMatmuls(buildGraph(makeSpec(4, [[40, "sigmoid"], [3, "sigmoid"]], 2), grid(4, 4, { accumulatorRows: 32 }), { kind: "train-step" }), grid(4, 4, { accumulatorRows: 32 }));
+    const g0 = ir.ops.find((o): o is MatmulOp => o.kind === "matmul" && o.role === "gradient" && o.layer === 0)!;
+    // 40 units, 2 n-tiles (5 columns over 4): blocks of at most 32 / 4 = 8 units.
+    expect(g0.tiling!.mTiles.map((m) => m.size)).toEqual([8, 8, 8, 8, 8]);
+  });
+
+  it("a convolution with more positions than accumulator rows is a UserInputError naming the layer", () => {
+    const spec = makeSpec(2, [[3, "sigmoid"]], 4);
+    const conv = { kernel: 1, channels: 2, stride: 1, padding: 0, inputHeight: 6, inputWidth: 6, inputChannels: 1, outputHeight: 6, outputWidth: 6 };
+    const cnn = { ...spec, inputs: 36, layers: [{ units: 72, activation: "relu" as const, conv }, ...spec.layers] };
+    expect(() => forward0(cnn, grid(2, 2, { accumulatorRows: 30 }))).toThrow(UserInputError);
+    expect(() => forward0(cnn, grid(2, 2, { accumulatorRows: 30 }))).toThrow(/layer 0 has 36 output positions per image, so its pass needs 36 accumulator rows .* hold 30 rows/);
   });
 });

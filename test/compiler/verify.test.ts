@@ -54,6 +54,15 @@ describe("verify rejects (instruction checks)", () => {
   const act = pcOf((i) => i.op === "ACT");
   const vsgd = pcOf((i) => i.op === "VSGD");
   const rhm = pcOf((i) => i.op === "RHM");
+  it("a VEC source that overlaps its destination without being the same block (the machine faults at issue)", () => {
+    const vec = pcOf((i) => i.op === "VEC" && i.comment === "loss: e = A - Y");
+    const f = compiled.program.instructions[vec].f;
+    expect(brokenProgram(vec, { a: f.dst + 1, astride: f.dstride })).toMatch(/VEC .*: source a overlaps the destination without being the same block/);
+    expect(brokenProgram(vec, { b: f.dst, bstride: f.dstride + 1 })).toMatch(/source b overlaps the destination/);
+    // In place (the same block) is an elementwise update, and copy never reads b.
+    expect(brokenProgram(vec, { a: f.dst, astride: f.dstride })).toBe("");
+    expect(brokenProgram(vec, { fn: 3, b: f.dst + 1 })).toBe("");
+  });
   it("a field wider than its bits", () => expect(brokenProgram(mmul, { acc: 2 ** 16 })).toMatch(/field acc = 65536 does not fit 16 unsigned bits/));
   it("a negative or fractional field", () => expect(brokenProgram(mmul, { rows: 1.5 })).toMatch(/field rows = 1.5 does not fit/));
   it("an f32 field that is not an fp32 value", () => expect(brokenProgram(vsgd, { lr: 0.1 })).toMatch(/field lr = 0.1 is not a finite fp32 value/));

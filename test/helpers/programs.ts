@@ -349,3 +349,27 @@ export const arbitraryMachineShape: fc.Arbitrary<MachineShape> = fc.record({
   seed: fc.integer({ min: 0, max: 0x7fffffff }),
   length: fc.integer({ min: 1, max: 40 }),
 });
+
+/**
+ * An assembly program for a 3x4 array that uses every unit: RHM, a 2x3 RDW tile and a 3x4 RDWU tile
+ * (each shifted once by a switching MMUL), two MMULs, ACT, VEC, VTR, VSMX, VSGD. It halts in both
+ * data types.
+ */
+export const EVERY_UNIT_PROGRAM = `
+.host 0
+X:  .f32 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
+.weights 0
+W:  .f32 1, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1
+.text
+    RHM  host=X hstride=4 ub=0 ustride=4 rows=5 cols=4
+    RDW  wm=W wstride=3 rows=2 cols=3
+    RDWU ub=0 ustride=4 rows=3 cols=4
+    MMUL ub=0 ustride=4 rows=5 cols=2 acc=0 switch
+    MMUL ub=0 ustride=4 rows=5 cols=3 acc=0 switch accumulate
+    ACT  acc=0 rows=5 cols=4 ub=40 ustride=4 fn=relu outscale=0.001
+    VEC  fn=add dst=64 dstride=3 a=0 astride=4 b=0 bstride=4 rows=2 cols=3
+    VTR  src=0 sstride=4 rows=2 cols=3 dst=80 dstride=2
+    VSMX src=0 sstride=4 dst=96 dstride=3 rows=2 cols=3
+    VSGD wm=W wstride=3 acc=0 rows=2 cols=3 lr=0.0001
+    HALT
+`;

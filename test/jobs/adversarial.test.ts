@@ -5,10 +5,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildHwConfig } from "../../src/config/hw-config.js";
 import { loadMnist, type MnistSet } from "../../src/data/mnist.js";
+import { staticPowerW } from "../../src/energy/model.js";
 import { inputGradientSameNumerics, predictSameNumerics } from "../../src/golden/mlp-same-numerics.js";
 import { argmax, attackOne, linfDistance, lossTargets, signStep, sweepEpsilons } from "../../src/jobs/adversarial.js";
 import { foolingPattern } from "../../src/jobs/fool.js";
 import { train } from "../../src/jobs/train.js";
+import { initParameters } from "../../src/workloads/init.js";
 import { loadWorkload } from "../../src/workloads/spec.js";
 
 const f32 = Math.fround;
@@ -52,6 +54,12 @@ describe("attacks on a network trained on the chip", () => {
     expect(r.rows[1].successRate).toBeGreaterThan(0.5);
     expect(r.rows[1].successRate).toBeGreaterThan(r.rows[0].successRate);
     expect(r.cycles.inputGradient).toBeGreaterThan(0);
+    // Each chip's energy is its own: static power for its own cycles, plus what it did.
+    for (const chip of ["inputGradient", "inference"] as const) {
+      const e = r.energy[chip];
+      expect(e.parts.static).toBeCloseTo((staticPowerW(hw) * r.cycles[chip]) / (hw.clockMHz * 1e6), 15);
+      expect(e.dynamicJ).toBeGreaterThan(0);
+    }
     // Recompute with the golden model: same gradient (batch by batch), same steps, same predictions.
     const K = spec.inputs;
     const clean = predictSameNumerics(spec, params, test.images, 96).predicted;
@@ -93,5 +101,22 @@ describe("attacks on a network trained on the chip", () => {
     expect(r.history.at(-1)).toBe(r.confidence);
     expect(Array.from(r.outputs)).toEqual(Array.from(predictSameNumerics(spec, params, r.pattern, 1).outputs));
     expect(r.pattern.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+});
+
+describe("attacks on a convolution network", () => {
+  it("mnist-cnn-small: the input gradient through the convolution (col2im on the chip) drives the step, as in the golden model", async () => {
+    const spec = loadWorkload("workloads/mnist-cnn-small.json");
+    const params = initParameters(spec);
+    const test = loadMnist("test", { limit: 1 });
+    const hw = buildHwConfig("tpu-v2", { rows: 16, cols: 16 });
+    const r = await attackOne({ spec, hw, params, mode: "fast" }, test, 0, { epsilon: 0.1, steps: 1 });
+    const x0 = test.images.slice(0, 784);
+    const g = inputGradientSameNumerics(spec, params, x0, [test.labels[0]]).inputGradient;
+    expect(g.filter((v) => v !== 0).length).toBeGreaterThan(100);
+    const x = x0.slice();
+    signStep(x, x0, g, 1, f32(0.1), 0.1);
+    expect(Array.from(r.perturbed)).toEqual(Array.from(x));
+    expect(r.perturbedPrediction).toBe(argmax(predictSameNumerics(spec, params, x, 1).outputs));
   });
 });

@@ -57,7 +57,7 @@ describe("sweep on worker threads", () => {
   });
 
   it("a failing point in a worker becomes the same typed error, naming the point", async () => {
-    const plan = compiled.planSweep({ ...input, hardware: { set: ["unifiedBufferBytes=4096"] }, steps: 1 });
+    const plan = compiled.planSweep({ ...input, hardware: { set: ["unifiedBufferBytes=1024"] }, steps: 1 });
     const err = await compiled.runSweep(plan, { jobs: 2, train: trainSet }).then(
       () => null,
       (e: unknown) => e as Error,

@@ -114,9 +114,12 @@ function expectedRow(r: TrainResult, point: number, params: Record<string, numbe
     weightMemoryReadBytes: s.bytes.weightMemoryRead,
     unifiedBufferReadBytes: s.bytes.unifiedBufferRead,
     unifiedBufferWrittenBytes: s.bytes.unifiedBufferWritten,
+    energy: s.energy,
     steps: r.steps,
     loss: last.loss,
     testAccuracy: last.testAccuracy,
+    peakMacsPerCycle: r.hardware.rows * r.hardware.cols,
+    weightBytesPerCycle: r.hardware.weightBytesPerCycle,
   };
 }
 
@@ -161,7 +164,7 @@ describe("a sweep's numbers are those of single runs", () => {
   });
 
   it("a failing point names the point", async () => {
-    const plan = planSweep(input({ arrays: [[4, 4], [8, 8]], hardware: { set: ["unifiedBufferBytes=4096"] }, steps: 1 }));
+    const plan = planSweep(input({ arrays: [[4, 4], [8, 8]], hardware: { set: ["unifiedBufferBytes=1024"] }, steps: 1 }));
     await expect(runSweep(plan, { jobs: 1, train: trainSet })).rejects.toThrow(/sweep point 0: 4x4/);
   });
 });

@@ -5,12 +5,20 @@
  * failure allowed is one of tpusim's own typed errors (a TpusimError with a message); anything else
  * (TypeError, RangeError, an "internal:" Error) is a bug. Each property counts its cases and the
  * outcomes, prints them, and checks the count so a property cannot pass by running nothing.
+ *
+ * The suite runs a few hundred to a few thousand cases per input kind; `npm run fuzz` runs every
+ * property TPUSIM_FUZZ_RUNS times (default there 10,000). TPUSIM_FUZZ_SEED fixes fast-check's seed
+ * (a failure prints the seed and path to replay).
  */
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildHwConfig, type HwConfig } from "../../src/config/hw-config.js";
+import { buildHwConfig, PRESETS, type HwConfig } from "../../src/config/hw-config.js";
+import { MAX_CHIP_HOST_BYTES, memoryDemands } from "../../src/config/limits.js";
+import { checkWorkloadSizes } from "../../src/compiler/preflight.js";
+import { parseDump } from "../../src/jobs/memory-dump.js";
+import { parseProgramHeader } from "../../src/jobs/program-header.js";
 import { parseIdx } from "../../src/data/idx.js";
 import { parseMatrixCsv } from "../../src/data/matrix-csv.js";
 import { encodeNpy, parseNpy } from "../../src/data/npy.js";
@@ -29,8 +37,16 @@ import type { WorkloadSpec } from "../../src/workloads/types.js";
 import { programArb } from "../helpers/isa-arbitraries.js";
 
 const REPO = join(import.meta.dirname, "../..");
-const PARSER_RUNS = 2000;
-const SIM_RUNS = 500;
+/** Cases per property: TPUSIM_FUZZ_RUNS for `npm run fuzz`, else the suite's counts. */
+const FUZZ_RUNS = process.env.TPUSIM_FUZZ_RUNS === undefined ? undefined : Number(process.env.TPUSIM_FUZZ_RUNS);
+if (FUZZ_RUNS !== undefined && !(Number.isInteger(FUZZ_RUNS) && FUZZ_RUNS > 0)) throw new Error(`TPUSIM_FUZZ_RUNS must be a whole number > 0, got ${process.env.TPUSIM_FUZZ_RUNS}`);
+const PARSER_RUNS = FUZZ_RUNS ?? 2000;
+const SIM_RUNS = FUZZ_RUNS ?? 500;
+const DETAILED_RUNS = FUZZ_RUNS ?? 300;
+/** A long fuzz run gets an hour per property instead of the suite's timeout. */
+const TIMEOUT = FUZZ_RUNS === undefined ? undefined : 3_600_000;
+const SEED = process.env.TPUSIM_FUZZ_SEED === undefined ? undefined : Number(process.env.TPUSIM_FUZZ_SEED);
+fc.configureGlobal({ ...(SEED === undefined ? {} : { seed: SEED }) });
 
 /** Outcome counts per property, printed at the end of the file. */
 const tally = new Map<string, Record<string, number>>();
@@ -50,6 +66,7 @@ afterAll(() => {
  * Runs `fn`; returns "ok" or the typed error's class name. Any other exception fails the property,
  * as does a typed error without a message or one spread over several lines.
  */
+let lastMessage = "";
 function typedOutcome(fn: () => unknown): string {
   try {
     fn();
@@ -57,6 +74,7 @@ function typedOutcome(fn: () => unknown): string {
   } catch (e) {
     if (!(e instanceof TpusimError)) throw e;
     expect(e.message.length).toBeGreaterThan(0);
+    lastMessage = e.message;
     return e.name;
   }
 }
@@ -105,7 +123,7 @@ describe("parsers accept or reject with a typed error", () => {
       { numRuns: PARSER_RUNS },
     );
     expect(total("decodeProgram")).toBe(PARSER_RUNS);
-  });
+  }, TIMEOUT);
 
   it(`assemble: ${PARSER_RUNS} random texts, token soups and mutated disassembly`, () => {
     const words = [
@@ -130,7 +148,7 @@ describe("parsers accept or reject with a typed error", () => {
       { numRuns: PARSER_RUNS },
     );
     expect(total("assemble")).toBe(PARSER_RUNS);
-  });
+  }, TIMEOUT);
 
   const specText = readFileSync(join(REPO, "workloads/mnist-784-16-16-10.json"), "utf8");
   const spec = JSON.parse(specText);
@@ -163,7 +181,34 @@ describe("parsers accept or reject with a typed error", () => {
       { numRuns: PARSER_RUNS },
     );
     expect(total("parseWorkload")).toBe(PARSER_RUNS);
-  });
+  }, TIMEOUT);
+
+  it(`checkWorkloadSizes: ${PARSER_RUNS} specs with sizes from 1 to 1e12`, () => {
+    const size = fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 12 }).map((e) => Math.round(10 ** e)));
+    const sizes = fc.record({
+      units: fc.array(size, { minLength: 1, maxLength: 3 }),
+      batch: size,
+      conv: fc.option(fc.record({ kernel: fc.integer({ min: 1, max: 28 }), channels: size, stride: fc.integer({ min: 1, max: 4 }), padding: fc.integer({ min: 0, max: 27 }) })),
+      preset: fc.constantFrom("small", "tpu-v1", "tpu-v2"),
+    });
+    fc.assert(
+      fc.property(sizes, (z) => {
+        const s = structuredClone(spec);
+        s.layers = [...z.units.map((units) => ({ units, activation: "relu" })), { units: 10, activation: "sigmoid" }];
+        if (z.conv) s.layers[0] = { type: "conv", ...z.conv, activation: "relu" };
+        s.batch = z.batch;
+        s.hardware = { preset: z.preset, overrides: {} };
+        let parsed: WorkloadSpec | undefined;
+        typedOutcome(() => (parsed = parseWorkload(JSON.stringify(s), "fuzz.json")));
+        if (!parsed) return count("checkWorkloadSizes", "invalid spec");
+        const checked = parsed;
+        // Arithmetic on the spec only: a huge size gives a typed refusal, never an allocation or a RangeError.
+        count("checkWorkloadSizes", typedOutcome(() => checkWorkloadSizes(checked, resolveHardware({}, checked.hardware))));
+      }),
+      { numRuns: PARSER_RUNS },
+    );
+    expect(total("checkWorkloadSizes")).toBe(PARSER_RUNS);
+  }, TIMEOUT);
 
   it(`parseNpy: ${PARSER_RUNS} mutated and random .npy files`, () => {
     const valid = [encodeNpy({ rows: 2, cols: 3, data: Float64Array.from([1, 2, 3, 4, 5, 6]) }), new Uint8Array(readFileSync(join(REPO, "test/fixtures/bad-dtype.npy")))];
@@ -173,17 +218,17 @@ describe("parsers accept or reject with a typed error", () => {
       { numRuns: PARSER_RUNS },
     );
     expect(total("parseNpy")).toBe(PARSER_RUNS);
-  });
+  }, TIMEOUT);
 
-  it(`parseMatrixCsv: ${PARSER_RUNS} texts`, () => {
-    const unit = fc.constantFrom("1", "2", "0", ".", ",", " ", "\n", "\r", "#", "e", "-", "+", "inf", "nan", "x", "\uFEFF", "\t");
+  it(`parseMatrixCsv: ${PARSER_RUNS} texts, with and without --header`, () => {
+    const unit = fc.constantFrom("1", "2", "0", ".", ",", " ", "\n", "\r", "#", "e", "-", "+", "inf", "nan", "x", "\uFEFF", "\t", "col", "a_b");
     const csv = fc.oneof(fc.string({ unit, maxLength: 80 }), fc.string({ unit: "binary", maxLength: 80 }));
     fc.assert(
-      fc.property(csv, (s) => count("parseMatrixCsv", typedOutcome(() => parseMatrixCsv(s, "fuzz.csv")))),
+      fc.property(csv, fc.boolean(), (s, header) => count("parseMatrixCsv", typedOutcome(() => parseMatrixCsv(s, "fuzz.csv", { header })))),
       { numRuns: PARSER_RUNS },
     );
     expect(total("parseMatrixCsv")).toBe(PARSER_RUNS);
-  });
+  }, TIMEOUT);
 
   it(`parseIdx: ${PARSER_RUNS} mutated and random IDX files`, () => {
     const valid = Uint8Array.from([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]);
@@ -194,7 +239,7 @@ describe("parsers accept or reject with a typed error", () => {
       { numRuns: PARSER_RUNS },
     );
     expect(total("parseIdx")).toBe(PARSER_RUNS);
-  });
+  }, TIMEOUT);
 
   it(`parseWeights: ${PARSER_RUNS} edited and mutated weights files`, () => {
     // parseWeights reads only inputs and layers of the spec: a tiny network keeps the files small.
@@ -223,7 +268,49 @@ describe("parsers accept or reject with a typed error", () => {
       { numRuns: PARSER_RUNS },
     );
     expect(total("parseWeights")).toBe(PARSER_RUNS);
-  });
+  }, TIMEOUT);
+});
+
+describe("hardware overrides, program headers and --dump regions", () => {
+  const PARAMS = [...Object.keys(PRESETS.small), "bogus", "rowz"];
+  const value = fc.oneof(
+    fc.integer({ min: -5, max: 5000 }),
+    fc.constantFrom(0, -1, 0.5, 1e15, 2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER, Infinity, Number.NaN, "8", "int8", "bf16", null, true),
+    fc.double(),
+  );
+  it(`buildHwConfig: ${PARSER_RUNS} random override sets: every problem at once, or a machine within the limits`, () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...PARAMS), value, { maxKeys: 5 }), fc.constantFrom(...Object.keys(PRESETS)), (overrides, preset) => {
+        let cfg: HwConfig | undefined;
+        const outcome = typedOutcome(() => (cfg = buildHwConfig(preset, overrides, "--set")));
+        count("buildHwConfig", outcome);
+        if (cfg) expect(memoryDemands(cfg).reduce((a, d) => a + d.hostBytes, 0)).toBeLessThanOrEqual(MAX_CHIP_HOST_BYTES);
+        // One line, and every unknown key is named (problems are not cut short at the first).
+        else for (const k of Object.keys(overrides).filter((k) => !PARAMS.slice(0, -2).includes(k))) expect(lastMessage).toContain(`--set.${k}`);
+      }),
+      { numRuns: PARSER_RUNS },
+    );
+    expect(total("buildHwConfig")).toBe(PARSER_RUNS);
+  }, TIMEOUT);
+
+  it(`parseProgramHeader and parseDump: ${PARSER_RUNS} token soups each`, () => {
+    const words = ["--array", "--preset", "--dtype", "--set", "--mode", "4x4", "0x4", "small", "tpu-v1", "int8", "rows=2", "unifiedBufferBytes=1e15", "bogus=1", ";", "tpusim:", "x"];
+    const header = fc.array(fc.array(fc.constantFrom(...words), { maxLength: 6 }).map((w) => `; tpusim: ${w.join(" ")}`), { maxLength: 3 }).map((l) => [...l, "HALT"].join("\n"));
+    const dump = fc.oneof(
+      fc.tuple(fc.constantFrom("ub", "acc", "host", "wm", "x"), fc.nat(1 << 21), fc.nat(2000), fc.nat(2000), fc.option(fc.nat(5000))).map(([m, a, r, c, st]) => `${m}:${a}:${r}x${c}${st === null ? "" : `:${st}`}`),
+      fc.string({ maxLength: 20 }),
+    );
+    const hw = buildHwConfig("small");
+    fc.assert(
+      fc.property(header, dump, (text, d) => {
+        count("parseProgramHeader", typedOutcome(() => parseProgramHeader(text, "fuzz.s")));
+        count("parseDump", typedOutcome(() => parseDump(d, hw)));
+      }),
+      { numRuns: PARSER_RUNS },
+    );
+    expect(total("parseProgramHeader")).toBe(PARSER_RUNS);
+    expect(total("parseDump")).toBe(PARSER_RUNS);
+  }, TIMEOUT);
 });
 
 /** Round half to even, saturate to int8 (docs/ARCHITECTURE.md "Numerics"; NaN is 0), written out independently. */
@@ -276,7 +363,7 @@ describe("the matmul job on random shapes and values", () => {
       { numRuns: SIM_RUNS },
     );
     expect(total("matmul job")).toBe(SIM_RUNS);
-  });
+  }, TIMEOUT);
 });
 
 describe("the simulator on random valid-looking programs", () => {
@@ -307,7 +394,7 @@ describe("the simulator on random valid-looking programs", () => {
     data: fc.uniqueArray(segment, { maxLength: 2, selector: (s) => s.memory }),
   });
 
-  for (const [mode, runs] of [["fast", SIM_RUNS], ["detailed", 300]] as const) {
+  for (const [mode, runs] of [["fast", SIM_RUNS], ["detailed", DETAILED_RUNS]] as const) {
     it(`${runs} programs in ${mode} mode halt or stop with a typed error, within a small cycle budget`, () => {
       const name = `simulator (${mode})`;
       let slowest = 0;
@@ -327,6 +414,6 @@ describe("the simulator on random valid-looking programs", () => {
       expect(total(name)).toBe(runs);
       expect(tally.get(name)?.ok ?? 0, "no generated program halted: the generator is too hostile to test anything").toBeGreaterThan(0);
       expect(slowest).toBeLessThan(5_000);
-    });
+    }, TIMEOUT);
   }
 });

@@ -72,8 +72,29 @@ describe("conv layers in workload specs", () => {
     expect(message((s) => (s.layers[1].kernel = 3))).toMatch(/\$\.layers\[1\]\.kernel: unknown field/);
   });
 
-  it("only the first layer may be a convolution, and the last must be dense", () => {
-    expect(message((s) => s.layers.splice(1, 0, { ...s.layers[0] }))).toMatch(/\$\.layers\[1\]\.type: a convolution must be the first layer/);
+  it("a convolution may follow a convolution: it reads the map the previous one produced", () => {
+    const spec = parse((s) => s.layers.splice(1, 0, { type: "conv", kernel: 3, channels: 4, stride: 1, padding: 1, activation: "relu" }));
+    expect(spec.layers[1].conv).toEqual({ kernel: 3, channels: 4, stride: 1, padding: 1, inputHeight: 12, inputWidth: 12, inputChannels: 8, outputHeight: 12, outputWidth: 12 });
+    expect(spec.layers[1].units).toBe(12 * 12 * 4);
+    expect(layerInputs(spec)).toEqual([25, 72, 576]);
+  });
+
+  it("after a dense layer a convolution needs the image its input forms, and the sizes must agree", () => {
+    const dense = { units: 72, activation: "relu" };
+    const conv = { type: "conv", kernel: 3, channels: 2, activation: "relu" };
+    expect(message((s) => s.layers.splice(1, 0, dense, conv))).toMatch(/\$\.layers\[2\]\.input: is required here: give the 72 values this convolution reads as/);
+    const spec = parse((s) => s.layers.splice(1, 0, dense, { ...conv, input: { height: 6, width: 6, channels: 2 } }));
+    expect(spec.layers[2].conv).toMatchObject({ inputHeight: 6, inputWidth: 6, inputChannels: 2, outputHeight: 4 });
+    expect(message((s) => s.layers.splice(1, 0, dense, { ...conv, input: { height: 6, width: 6, channels: 3 } }))).toMatch(
+      /\$\.layers\[2\]\.input: 6x6x3 = 108 values, but the layer before gives 72/,
+    );
+    expect(message((s) => s.layers.splice(1, 0, dense, { ...conv, input: { height: 0, width: 6, depth: 2 } }))).toMatch(
+      /\$\.layers\[2\]\.input\.height: must be an integer >= 1 \(got 0\).*\$\.layers\[2\]\.input\.channels: is required.*\$\.layers\[2\]\.input\.depth: unknown field/,
+    );
+    expect(message((s) => s.layers.splice(1, 0, dense, { ...conv, input: [6, 6, 2] }))).toMatch(/\$\.layers\[2\]\.input: must be an object/);
+  });
+
+  it("for MNIST the last layer must be dense", () => {
     expect(message((s) => s.layers.pop())).toMatch(/\$\.layers\[0\]\.type: the last layer must be a dense layer of 10 units/);
   });
 

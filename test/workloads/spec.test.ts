@@ -43,7 +43,8 @@ describe("shipped workloads", () => {
   it.each(files)("%s parses", (file) => {
     const spec = loadWorkload(join(WORKLOADS, file));
     expect(spec.name).toBe(file.replace(/\.json$/, ""));
-    expect(spec.layers[spec.layers.length - 1].units).toBe(10);
+    if (spec.dataset === "mnist") expect(spec.layers[spec.layers.length - 1].units).toBe(10);
+    else expect(spec.samples).toBeGreaterThanOrEqual(1);
   });
 
   it("784-16-16-10 has the documented settings", () => {
@@ -109,6 +110,14 @@ describe("parseWorkload", () => {
     ["unknown hardware field", (s) => (s.hardware.chips = 2), "$.hardware.chips", /unknown field/],
     ["unknown top-level field", (s) => (s.optimizer = "adam"), "$.optimizer", /unknown field/],
     ["odd top-level key", (s) => (s["my key"] = 1), '$["my key"]', /unknown field/],
+    ["samples for mnist", (s) => (s.samples = 100), "$.samples", /only for dataset "random"/],
+    ["samples 0 for random data", (s) => Object.assign(s, { dataset: "random", samples: 0 }), "$.samples", /integer >= 1 \(got 0\)/],
+    [
+      "a first convolution on random data without its image",
+      (s) => Object.assign(s, { dataset: "random", inputs: 48, layers: [{ type: "conv", kernel: 3, channels: 2, activation: "relu" }] }),
+      "$.layers[0].input",
+      /is required here: give the 48 values/,
+    ],
   ];
 
   it.each(cases)("%s -> its JSON path", (_, change, path, message) => {
@@ -124,6 +133,23 @@ describe("parseWorkload", () => {
       s.layers[1].activation = "identity";
     }));
     expect(spec.loss).toBe("softmax-cross-entropy");
+  });
+
+  it('dataset "random": any input size and output layer, samples default to one batch', () => {
+    const spec = parseWorkload(withChange((s) => Object.assign(s, { dataset: "random", inputs: 2000, layers: [{ units: 2000, activation: "relu" }] })));
+    expect(spec).toMatchObject({ dataset: "random", inputs: 2000, samples: 8 });
+    expect(parseWorkload(withChange((s) => Object.assign(s, { dataset: "random", samples: 1000 }))).samples).toBe(1000);
+    expect(parseWorkload(withChange(() => {})).samples).toBeUndefined();
+    const cnn = parseWorkload(
+      withChange((s) =>
+        Object.assign(s, {
+          dataset: "random",
+          inputs: 3 * 16 * 16,
+          layers: [{ type: "conv", kernel: 3, channels: 8, stride: 2, padding: 1, activation: "relu", input: { height: 16, width: 16, channels: 3 } }],
+        }),
+      ),
+    );
+    expect(cnn.layers[0]).toMatchObject({ units: 8 * 8 * 8, conv: { inputChannels: 3, outputHeight: 8 } });
   });
 
   it("rejects a top level that is not an object", () => {

@@ -11,12 +11,15 @@ import { attackOne, sweepEpsilons, type SingleAttackResult, type SweepResult } f
 import { resolveHardware } from "../../jobs/hardware.js";
 import type { SimMode } from "../../sim/controller.js";
 import { loadWorkload } from "../../workloads/spec.js";
+import { fmtJoules } from "../energy-text.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
 import { UsageError, hardwareFlags, withHardware, withJson } from "../options.js";
 import { progressBar } from "../progress.js";
 import { stopFlag } from "../stop.js";
-import { checkDigitPaths, confidenceTable, digitArt, saveDigits, sideBySide } from "./digit-image.js";
+import { named, refuseClobber } from "../output-paths.js";
+import { checkDigitPaths, confidenceTable, digitArt, digitOutputs, saveDigits, sideBySide } from "./digit-image.js";
 import { positiveInt } from "./workload-options.js";
+import { reportFiles, reportOutput, reportPath, withReport, writeReport } from "../report-option.js";
 
 const TEST_IMAGES = 10_000;
 
@@ -24,7 +27,7 @@ export const command = "adversarial <workload>";
 export const describe = "fool a trained network: fast gradient sign (or iterated) perturbations from the input gradient computed on the chip";
 
 export function builder(y: Argv) {
-  return withHardware(withJson(y))
+  return withReport(withHardware(withJson(y)))
     .positional("workload", { type: "string", demandOption: true, describe: "workload spec the weights were trained with" })
     .option("weights", { type: "string", demandOption: true, describe: "weights file written by train --save" })
     .option("image", { type: "number", default: 0, describe: "index of the MNIST test image to perturb" })
@@ -67,6 +70,9 @@ function parseEpsilons(text: string): number[] {
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const single = argv["sweep-epsilons"] === undefined;
+  const outputs = single ? digitOutputs(["original", "perturbed"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined) : [];
+  refuseClobber([named("the workload", argv.workload), named("--weights", argv.weights)], [...outputs, reportOutput(argv)]);
   const spec = loadWorkload(argv.workload as string);
   const params = readWeights(argv.weights as string, spec);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
@@ -74,14 +80,17 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const json = argv.json as boolean;
   const target = argv.target as number | undefined;
   const steps = argv.steps as number;
+  const report = reportPath(argv.report);
   if (argv["sweep-epsilons"] !== undefined) {
     const epsilons = parseEpsilons(argv["sweep-epsilons"] as string);
     const images = argv.images as number;
     const set = loadMnist("test", { limit: images });
-    const bar = progressBar(!json, images, "attacking |{bar}| {value}/{total} images");
+    const bar = progressBar(!json, images, "attacking |{bar}| {value}/{total} images", { label: "adversarial", unit: "images" });
     const r = await sweepEpsilons({ spec, hw, params, mode, set, images, epsilons, steps, target, stop: stopFlag, onProgress: (done) => bar.update(done) });
     bar.stop();
-    emit(json, { workload: spec.name, hardware: hw, mode, ...r }, () => formatSweep(r, spec.name));
+    const output = { command: "adversarial" as const, workload: spec.name, hardware: hw, mode, ...r };
+    const reported = await writeReport(report, output);
+    emit(json, output, () => formatSweep(r, spec.name) + (reported ? `\n${reported}` : ""), reportFiles(report));
     return;
   }
   checkDigitPaths(["original", "perturbed"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined);
@@ -97,7 +106,20 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     argv["save-image"] as string | undefined,
   );
   const { original: _o, perturbed: _p, ...rest } = r;
-  emit(json, { workload: spec.name, hardware: hw, mode, ...rest, saved }, () => formatSingle(r, saved));
+  const output = {
+    command: "adversarial" as const,
+    workload: spec.name,
+    hardware: hw,
+    mode,
+    ...rest,
+    originalOutputs: Array.from(r.originalOutputs),
+    perturbedOutputs: Array.from(r.perturbedOutputs),
+    saved,
+    originalPixels: Array.from(r.original),
+    perturbedPixels: Array.from(r.perturbed),
+  };
+  const reported = await writeReport(report, output);
+  emit(json, output, () => formatSingle(r, saved) + (reported ? `\n${reported}` : ""), [...saved.map((path) => ({ role: "image", path })), ...reportFiles(report)]);
 }
 
 function formatSingle(r: SingleAttackResult, saved: string[]): string {
@@ -125,6 +147,7 @@ function formatSingle(r: SingleAttackResult, saved: string[]): string {
     `L-inf size of the change: ${r.linf.toFixed(4)} (largest change of any pixel; pixels in [0, 1])`,
     "both predictions come from the inference program on the simulated chip",
     `simulated cycles: input gradient ${fmtInt(r.cycles.inputGradient)}, inference ${fmtInt(r.cycles.inference)}`,
+    `simulated energy: input gradient ${fmtJoules(r.energy.inputGradient.totalJ)}, inference ${fmtJoules(r.energy.inference.totalJ)} (docs/ENERGY.md)`,
   ];
   if (saved.length > 0) lines.push(`saved ${saved.join(", ")}`);
   return lines.join("\n");
@@ -150,6 +173,7 @@ function formatSweep(r: SweepResult, workload: string): string {
     "attacked: correctly classified images" + (r.target === null ? "" : ` not of class ${r.target}`) +
       "; fooled: the inference program on the chip then " + (r.target === null ? "misclassifies them" : `says ${r.target}`),
     `simulated cycles: input gradient ${fmtInt(r.cycles.inputGradient)}, inference ${fmtInt(r.cycles.inference)}`,
+    `simulated energy: input gradient ${fmtJoules(r.energy.inputGradient.totalJ)}, inference ${fmtJoules(r.energy.inference.totalJ)} (docs/ENERGY.md)`,
   );
   return lines.join("\n");
 }

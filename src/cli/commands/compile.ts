@@ -7,6 +7,7 @@ import { resolveHardware } from "../../jobs/hardware.js";
 import { loadWorkload } from "../../workloads/spec.js";
 import { emit } from "../output.js";
 import { hardwareFlags, withHardware, withJson } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
 import { positiveInt, withWorkloadOverrides } from "./workload-options.js";
 
 export const command = "compile <workload>";
@@ -23,6 +24,7 @@ export function builder(y: Argv) {
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
+  refuseClobber([named("the workload", argv.workload)], [named("--out", argv.out)]);
   const spec = withWorkloadOverrides(loadWorkload(argv.workload as string), argv);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
   const opts = { check: argv.check as boolean };
@@ -35,5 +37,6 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   emit(argv.json as boolean, { out, kind: compiled.kind, instructions: compiled.program.instructions.length, counts, memory: compiled.memory, hardware: hw }, () =>
     `${compiled.kind} of ${spec.name} for ${hw.rows}x${hw.cols} ${hw.dtype}: ${compiled.program.instructions.length} instructions -> ${out}\n` +
     Object.entries(counts).map(([k, v]) => `  ${k.padEnd(5)} ${v}`).join("\n"),
+    [{ role: /\.(s|asm)$/i.test(out) ? "assembly" : "binary program", path: out }],
   );
 }

@@ -5,6 +5,7 @@
  */
 import { writeNpy } from "../../data/npy.js";
 import { checkWritable, writeFileAtomic } from "../../io/atomic-write.js";
+import type { NamedPath } from "../output-paths.js";
 
 const SHADES = " .:-=+*#%@";
 export const DIGIT_ROWS = 28;
@@ -43,6 +44,14 @@ export function encodePgm(pixels: ArrayLike<number>, rows = DIGIT_ROWS, cols = D
   out.set(header);
   for (let i = 0; i < rows * cols; i++) out[header.length + i] = Math.round(255 * Math.min(1, Math.max(0, pixels[i])));
   return out;
+}
+
+/** The files saveDigits will write, with the flag that names each (for refuseClobber). */
+export function digitOutputs(names: readonly string[], npyPrefix: string | undefined, pgmPrefix: string | undefined): NamedPath[] {
+  return names.flatMap((name) => [
+    ...(npyPrefix === undefined ? [] : [{ flag: "--save-npy", path: `${npyPrefix}-${name}.npy` }]),
+    ...(pgmPrefix === undefined ? [] : [{ flag: "--save-image", path: `${pgmPrefix}-${name}.pgm` }]),
+  ]);
 }
 
 /** The files saveDigits will write, checked before a run so a bad folder fails at once. */

@@ -9,17 +9,20 @@ import { foolingPattern } from "../../jobs/fool.js";
 import { resolveHardware } from "../../jobs/hardware.js";
 import type { SimMode } from "../../sim/controller.js";
 import { loadWorkload } from "../../workloads/spec.js";
+import { fmtJoules } from "../energy-text.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
 import { UsageError, hardwareFlags, withHardware, withJson } from "../options.js";
 import { checkDigit } from "./adversarial.js";
-import { checkDigitPaths, confidenceTable, digitArt, saveDigits, sideBySide } from "./digit-image.js";
+import { named, refuseClobber } from "../output-paths.js";
+import { checkDigitPaths, confidenceTable, digitArt, digitOutputs, saveDigits, sideBySide } from "./digit-image.js";
 import { positiveInt } from "./workload-options.js";
+import { reportFiles, reportOutput, reportPath, withReport, writeReport } from "../report-option.js";
 
 export const command = "fool <workload>";
 export const describe = "grow a random-noise pattern that the network reports as a chosen digit with high confidence";
 
 export function builder(y: Argv) {
-  return withHardware(withJson(y))
+  return withReport(withHardware(withJson(y)))
     .positional("workload", { type: "string", demandOption: true, describe: "workload spec the weights were trained with" })
     .option("weights", { type: "string", demandOption: true, describe: "weights file written by train --save" })
     .option("target", { type: "number", demandOption: true, describe: "digit the pattern should be taken for" })
@@ -44,11 +47,14 @@ export function builder(y: Argv) {
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const outputs = digitOutputs(["noise", "pattern"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined);
+  refuseClobber([named("the workload", argv.workload), named("--weights", argv.weights)], [...outputs, reportOutput(argv)]);
   const spec = loadWorkload(argv.workload as string);
   const params = readWeights(argv.weights as string, spec);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
   checkDigitPaths(["noise", "pattern"], argv["save-npy"] as string | undefined, argv["save-image"] as string | undefined);
   const mode = argv.mode as SimMode;
+  const report = reportPath(argv.report);
   const r = await foolingPattern({
     spec,
     hw,
@@ -69,7 +75,20 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     argv["save-image"] as string | undefined,
   );
   const { noise: _n, pattern: _p, ...rest } = r;
-  emit(argv.json as boolean, { workload: spec.name, hardware: hw, mode, ...rest, saved }, () => {
+  const output = {
+    command: "fool" as const,
+    workload: spec.name,
+    hardware: hw,
+    mode,
+    ...rest,
+    noiseOutputs: Array.from(r.noiseOutputs),
+    outputs: Array.from(r.outputs),
+    saved,
+    noisePixels: Array.from(r.noise),
+    patternPixels: Array.from(r.pattern),
+  };
+  const reported = await writeReport(report, output);
+  emit(argv.json as boolean, output, () => {
     const lines = [
       sideBySide([
         { title: `start: noise (seed ${r.seed})`, lines: digitArt(r.noise) },
@@ -86,8 +105,10 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
         : `not reached in ${r.steps} steps: output for ${r.target} is ${r.confidence.toFixed(4)}, the network says ${r.predicted}`,
       "outputs from the inference program on the simulated chip; gradients from the input-gradient program",
       `simulated cycles: input gradient ${fmtInt(r.cycles.inputGradient)}, inference ${fmtInt(r.cycles.inference)}`,
+      `simulated energy: input gradient ${fmtJoules(r.energy.inputGradient.totalJ)}, inference ${fmtJoules(r.energy.inference.totalJ)} (docs/ENERGY.md)`,
     ];
     if (saved.length > 0) lines.push(`saved ${saved.join(", ")}`);
+    if (reported) lines.push(reported);
     return lines.join("\n");
-  });
+  }, [...saved.map((path) => ({ role: "image", path })), ...reportFiles(report)]);
 }

@@ -2,6 +2,7 @@
 import asciichart from "asciichart";
 import type { SweepResult, SweepRow } from "../../jobs/sweep.js";
 import { STALL_REASONS } from "../../jobs/sweep-point.js";
+import { fmtJoules } from "../energy-text.js";
 import { fmtInt, fmtPct } from "../output.js";
 
 /** Short headings of the stall causes, so the table fits a wide terminal. */
@@ -15,7 +16,7 @@ const STALL_HEADINGS: Record<string, string> = {
 };
 
 export function formatSweepTable(result: SweepResult): string {
-  const head = ["point", "array", ...result.vary.map((v) => v.label), "cycles", "time", "MACs", "util", "TOPS"];
+  const head = ["point", "array", ...result.vary.map((v) => v.label), "cycles", "time", "MACs", "util", "TOPS", "energy/step", "TOPS/W"];
   head.push(...STALL_REASONS.map((c) => STALL_HEADINGS[c] ?? c), "WM read B", "UB r+w B", "loss", "test acc", "wall s");
   const body = result.rows.map((r) => [
     String(r.point),
@@ -26,6 +27,8 @@ export function formatSweepTable(result: SweepResult): string {
     fmtInt(r.macs),
     fmtPct(r.utilization),
     r.tops.toFixed(4),
+    r.energy.per ? fmtJoules(r.energy.per.joules) : "-",
+    r.energy.topsPerW.toFixed(4),
     ...STALL_REASONS.map((c) => fmtInt(r.stalls[c])),
     fmtInt(r.weightMemoryReadBytes),
     fmtInt(r.unifiedBufferReadBytes + r.unifiedBufferWrittenBytes),
@@ -68,6 +71,9 @@ export function formatSweepPlots(result: SweepResult): string {
     "",
     "utilization per point:",
     plotAgainstPoints(rows.map((r) => 100 * r.utilization), labels, (y) => `${y.toFixed(2)} %`),
+    "",
+    "energy per training step per point (docs/ENERGY.md):",
+    plotAgainstPoints(rows.map((r) => r.energy.per?.joules ?? 0), labels, fmtJoules),
   ];
   if (result.vary.length > 0) out.push("", "points: " + rows.map((r) => `#${r.point} ${r.rows}x${r.cols} ${result.vary.map((v) => `${v.label}=${r.params[v.param]}`).join(" ")}`).join("; "));
   return out.join("\n");

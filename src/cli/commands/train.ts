@@ -8,17 +8,19 @@ import { LOSS_CURVE_WINDOW, train, type EpochResult } from "../../jobs/train.js"
 import type { SimMode } from "../../sim/controller.js";
 import { loadWorkload } from "../../workloads/spec.js";
 import { emit, fmtInt, fmtPct } from "../output.js";
-import { hardwareFlags, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
-import { progressBar } from "../progress.js";
+import { hardwareFlags, traceFiles, traceOutputs, traceSinkFrom, withHardware, withJson, withRun, withSink, withTrace } from "../options.js";
+import { named, refuseClobber } from "../output-paths.js";
+import { progressBar, progressLines } from "../progress.js";
 import { formatStats } from "../stats-text.js";
 import { stopFlag } from "../stop.js";
-import { positiveInt, withWorkloadOverrides } from "./workload-options.js";
+import { reportFiles, reportOutput, reportPath, withReport, writeReport } from "../report-option.js";
+import { formatSettings, positiveInt, settingsUsed, withTrainingOverrides, withWorkloadOverrides } from "./workload-options.js";
 
 export const command = "train <workload>";
 export const describe = "train a workload on the simulated TPU (MNIST), then evaluate it on the test set";
 
 export function builder(y: Argv) {
-  return withTrace(withRun(withHardware(withJson(y)), "fast"))
+  return withReport(withTrainingOverrides(withTrace(withRun(withHardware(withJson(y)), "fast"))))
     .positional("workload", { type: "string", demandOption: true, describe: "workload spec (workloads/*.json)" })
     .option("epochs", { type: "number", describe: "epochs (default: the workload's)" })
     .option("batch", { type: "number", describe: "batch size (default: the workload's)" })
@@ -30,19 +32,24 @@ export function builder(y: Argv) {
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   const json = argv.json as boolean;
+  const quiet = json || (argv.quiet as boolean);
+  refuseClobber([named("the workload", argv.workload)], [named("--save", argv.save), ...traceOutputs(argv), reportOutput(argv)]);
   const base = loadWorkload(argv.workload as string);
   const spec = withWorkloadOverrides(base, argv);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
   const mode = argv.mode as SimMode;
   // A --save path that cannot be written fails now, not after the whole training run.
   if (argv.save) checkWritable(argv.save as string);
+  const report = reportPath(argv.report);
   const sink = traceSinkFrom(argv, mode);
   const started = performance.now();
   const log = (s: string) => {
-    if (!json) process.stderr.write(s + "\n");
+    if (!quiet) process.stderr.write(s + "\n");
   };
-  const bar = progressBar(!json, 1, "epoch {epoch} |{bar}| {value}/{total} batches | {ips} images/s | {cycles} cycles | loss {loss}");
-  log(`training ${spec.name} on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode), batch ${spec.batch}, lr ${spec.learningRate}, ${spec.epochs} epoch(s)`);
+  const settings = settingsUsed(spec, argv, ["learningRate", "seed", "batch", "epochs"]);
+  const bar = progressBar(!quiet, 1, "epoch {epoch} |{bar}| {value}/{total} batches | {ips} images/s | {cycles} cycles | loss {loss}");
+  log(`training ${spec.name} on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode), batch ${spec.batch}, lr ${spec.learningRate}, seed ${spec.seed}, ${spec.epochs} epoch(s)`);
+  const lines = progressLines(!quiet, "train", "steps");
   let barTotal = 0;
   const result = await withSink(sink, () =>
     train({
@@ -55,6 +62,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       maxCycles: argv["max-cycles"] as number,
       sink,
       stop: stopFlag,
+      views: report !== undefined || json,
       onProgress: (p) => {
         if (barTotal !== p.batches) {
           barTotal = p.batches;
@@ -62,6 +70,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
         }
         const secs = (performance.now() - started) / 1000;
         bar.update(p.batch, { epoch: p.epoch, ips: Math.round(p.images / Math.max(secs, 1e-3)), cycles: fmtInt(p.cycles), loss: p.loss.toFixed(4) });
+        lines.update((p.epoch - 1) * p.batches + p.batch, spec.epochs * p.batches, `epoch ${p.epoch}, loss ${p.loss.toFixed(4)}`);
       },
       onEpoch: (e) => {
         bar.stop();
@@ -73,7 +82,9 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   if (argv.save) writeFileAtomic(argv.save as string, weightsToJson(spec, result.params));
   const wall = (performance.now() - started) / 1000;
   const { params: _params, ...rest } = result;
-  emit(json, { ...rest, cycles: result.stats.cycles, saved: argv.save ?? null, wallSeconds: wall }, () => {
+  const output = { command: "train" as const, ...rest, settings, cycles: result.stats.cycles, saved: argv.save ?? null, wallSeconds: wall };
+  const reported = await writeReport(report, output);
+  emit(json, output, () => {
     const lines = [`epoch  loss     train acc  test acc   cycles`];
     for (const e of result.epochs) {
       const test = e.testAccuracy === null ? "     -    " : fmtPct(e.testAccuracy).padStart(9);
@@ -84,11 +95,13 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       lines.push("", `training loss, mean of every ${LOSS_CURVE_WINDOW * Math.ceil(result.lossCurve.length / 72)} steps:`,
         asciichart.plot(curve, { height: 10, format: (x: number) => x.toFixed(4).padStart(8) }));
     }
+    lines.push("", `settings: ${formatSettings(settings)}`);
     lines.push("", `hardware (training steps only), ${result.steps} steps of batch ${result.batch}:`, formatStats(result.stats));
     if (argv.save) lines.push("", `weights saved to ${argv.save}`);
+    if (reported) lines.push(reported);
     lines.push(`wall time ${wall.toFixed(1)} s`);
     return lines.join("\n");
-  });
+  }, [...(argv.save ? [{ role: "weights", path: argv.save as string }] : []), ...traceFiles(argv), ...reportFiles(report)]);
 }
 
 function formatEpoch(e: EpochResult): string {
