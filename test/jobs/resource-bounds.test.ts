@@ -3,12 +3,14 @@
  * resources"): over a training step of each shipped MLP on tpu-v1 (bf16), tpu-v2 and small, no link
  * or port group moves more than its capacity per cycle allows: cycles >= bytes / bytes per cycle for
  * the host link and the weight-memory channel, and >= bytes / (ports * row width * element bytes +
- * the DMA's own port) for the unified-buffer and accumulator port groups.
+ * the DMA's own port) for the unified-buffer and accumulator port groups. The TPU v1 paper's MLPs
+ * (2000-wide layers, random data) train in batches of 16 here, and not on small: their 5 M and 20 M
+ * weights need more weight memory than its 16 MiB holds (6 bytes per weight).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { HwConfig } from "../../src/config/hw-config.js";
-import { loadMnist } from "../../src/data/mnist.js";
+import { loadDataset } from "../../src/data/dataset.js";
 import { resolveHardware } from "../../src/jobs/hardware.js";
 import { train } from "../../src/jobs/train.js";
 import type { RunStats } from "../../src/sim/stats.js";
@@ -23,12 +25,13 @@ const MACHINES: [string, { preset: string; dtype?: string }][] = [
   ["tpu-v2", { preset: "tpu-v2" }],
   ["small", { preset: "small" }],
 ];
-const images = loadMnist("train", { limit: 64 });
+const isLarge = (file: string) => file.startsWith("tpu-v1-");
 
 async function trainingStep(file: string, flags: { preset: string; dtype?: string }, steps = 1) {
-  const spec = loadWorkload(`workloads/${file}`);
-  const hw = resolveHardware(flags, spec.hardware);
-  const r = await train({ spec, hw, mode: "fast", epochs: 1, maxSteps: steps, evaluate: false, train: images });
+  const shipped = loadWorkload(`workloads/${file}`);
+  const spec = isLarge(file) ? { ...shipped, batch: 16, samples: 16 * steps } : shipped;
+  const hw = resolveHardware({ dtype: "bf16", ...flags }, spec.hardware);
+  const r = await train({ spec, hw, mode: "fast", epochs: 1, maxSteps: steps, evaluate: false, train: loadDataset(spec, "train", { limit: 64 }) });
   expect(r.steps).toBe(steps);
   return { hw, s: r.stats };
 }
@@ -51,6 +54,7 @@ describe("cycles >= bytes moved over each shared resource / its capacity", () =>
   expect(MLPS.length).toBeGreaterThanOrEqual(4);
   for (const file of MLPS) {
     for (const [name, flags] of MACHINES) {
+      if (isLarge(file) && name === "small") continue;
       it(`${file} on ${name}`, async () => {
         const { hw, s } = await trainingStep(file, flags);
         for (const [what, bytes, capacity] of resources(hw, s)) {

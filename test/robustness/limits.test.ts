@@ -52,13 +52,19 @@ describe("hardware overrides: every problem at once", () => {
 
   it("each sized memory has its limit; the sum has the chip's", () => {
     const over = (param: string, value: number) => errorOf(() => buildHwConfig("small", { [param]: value }, "--set")).message;
-    expect(over("weightMemoryBytes", 9 * GiB)).toMatch(/weightMemoryBytes: .*weight memory would take 9 GiB/);
+    // bf16: 4 + 2 bytes a weight (fp32 master + bf16 copy), so 9 GiB holds 1.5 Gi weights, each a 4-byte float in the simulator.
+    expect(over("weightMemoryBytes", 9 * GiB)).toMatch(/weightMemoryBytes: .*weight memory would take 6 GiB/);
     // 2^26 rows x 8 columns x 4 bytes is exactly 2 GiB: allowed; twice that is not.
     expect(() => buildHwConfig("small", { accumulatorRows: 2 ** 26 })).not.toThrow();
     expect(over("accumulatorRows", 2 ** 27)).toMatch(/accumulatorRows: .*accumulators would take 4 GiB .*2x over/);
     expect(over("weightFifoTiles", 2 ** 24)).toMatch(/weightFifoTiles: .*weight FIFO would take 4 GiB/);
     expect(over("activationLatency", 1e9)).toMatch(/activationLatency: .*activation pipeline/);
-    // Under each per-memory limit, over the chip's: 1.9 GiB of unified buffer (int8: 4 bytes an element) + 1.9 GiB + ... > 4 GiB.
+    // The vector unit's (vectorLatency + 1) pipeline slots and VEC's operand latch, vectorLanes wide, 4 bytes each:
+    // (1e9 + 2) x 8 x 4 and (2 + 2) x 1e9 x 4 bytes, both over 2 GiB; the larger factor is named.
+    expect(over("vectorLatency", 1e9)).toMatch(/vectorLatency: .*vector pipeline would take 29.8 GiB/);
+    expect(over("vectorLanes", 1e9)).toMatch(/vectorLanes: .*vector pipeline would take 14.9 GiB/);
+    // Under each per-memory limit, over the chip's (int8): 460 Mi elements of unified buffer x 4 bytes = 1840 MiB,
+    // 1900 MiB / (4 + 1) = 380 Mi weights x 4 bytes = 1520 MiB, 2^22 tiles x 64 x 4 bytes = 1024 MiB: 4384 MiB > 4 GiB.
     const e = errorOf(() => buildHwConfig("small", { dtype: "int8", unifiedBufferBytes: 460 * 2 ** 20, weightMemoryBytes: 1900 * 2 ** 20, weightFifoTiles: 2 ** 22 }, "--set"));
     expect(e.message).toMatch(/the chip's memories would take .* together .*over the limit of 4 GiB per chip/);
   });
@@ -81,7 +87,8 @@ describe("workload sizes: refused by the preflight, before the graph is built", 
     const e = errorOf(() => compileTrainingStep(spec, hw));
     expect(e.where.field).toBe("weightMemoryBytes");
     expect(e.message).toContain("the network's parameters need 801,000,000,186 fp32 values of weight memory");
-    expect(e.message).toContain("but it holds 67,108,864: 11,936x over");
+    // tpu-v2 (bf16): 256 MiB / (4 + 2) bytes per weight = 44,739,242 weights; 801,000,000,186 / 44,739,242 = 17,903.7.
+    expect(e.message).toContain("but it holds 44,739,242: 17,904x over");
     expect(e.message).toContain("field layers: the forward pass alone would be about");
   });
 
@@ -103,8 +110,9 @@ describe("workload sizes: refused by the preflight, before the graph is built", 
   it("the weight-memory check is exact at the boundary: one parameter more is refused, the limit itself compiles", () => {
     // 784-16-16-10 has 12,730 + 272 + 170 = 13,172... computed here from the layer sizes, independently.
     const params = 16 * 785 + 16 * 17 + 10 * 17;
-    const fits = buildHwConfig("small", { weightMemoryBytes: 4 * params });
-    const short = buildHwConfig("small", { weightMemoryBytes: 4 * (params - 1) });
+    // small is bf16: each weight takes 4 + 2 bytes (fp32 master + bf16 copy); one byte less holds one weight less.
+    const fits = buildHwConfig("small", { weightMemoryBytes: 6 * params });
+    const short = buildHwConfig("small", { weightMemoryBytes: 6 * params - 1 });
     expect(() => checkWorkloadSizes(base, fits)).not.toThrow();
     expect(compileInference(base, fits).program.instructions.length).toBeGreaterThan(0);
     expect(errorOf(() => checkWorkloadSizes(base, short)).message).toContain(`need ${params.toLocaleString("en-US")} fp32 values`);
