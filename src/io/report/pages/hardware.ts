@@ -80,7 +80,8 @@ export async function cyclesSection(render: Render, stats: RunSummary, bars: rea
 export async function timelineSection(render: Render, t: Timeline | null, what: string): Promise<Section | null> {
   if (t === null) return null;
   const notes = [
-    `One lane per unit: a bar is a stretch of cycles an instruction spends busy (blue) or stalled waiting to issue (red); ` +
+    `One lane per unit: a bar is a stretch of cycles an instruction spends busy (blue: the unit did work; the matrix unit while it streams a pass's vectors) ` +
+      `or stalled (red: waiting to issue, or refused a port or the weight-memory channel); ` +
       `the last lane is the matrix unit's stall cause cycle by cycle. Hover a bar for the instruction's text. ${what}`,
   ];
   if (t.truncated) notes.push(`Only the first ${fmtInt(t.cycles)} cycles are shown (limit ${fmtInt(t.limitCycles)} cycles or the segment limit).`);
