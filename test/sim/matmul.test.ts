@@ -107,3 +107,14 @@ describe("int8 matmul", () => {
     expect(out.c[3]).toBe(2180124672 - 2 ** 32);
   });
 });
+
+describe("products big enough for fast mode's SIMD pass kernels (sim/pass-kernels.ts)", () => {
+  /** Kernel chunks fast mode computed (its bank store is internal to the controller). */
+  const kernelChunks = (sim: unknown) => (sim as { ctx: { nonzeros: { kernels: { chunks: number } } } }).ctx.nonzeros.kernels.chunks;
+  for (const dtype of ["int8", "bf16"] as const) {
+    it(`${dtype} 300x100x70 on a 48x40 grid: kernels and JavaScript passes (30-column tiles) == detailed mode == reference`, () => {
+      const out = expectMatmul({ m: 300, k: 100, n: 70, rows: 48, cols: 40, dtype, seed: 21, hw: { accumulatorRows: 2048, hostBytesPerCycle: 64, weightBytesPerCycle: 64 } });
+      expect(kernelChunks(out.sims.fast)).toBeGreaterThan(0);
+    });
+  }
+});
