@@ -56,6 +56,8 @@ export interface MachineState {
   readonly bankState: Int32Array;
   readonly bankReadyAt: Float64Array;
   readonly activeBank: number;
+  /** Last step of the current or last weight shift: the shifter is a unit SYNC and HALT wait for. */
+  readonly shiftEnd: number;
   readonly dp: { readonly fifo: { readonly occupancy: number; readonly depth: number; readonly headState: number } };
   oldestLoadedBank(): number;
   /** Bumped whenever the controller's state changes (issue, completion, shift start or end). */
@@ -97,7 +99,7 @@ function computeBlockReason(m: MachineState, op: DecodedOp, t: number): number {
       return STALL.none;
     case OP_HALT:
     case OP_SYNC:
-      return m.inflight.length === 0 ? STALL.none : STALL.drain;
+      return m.inflight.length === 0 && t > m.shiftEnd ? STALL.none : STALL.drain;
     case OP_RHM:
     case OP_WHM:
     case OP_WHMA:

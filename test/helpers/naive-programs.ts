@@ -55,12 +55,11 @@ function block(rng: Rng, size: number, maxRows: number, maxCols: number) {
   return { addr: rng.int(0, Math.max(0, size - ((rows - 1) * stride + cols))), stride, rows, cols };
 }
 
-/** Does the block (addr, stride) of d's shape share an element with d? */
-function sharesElement(addr: number, stride: number, d: { addr: number; stride: number; rows: number; cols: number }): boolean {
-  const mine = new Set<number>();
-  for (let r = 0; r < d.rows; r++) for (let c = 0; c < d.cols; c++) mine.add(d.addr + r * d.stride + c);
-  for (let r = 0; r < d.rows; r++) for (let c = 0; c < d.cols; c++) if (mine.has(addr + r * stride + c)) return true;
-  return false;
+/** Do the bounding ranges of the block (addr, stride) of d's shape and d intersect (the overlap rule)? */
+function sharesRange(addr: number, stride: number, d: { addr: number; stride: number; rows: number; cols: number }): boolean {
+  const hi = addr + (d.rows - 1) * stride + d.cols;
+  const dhi = d.addr + (d.rows - 1) * d.stride + d.cols;
+  return addr < dhi && d.addr < hi;
 }
 
 interface GenState {
@@ -137,11 +136,11 @@ function randomInstruction(rng: Rng, hw: HwConfig, st: GenState, readPorts: numb
       const bs = stride();
       const at = (s: number) => rng.int(0, REGION.ub - ((d.rows - 1) * s + d.cols));
       const imm = [rng.pick([0.5, -0.25, 0.375]), rng.pick([0.5, -0.25]), p2(-18) * rng.pick([1, -1.5]), rng.pick([1, -1, 0.5]), p2(-35) * rng.pick([1, -1]), rng.pick([1, -0.5])][fn];
-      // A source either shares no element with the destination or is identical to it (in place).
+      // A source's bounding range either misses the destination's or is the same block (in place).
       const source = (s: number): [number, number] => {
         for (let tries = 0; tries < 8 && rng.int(0, 4) !== 0; tries++) {
           const addr = at(s);
-          if (!sharesElement(addr, s, d)) return [addr, s];
+          if (!sharesRange(addr, s, d)) return [addr, s];
         }
         return [d.addr, d.stride];
       };

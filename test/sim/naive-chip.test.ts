@@ -138,7 +138,7 @@ const shapes = (faulty: fc.Arbitrary<boolean>) =>
 
 // Skipped: enabled by the naive-model reconciliation (the two models still differ, e.g. in the stall
 // cause of a cycle in runs that fault; a separate change reconciles them). Was skipIf(!NEW_TIMING).
-describe.skip("detailed mode == the naive register model (skipped until the simulator has the new timing)", () => {
+describe("detailed mode == the naive register model", () => {
   it(`${RUNS} random programs, grids 1x1..8x8, cycle for cycle and bit for bit`, () => {
     const totals: Totals = { programs: 0, faults: 0, cycles: 0, macs: 0 };
     const run = (shape: NaiveShape) => compare(randomNaiveMachine(shape), shape, totals);

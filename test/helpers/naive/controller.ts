@@ -47,13 +47,8 @@ export function whyHeadWaits(chip: NaiveChip, op: NaiveOp, t: number): Wait | nu
     if (!f.switch && chip.activeBank < 0) return { fault: "no active weight tile (MMUL without switch)" };
   }
 
-  // 3. The scoreboard; between two passes the accumulator rule replaces it on the accumulators.
-  for (const e of chip.inflight) {
-    const bothPasses = e.op.op === "MMUL" && op.op === "MMUL";
-    if (conflicts(e.op, op, bothPasses)) return { cause: producerCause(e.op.unit) };
-  }
-
-  // 4. The accumulator rule: an accumulating pass reads row acc'+b' after the earlier pass wrote it.
+  // 3. The accumulator rule (the matrix pipeline's own interlock, charged before the scoreboard): an
+  //    accumulating pass reads row acc'+b' after the earlier pass wrote it.
   if (op.op === "MMUL" && f.accumulate) {
     for (const e of chip.inflight) {
       if (e.op.op !== "MMUL") continue;
@@ -61,6 +56,12 @@ export function whyHeadWaits(chip: NaiveChip, op: NaiveOp, t: number): Wait | nu
       const overlap = f.acc < g.acc + g.rows && g.acc < f.acc + f.rows;
       if (overlap && t < e.t0 + hw.rows + 1 + (f.acc - g.acc) - chip.slack.accRule) return { cause: "data_dependency" };
     }
+  }
+
+  // 4. The scoreboard; between two passes the accumulator rule replaces it on the accumulators.
+  for (const e of chip.inflight) {
+    const bothPasses = e.op.op === "MMUL" && op.op === "MMUL";
+    if (conflicts(e.op, op, bothPasses)) return { cause: producerCause(e.op.unit) };
   }
 
   // 5. Operand faults are raised at issue.

@@ -121,12 +121,6 @@ export function conflicts(earlier: NaiveOp, later: NaiveOp, skipAcc: boolean): b
   return hit(earlier.writes, later.reads) || hit(earlier.writes, later.writes) || hit(earlier.reads, later.writes);
 }
 
-function elements(b: Block): Set<number> {
-  const s = new Set<number>();
-  for (let r = 0; r < b.rows; r++) for (let c = 0; c < b.cols; c++) s.add(b.addr + r * b.stride + c);
-  return s;
-}
-
 /** Memory sizes the operand checks use. */
 export interface Sizes {
   ub: number;
@@ -136,9 +130,9 @@ export interface Sizes {
 }
 
 /**
- * Operand faults raised at issue (docs/ARCHITECTURE.md "Faults"): shapes, addresses, and source /
- * destination blocks of one memory that share an element without being identical (VEC only: VTR
- * and VSMX buffer their source; VSGD reads and writes the same block by definition).
+ * Operand faults raised at issue (docs/ARCHITECTURE.md "Controller", "Faults"): shapes, addresses, and
+ * source / destination blocks of one memory whose bounding ranges intersect without being the same
+ * block (VEC only: VTR and VSMX buffer their source; VSGD reads and writes the same block by definition).
  */
 export function operandFault(op: NaiveOp, hw: HwConfig, sizes: Sizes): string | null {
   const f = op.f;
@@ -154,12 +148,11 @@ export function operandFault(op: NaiveOp, hw: HwConfig, sizes: Sizes): string | 
     if (lo < 0 || hi > sizes[b.mem]) return `${b.mem} address ${hi - 1} out of range (size ${sizes[b.mem]})`;
   }
   if (op.op === "VEC") {
+    // Bounding ranges that intersect must be the same block: same address and stride, or one row.
     const dst = op.writes[0];
     for (const src of op.reads) {
-      const identical = src.addr === dst.addr && src.stride === dst.stride;
-      if (identical) continue;
-      const d = elements(dst);
-      for (const e of elements(src)) if (d.has(e)) return `source and destination blocks overlap at unified buffer element ${e}`;
+      const identical = src.addr === dst.addr && (src.stride === dst.stride || src.rows === 1);
+      if (rangesOverlap(src, dst) && !identical) return `source and destination blocks of unified buffer overlap at ${Math.max(src.addr, dst.addr)}`;
     }
   }
   return null;
