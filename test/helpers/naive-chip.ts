@@ -143,7 +143,7 @@ export class NaiveChip {
     }
     this.array = new NaiveArray(hw);
     this.act = new NaiveActivation(hw.activationLatency);
-    this.vec = new NaiveVector(hw.vectorLanes, hw.vectorLatency, eb);
+    this.vec = new NaiveVector(hw.vectorLanes, hw.vectorLatency, eb, this.ports.ubRead);
   }
 
   /** Run to HALT, a fault or the watchdog (a fault at cycle maxCycles). */

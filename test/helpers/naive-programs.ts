@@ -67,7 +67,7 @@ interface GenState {
   active: boolean;
 }
 
-function randomInstruction(rng: Rng, hw: HwConfig, st: GenState, readPorts: number): Instruction | null {
+function randomInstruction(rng: Rng, hw: HwConfig, st: GenState): Instruction | null {
   const R = hw.rows;
   const C = hw.cols;
   const kind = rng.pick(["RHM", "WHM", "WHMA", "RDW", "RDWU", "MMUL", "MMUL", "MMUL", "ACT", "ACT", "VEC", "VTR", "VSGD", "SYNC", "NOP", "VSMX"]);
@@ -129,7 +129,7 @@ function randomInstruction(rng: Rng, hw: HwConfig, st: GenState, readPorts: numb
       });
     }
     case "VEC": {
-      const fn = readPorts < 2 ? 3 : rng.int(0, 5); // two sources need two read ports in one cycle
+      const fn = rng.int(0, 5);
       const d = block(rng, REGION.ub, 4, 12);
       const stride = () => rng.int(d.cols, d.cols + 2);
       const as = stride();
@@ -234,11 +234,10 @@ export function randomNaiveHw(rng: Rng, rows: number, cols: number, dtype: DType
 export function randomNaiveMachine(shape: NaiveShape): NaiveMachine {
   const rng = new Rng(shape.seed);
   const hw = randomNaiveHw(rng, shape.rows, shape.cols, shape.dtype);
-  const readPorts = (hw as unknown as Record<string, number>).unifiedBufferReadPorts;
   const st: GenState = { pending: 0, active: false };
   const list: Instruction[] = [];
   while (list.length < shape.length) {
-    const i = randomInstruction(rng, hw, st, readPorts);
+    const i = randomInstruction(rng, hw, st);
     if (i) list.push(i);
   }
   const tiny = rng.int(0, 3) === 0;

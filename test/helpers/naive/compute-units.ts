@@ -73,11 +73,14 @@ export class NaiveVector {
   private moved = 0;
   private grad: number[] = [];
   private master: number[] = [];
+  /** VEC with two sources and one read port: source a of the current step, read a cycle before b. */
+  private latch: number[] | null = null;
 
   constructor(
     private readonly lanes: number,
     private readonly Lv: number,
     private readonly eb: number,
+    private readonly ubReadPorts: number,
   ) {}
 
   start(op: NaiveOp): void {
@@ -88,6 +91,13 @@ export class NaiveVector {
     this.moved = 0;
     this.grad = [];
     this.master = [];
+    this.latch = null;
+  }
+
+  /** VEC: sources per step, and granted cycles per reading step (2 when the sources outnumber the read ports). */
+  private sources(): { k: number; q: number } {
+    const k = this.cur!.f.fn === VEC_COPY ? 1 : 2;
+    return { k, q: k > this.ubReadPorts ? 2 : 1 };
   }
 
   private groups(n: number): number {
@@ -108,8 +118,9 @@ export class NaiveVector {
     const { S, Sr, Sw } = this.phases();
     const p = this.p;
     if (op.op === "VEC") {
-      const k = f.fn === VEC_COPY ? 1 : 2;
-      return { ubRead: p < S ? k : 0, ubWrite: p >= this.Lv ? 1 : 0, accRead: 0, channel: 0 };
+      const { k, q } = this.sources();
+      if (p < S && q === 2 && this.latch === null) return { ubRead: 1, ubWrite: 0, accRead: 0, channel: 0 };
+      return { ubRead: p < S ? (q === 2 ? 1 : k) : 0, ubWrite: p >= this.Lv ? 1 : 0, accRead: 0, channel: 0 };
     }
     if (op.op === "VSGD") {
       const total = f.rows * f.cols * (8 + this.eb);
@@ -132,18 +143,27 @@ export class NaiveVector {
       io.ctr.ubWrittenBytes += values.length * io.eb;
     };
     if (op.op === "VEC") {
+      const { k, q } = this.sources();
       let incoming: Stage | null = null;
       if (p < S) {
         const row = Math.floor(p / g);
         const col0 = (p % g) * this.lanes;
         const n = Math.min(this.lanes, f.cols - col0);
+        if (q === 2 && this.latch === null) {
+          // The step's first granted cycle: source a into the operand latch; no step advances.
+          this.latch = [];
+          for (let j = 0; j < n; j++) this.latch.push(ub[f.a + row * f.astride + col0 + j]);
+          io.ctr.ubReadBytes += n * io.eb;
+          return false;
+        }
         const values: number[] = [];
         for (let j = 0; j < n; j++) {
-          const a = ub[f.a + row * f.astride + col0 + j];
-          const b = f.fn === VEC_COPY ? 0 : ub[f.b + row * f.bstride + col0 + j];
+          const a = this.latch ? this.latch[j] : ub[f.a + row * f.astride + col0 + j];
+          const b = k === 1 ? 0 : ub[f.b + row * f.bstride + col0 + j];
           values.push(vectorLane(f.fn, a, b, f.imm, io.hw.dtype));
         }
-        io.ctr.ubReadBytes += (f.fn === VEC_COPY ? 1 : 2) * n * io.eb;
+        io.ctr.ubReadBytes += (q === 2 ? 1 : k) * n * io.eb;
+        this.latch = null;
         incoming = { row, col0, values };
       }
       const out = advance(this.stages, incoming);
