@@ -50,6 +50,21 @@ describe("shared ports", () => {
     expect(life(run(vhw, prog(3), { ports: { unifiedBufferReadPorts: 2 } }), 2)).toEqual([3, 3]); // copy: one source
   });
 
+  it("with one read port a two-source VEC takes two granted cycles per reading step", () => {
+    // VEC add 2 x 2, lanes 2, Lv 1: S = 2 steps, q = 2: tc = 0 + 2*2 + 1 - 1 = 4. Cycle 2p reads a,
+    // 2p + 1 reads b and writes step p - Lv; the write-only step p = 2 takes cycle 4.
+    const vhw = { rows: 2, cols: 2, vectorLanes: 2, vectorLatency: 1 };
+    const vec = (fn: number) => [ins("VEC", { fn, dst: 120, dstride: 2, a: 100, astride: 2, b: 110, bstride: 2, rows: 2, cols: 2 }), HALT];
+    const one = run(vhw, vec(0), { ports: { unifiedBufferReadPorts: 1 } });
+    expect(life(one, 0)).toEqual([0, 4]);
+    const eb = 2; // the small preset is bf16
+    expect(column(one, "ubReadBytes").slice(0, 5)).toEqual([2 * eb, 2 * eb, 2 * eb, 2 * eb, 0]);
+    expect(column(one, "ubWrittenBytes").slice(0, 5)).toEqual([0, 0, 0, 2 * eb, 2 * eb]);
+    // Copy has one source: one cycle per step, tc = 0 + 2 + 1 - 1 = 2; two ports: add too.
+    expect(life(run(vhw, vec(3), { ports: { unifiedBufferReadPorts: 1 } }), 0)).toEqual([0, 2]);
+    expect(life(run(vhw, vec(0), { ports: { unifiedBufferReadPorts: 2 } }), 0)).toEqual([0, 2]);
+  });
+
   it("VSGD is last on the accumulator read ports, behind the pass and the activation unit", () => {
     // Pass B = 3 accumulating: psum reads 3..6. VSGD 1 x 2 bf16 = 20 bytes (one cycle at W = 64)
     // issues at 3 (alone: tc = 3). One port: refused 3..6, moves at 7.
@@ -269,11 +284,14 @@ describe("faults: cycle, unit and instruction", () => {
     expect(faultOf(b.hw, b.prog, [bf([Infinity])], setup).fault).toEqual({ cycle: 1, unit: "dma", pc: 1 });
   });
 
-  it("overlapping VEC blocks fault at issue; identical or interleaved blocks do not", () => {
-    const vec = (dst: number, stride: number, rows: number) => ins("VEC", { fn: 3, dst, dstride: stride, a: 0, astride: stride, b: 0, bstride: 0, rows, cols: 4 });
+  it("VEC blocks whose bounding ranges intersect fault at issue unless they are the same block", () => {
+    const vec = (dst: number, dstride: number, rows: number, astride = dstride) => ins("VEC", { fn: 3, dst, dstride, a: 0, astride, b: 0, bstride: 0, rows, cols: 4 });
     expect(faultOf({ rows: 2, cols: 2 }, [ins("NOP"), vec(2, 4, 1), HALT]).fault).toEqual({ cycle: 1, unit: "vector", pc: 1 });
+    // Interleaved: {0..3, 8..11} and {4..7, 12..15} share no element, but their ranges [0, 12) and [4, 16) intersect.
+    expect(faultOf({ rows: 2, cols: 2 }, [vec(4, 8, 2), HALT]).fault).toEqual({ cycle: 0, unit: "vector", pc: 0 });
     run({ rows: 2, cols: 2 }, [vec(0, 4, 2), HALT]); // in place
-    run({ rows: 2, cols: 2 }, [vec(4, 8, 2), HALT]); // {0..3, 8..11} and {4..7, 12..15}
+    run({ rows: 2, cols: 2 }, [vec(0, 4, 1, 9), HALT]); // one row at the same address: in place whatever the strides
+    run({ rows: 2, cols: 2 }, [vec(12, 8, 2), HALT]); // [0, 12) and [12, 24): disjoint
   });
 
   it("an impossible shape faults at issue; the watchdog at maxCycles", () => {

@@ -11,7 +11,8 @@
  *   C. fixed-priority arbitration: matrix, activation, weight loader, vector, DMA (ports whole or
  *      nothing; the loader first on the weight-memory channel, VSGD takes what is left);
  *   D. every unit works from the old state and latches its writes; faults are ranked;
- *   E. the writes land; F. completions, freed FIFO slots, ready banks; G. the cycle's record.
+ *   E. the writes land (a fault's cycle too, then the run stops); F. completions, freed FIFO slots,
+ *      ready banks; G. the cycle's record.
  *
  * Where the documents are silent or ambiguous this model chose (the lead arbitrates):
  *  1. Shifter start (A) sees the bank states of the start of the cycle, so a bank retired by a
@@ -219,11 +220,12 @@ export class NaiveChip {
     const loaderDone = granted[WEIGHTS] && this.loader.work(io, loaderBytes);
     const vecDone = granted[VECTOR] && this.vec.work(io, vectorBytes);
     const dmaDone = granted[DMA] && this.dma.work(io, hw.hostBytesPerCycle);
+    // E. The clock edge: the cycle's writes land, a bad value too, and then a fault stops the run.
+    io.commit();
     const bad = io.firstFault();
     if (bad) return this.stop(bad);
 
-    // E. The clock edge. F. Completions.
-    io.commit();
+    // F. Completions.
     const finish = (op: NaiveOp) => {
       this.inflight.find((x) => x.op === op)!.done = true;
       this.life[op.pc].complete = t;

@@ -3,7 +3,8 @@
  * bandwidths, latencies, FIFO depth, both dtypes, and programs that never deadlock: every `switch`
  * has a tile, and no load needs a FIFO slot or bank only a later instruction could free. Values stay
  * far from overflow (as in programs.ts), except in the `faulty` machines, which plant one fault:
- * overlapping VEC blocks, an impossible shape, an address out of range, or a non-finite bf16 value.
+ * overlapping VEC blocks, an impossible shape, an address out of range, or a non-finite bf16 value
+ * (from the host, an RDW weight, a VEC / ACT / VSGD / MMUL result that overflows).
  */
 import { buildHwConfig, type DType, type HwConfig } from "../../src/config/hw-config.js";
 import { makeInstruction as ins, type Instruction } from "../../src/isa/opcodes.js";
@@ -173,8 +174,10 @@ function randomInstruction(rng: Rng, hw: HwConfig, st: GenState): Instruction | 
 }
 
 /** One planted fault (an instruction, or a bad host value for a bf16 RHM). */
-function plant(rng: Rng, hw: HwConfig, host: Float32Array): { kind: string; instruction: Instruction } {
-  const kinds = hw.dtype === "bf16" ? ["overlap", "shape", "range", "host-inf", "vec-overflow", "act-overflow"] : ["overlap", "shape", "range"];
+function plant(rng: Rng, hw: HwConfig, host: Float32Array): { kind: string; instruction: Instruction | null } {
+  const kinds = hw.dtype === "bf16"
+    ? ["overlap", "shape", "range", "host-inf", "vec-overflow", "act-overflow", "sgd-overflow", "weight-inf", "ub-huge"]
+    : ["overlap", "shape", "range"];
   const kind = rng.pick(kinds);
   const ubSize = Math.floor(hw.unifiedBufferBytes / hw.elementBytes);
   switch (kind) {
@@ -192,6 +195,15 @@ function plant(rng: Rng, hw: HwConfig, host: Float32Array): { kind: string; inst
       host[at] = rng.pick([Infinity, -Infinity, NaN, 3.4e38]);
       return { kind, instruction: ins("RHM", { host: 0, hstride: 8, ub: 200, ustride: 8, rows: 3, cols: 8 }) };
     }
+    case "sgd-overflow": {
+      // w - lr*g with lr near 2^127: infinite, or a finite fp32 master whose bf16 copy is infinite.
+      const cols = rng.int(1, hw.cols);
+      const lr = rng.pick([2 ** 127, -(2 ** 126) * 1.5, 2 ** 124, 1.99 * 2 ** 126]);
+      return { kind, instruction: ins("VSGD", { wm: rng.int(0, 200), wstride: cols, acc: rng.int(0, REGION.accRows - 3), rows: rng.int(1, 3), cols, lr }) };
+    }
+    case "weight-inf": // a bad weight under an RDW of the program (set in randomNaiveMachine)
+    case "ub-huge": // finite bf16 values near the top of the range in the buffer: MMUL and VEC overflow
+      return { kind, instruction: null };
     case "vec-overflow":
       return { kind, instruction: ins("VEC", { fn: 3, dst: 250, dstride: 4, a: 0, astride: 4, b: 0, bstride: 0, rows: 2, cols: 4, imm: 2 ** 127 }) };
     default:
@@ -246,7 +258,7 @@ export function randomNaiveMachine(shape: NaiveShape): NaiveMachine {
   let planted: string | null = null;
   if (shape.faulty) {
     const p = plant(rng, hw, host);
-    list.splice(rng.int(0, list.length), 0, p.instruction);
+    if (p.instruction) list.splice(rng.int(0, list.length), 0, p.instruction);
     planted = p.kind;
   }
   list.push(ins("HALT"));
@@ -254,6 +266,11 @@ export function randomNaiveMachine(shape: NaiveShape): NaiveMachine {
   for (let i = 0; i < wm.length; i++) wm[i] = sourceValue(rng, hw.dtype, tiny);
   const ub = new Float32Array(REGION.ub);
   for (let i = 0; i < ub.length; i++) ub[i] = representable(rng, hw.dtype, 8, tiny);
+  if (planted === "weight-inf") {
+    // A weight whose bf16 copy is infinite under some RDW; it faults when RDW lands it in the FIFO.
+    for (const i of list.filter((x) => x.op === "RDW")) wm[i.f.wm + rng.int(0, i.f.rows - 1)] = rng.pick([Infinity, -Infinity, NaN, 3.4e38]);
+  }
+  if (planted === "ub-huge") for (let n = 0; n < 96; n++) ub[rng.int(0, REGION.ub - 1)] = rng.pick([1.5, -1.75, 1]) * 2 ** 127;
   const accLen = REGION.accRows * hw.cols;
   const acc = hw.dtype === "int8" ? new Int32Array(accLen) : new Float32Array(accLen);
   for (let i = 0; i < accLen; i++) acc[i] = hw.dtype === "int8" ? rng.u32() | 0 : representable(rng, "bf16", 16) + 0;
