@@ -14,31 +14,32 @@
  *   E. the writes land (a fault's cycle too, then the run stops); F. completions, freed FIFO slots,
  *      ready banks; G. the cycle's record.
  *
- * Where the documents are silent or ambiguous this model chose (the lead arbitrates):
+ * Readings of the documents (the first ones the author chose where the doc was silent; the
+ * reconciliation with the simulator wrote each into docs/ARCHITECTURE.md, which both sides follow):
  *  1. Shifter start (A) sees the bank states of the start of the cycle, so a bank retired by a
- *     switch issuing in cycle t can take a new tile from t+1. With C = 1 the next-but-one tile then
- *     starts at t0+B+1, not at t0+B+C-1 = t0+B as "MatrixMultiply" says; for C >= 2 both agree.
- *     Issue (B) sees a shift started in A, so with R = 1 the bank is ready at s + R - 1 = s.
+ *     switch issuing in cycle t can take a new tile from t+1 (doc "Weight shift"). Issue (B) sees a
+ *     shift started in A, so with R = 1 the bank is ready at s + R - 1 = s.
  *  2. Both banks free (before the first switch): the shift takes bank 0, then bank 1; a switch
  *     activates the bank whose tile became ready first.
  *  3. SYNC and HALT wait for nothing in flight and the weight shifter idle (it is a unit); a tile
- *     waiting in the FIFO for a bank does not hold them.
- *  4. The cycle HALT issues is charged to `drain` (the table names HALT only while it waits).
+ *     waiting in the FIFO for a bank does not hold them (doc "Controller").
+ *  4. The cycle HALT issues is charged to `drain`.
  *  5. A blocked head is charged by the first failing condition in this order: its unit free (SYNC /
- *     HALT: machine empty), FIFO slot or tile, scoreboard (the oldest conflicting instruction's
- *     unit), accumulator rule; operand faults are raised when all of these hold.
+ *     HALT: machine empty), FIFO slot or tile, accumulator rule, scoreboard (the oldest conflicting
+ *     instruction's unit); operand faults are raised when all of these hold (doc "Stall attribution").
  *  6. MMUL waiting for a tile still filling its FIFO slot: `weight_load` ("in the FIFO" = ready).
- *  7. VEC with two sources needs 2 unified-buffer read ports in one cycle; with 1 port it can never
- *     be granted (the run hangs to the watchdog). The random generator avoids it.
+ *  7. VEC with two sources and one unified-buffer read port: a reading step takes two granted
+ *     cycles, source a into an operand latch, then source b with the step's write.
  *  8. "First resource that refused" is taken in the order unifiedBufferRead, unifiedBufferWrite,
  *     accumulatorRead, weightMemory. Only VSGD can be refused twice at once: accumulatorRead.
  *  9. VSGD holds an accumulator read port in every cycle it moves bytes, writes-only cycles too.
- * 10. VEC overlap fault: a source and the destination share an element without being identical
- *     (same address and stride); interleaved blocks whose bounding ranges overlap do not fault.
+ * 10. VEC overlap fault: a source and the destination whose bounding ranges intersect must be the
+ *     same block (same address and stride, or one row at the same address).
  * 11. headPc is the head at the start of the cycle, also in the cycle it issues.
  * 12. An operand fault at issue wins over a value fault of the same cycle.
  * 13. VSGD latches an element's master when its 4th byte moves; a block that overlaps itself
  *     (wstride < cols) is therefore timing-dependent. The generator avoids it.
+ * 14. A fault's cycle commits its writes (the bad value too), then the run stops (doc "Faults").
  */
 import type { HwConfig } from "../../src/config/hw-config.js";
 import type { Program } from "../../src/isa/program.js";
