@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import type { DType } from "../../src/config/hw-config.js";
 import { RuntimeFault } from "../../src/errors.js";
 import { Simulator } from "../../src/sim/controller.js";
-import type { PeTraceRow, TraceRow, TraceSink, TraceUnit } from "../../src/sim/trace.js";
+import { STALL_CAUSES, TRACE_UNITS as UNITS, type PeTraceRow, type TraceRow, type TraceSink, type TraceUnit } from "../../src/sim/trace.js";
 import { NaiveChip, type NaiveCycleRecord, type NaiveFault, type NaiveStats } from "../helpers/naive-chip.js";
 import { randomNaiveMachine, type NaiveMachine, type NaiveShape } from "../helpers/naive-programs.js";
 import { f32Bits } from "../helpers/reference-matmul.js";
@@ -104,6 +104,9 @@ function columnSums(rows: NaiveCycleRecord[], stats: NaiveStats): Record<string,
   for (const [name, total] of COLUMN_TOTALS) out[name] = [rows.reduce((a, r) => a + r[name], 0), total(stats)];
   out.matrixBusy = [rows.filter((r) => r.state[2] === 1).length, stats.matrixBusyCycles];
   out.cycles = [rows.length, stats.cycles];
+  // docs/TRACES.md: each unit is busy in exactly its unitBusyCycles; each stall value occurs as often as stalls says.
+  UNITS.forEach((u, i) => (out[`busy.${u}`] = [rows.filter((r) => r.state[i] === 1).length, stats.unitBusyCycles[u]]));
+  for (const [cause, n] of Object.entries(stats.stalls)) out[`stall.${cause}`] = [rows.filter((r) => STALL_CAUSES[r.stall] === cause).length, n];
   return out;
 }
 
@@ -150,7 +153,7 @@ function compare(m: NaiveMachine, shape: NaiveShape, totals: Totals): void {
   }
   expect(statsOf(sim), `${where}: statistics`).toEqual(want.stats);
   // Both sides: the trace's columns sum to the run's totals (the naive side's are its own sums).
-  const allTrue = Object.fromEntries(COLUMN_TOTALS.map(([n]) => [n, true]).concat([["matrixBusy", true], ["cycles", true]]));
+  const allTrue = Object.fromEntries(Object.keys(columnSums(want.records, want.stats)).map((n) => [n, true]));
   expect(sumsMatch(columnSums(sink.rows, statsOf(sim))), `${where}: simulator trace columns vs totals`).toEqual(allTrue);
   expect(sumsMatch(columnSums(want.records, want.stats)), `${where}: naive trace columns vs totals`).toEqual(allTrue);
   const lives = chip.life.map((l, pc) => ({ pc, ...l })).filter((l) => m.program.instructions[l.pc].op !== "NOP" && !["HALT", "SYNC"].includes(m.program.instructions[l.pc].op));
