@@ -1,13 +1,11 @@
 /**
- * Detailed mode against the independent naive register model (issue 13, docs/ARCHITECTURE.md "Fast
- * mode", last paragraph): for random programs on grids 1x1..8x8 with random port counts, bandwidths,
+ * Detailed mode against the independent naive register model (issue 13, docs/ARCHITECTURE.md
+ * "Verification"): for random programs on grids 1x1..8x8 with random port counts, bandwidths,
  * latencies and FIFO depth, in both dtypes, the simulator's per-cycle trace, statistics, instruction
  * lifetimes and every memory equal the naive chip's, bit for bit; runs that fault fault at the same
- * cycle, unit and instruction.
- *
- * Skipped until the simulator implements the new timing (HwConfig gains the port counts): the old
- * simulator follows different rules. Seeds: TPUSIM_NAIVE_SEED (fast-check prints the failing one),
- * TPUSIM_NAIVE_RUNS cases.
+ * cycle, unit and instruction, with the same trace before and memories after. On both sides the
+ * trace's columns sum to the totals. Seeds: TPUSIM_NAIVE_SEED (fast-check prints the failing one),
+ * TPUSIM_NAIVE_RUNS cases (the faulting test runs max(120, RUNS/2)).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -161,7 +159,7 @@ function compare(m: NaiveMachine, shape: NaiveShape, totals: Totals): void {
   sameMemories(sim, chip, where);
 }
 
-/** Every memory, bit for bit (after a fault: as the faulting cycle left them, its writes not landed). */
+/** Every memory, bit for bit (after a fault: as the faulting cycle left them, its writes landed). */
 function sameMemories(sim: Simulator, chip: NaiveChip, where: string): void {
   expect(bits(sim.dp.ub), `${where}: unified buffer`).toEqual(bits(chip.mem.ub));
   expect(bits(sim.dp.acc.data), `${where}: accumulators`).toEqual(bits(chip.mem.acc));
@@ -179,8 +177,6 @@ const shapes = (faulty: fc.Arbitrary<boolean>, dtypes: DType[] = ["int8", "bf16"
     faulty,
   });
 
-// Skipped: enabled by the naive-model reconciliation (the two models still differ, e.g. in the stall
-// cause of a cycle in runs that fault; a separate change reconciles them). Was skipIf(!NEW_TIMING).
 describe("detailed mode == the naive register model", () => {
   it(`${RUNS} random programs, grids 1x1..8x8, cycle for cycle and bit for bit`, () => {
     const totals = newTotals();
