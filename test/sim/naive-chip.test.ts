@@ -131,6 +131,7 @@ function compare(m: NaiveMachine, shape: NaiveShape, totals: Totals): void {
     fault = faultOf(e);
   }
   totals.programs++;
+  fastAgainst(m, chip, want, where);
   if (want.fault || fault) {
     totals.faults++;
     totals.faultUnits[want.fault?.unit ?? "none"] = (totals.faultUnits[want.fault?.unit ?? "none"] ?? 0) + 1;
@@ -157,6 +158,29 @@ function compare(m: NaiveMachine, shape: NaiveShape, totals: Totals): void {
   const lives = chip.life.map((l, pc) => ({ pc, ...l })).filter((l) => m.program.instructions[l.pc].op !== "NOP" && !["HALT", "SYNC"].includes(m.program.instructions[l.pc].op));
   expect([...sink.lives].sort((a, b) => a.pc - b.pc), `${where}: instruction lifetimes`).toEqual(lives);
   sameMemories(sim, chip, where);
+}
+
+/**
+ * Fast mode, untraced (its event-driven path), against the same naive run: the same fault, or the
+ * same statistics and memories. (After a fault fast mode's memories are not defined: data at issue.)
+ */
+function fastAgainst(m: NaiveMachine, chip: NaiveChip, want: ReturnType<NaiveChip["run"]>, where: string): void {
+  const fast = new Simulator(m.hw, { mode: "fast" });
+  fast.load(m.program);
+  fast.dp.ub.set(m.ub);
+  fast.dp.acc.data.set(m.acc);
+  let fault: NaiveFault | null = null;
+  try {
+    fast.run({ maxCycles: MAX_CYCLES });
+  } catch (e) {
+    fault = faultOf(e);
+  }
+  expect(fault && { cycle: fault.cycle, unit: fault.unit, pc: fault.pc }, `${where}: fast mode's fault`).toEqual(
+    want.fault && { cycle: want.fault.cycle, unit: want.fault.unit, pc: want.fault.pc },
+  );
+  if (want.fault) return;
+  expect(statsOf(fast), `${where}: fast mode's statistics`).toEqual(want.stats);
+  sameMemories(fast, chip, `${where} (fast mode)`);
 }
 
 /** Every memory, bit for bit (after a fault: as the faulting cycle left them, its writes landed). */
