@@ -20,6 +20,8 @@ import { f32Bits } from "../helpers/reference-matmul.js";
 const RUNS = Number(process.env.TPUSIM_NAIVE_RUNS ?? 150);
 const SEED = process.env.TPUSIM_NAIVE_SEED === undefined ? undefined : Number(process.env.TPUSIM_NAIVE_SEED);
 const MAX_CYCLES = 200_000;
+/** Large runs (TPUSIM_NAIVE_RUNS) need more than the suite's 120 s: up to 50 ms a program on a busy machine. */
+const TIMEOUT = Math.max(120_000, RUNS * 50);
 
 /** The simulator's trace row as the naive chip's record (the one place that knows both shapes). */
 export function recordOf(row: Readonly<TraceRow>): NaiveCycleRecord {
@@ -210,7 +212,7 @@ describe("detailed mode == the naive register model", () => {
     expect(totals.programs).toBe(RUNS);
     expect(totals.faults).toBeLessThan(RUNS / 2);
     expect(totals.macs).toBeGreaterThan(0);
-  });
+  }, TIMEOUT);
 
   it("runs that fault: the same fault, cycle and instruction", () => {
     const totals = newTotals();
@@ -220,7 +222,7 @@ describe("detailed mode == the naive register model", () => {
     expect(totals.faults).toBeGreaterThan(runs / 2);
     // Value faults of every unit and operand faults at issue, not only one kind.
     for (const unit of ["dma", "weights", "activation", "vector"]) expect(totals.faultUnits[unit] ?? 0, unit).toBeGreaterThan(0);
-  });
+  }, TIMEOUT);
 });
 
 describe("the adapter from trace rows to naive records", () => {
