@@ -7,9 +7,9 @@
  */
 import type { HwConfig } from "../config/hw-config.js";
 import type { Program } from "../isa/program.js";
-import { criticalPathCycles } from "./bound-path.js";
+import { dependencePath, type DependencePath } from "./bound-path.js";
 import { weightPathCycles } from "./bound-weights.js";
-import { instructionWork } from "./bound-work.js";
+import { instructionWork, type InstructionWork } from "./bound-work.js";
 
 export type BoundTermKind = "unit" | "link" | "shift" | "path";
 
@@ -28,73 +28,100 @@ export interface ProgramBound {
   readonly terms: readonly BoundTerm[];
 }
 
-export const TERM_NAMES = [
-  "issue", "matrix unit", "weight loader", "weight shifter", "activation unit", "vector unit", "host DMA",
-  "host link", "weight-memory channel", "unified-buffer reads", "unified-buffer writes", "accumulator reads",
-  "shift rule", "critical path",
-] as const;
+interface Resource {
+  readonly name: string;
+  readonly kind: "unit" | "link";
+  /** Work of one instruction on it: busy cycles (a unit) or accesses / bytes (a link). */
+  readonly work: (w: InstructionWork) => number;
+  /** Per-cycle capacity of a link; null for a unit that runs one instruction at a time. */
+  readonly capacity: number | null;
+}
+
+function resources(hw: HwConfig): Resource[] {
+  const unit = (name: string, u: InstructionWork["unit"]): Resource => ({ name, kind: "unit", capacity: null, work: (w) => (w.unit === u ? w.busy : 0) });
+  const link = (name: string, capacity: number, work: (w: InstructionWork) => number): Resource => ({ name, kind: "link", capacity, work });
+  return [
+    unit("matrix unit", "matrix"),
+    unit("weight loader", "weightLoader"),
+    unit("activation unit", "activation"),
+    unit("vector unit", "vector"),
+    unit("host DMA", "dma"),
+    link("host link", hw.hostBytesPerCycle, (w) => w.hostBytes),
+    link("weight-memory channel", hw.weightBytesPerCycle, (w) => w.channelBytes),
+    link("unified-buffer reads", hw.unifiedBufferReadPorts, (w) => w.ubReads),
+    link("unified-buffer writes", hw.unifiedBufferWritePorts, (w) => w.ubWrites),
+    link("accumulator reads", hw.accumulatorReadPorts, (w) => w.accReads),
+  ];
+}
 
 /**
- * Every term counts cycles 0 .. HALT's issue cycle (a run's `cycles`). HALT issues at least one cycle
- * after the last completion, so work that must end at cycle t bounds a run by t + 2 cycles.
+ * Every term counts cycles 0 .. HALT's issue cycle (a run's `cycles`); HALT issues at least one
+ * cycle after the last completion, so work that must end at cycle t bounds a run by t + 2 cycles.
  */
 export function programBound(program: Program, hw: HwConfig): ProgramBound {
+  const path = dependencePath(program.instructions, hw);
+  const works = program.instructions.slice(0, path.count).map((ins) => instructionWork(ins, hw));
+  let tiles = 0;
+  let lastSwitchB = 0;
+  for (let i = 0; i < path.count; i++) {
+    const ins = program.instructions[i];
+    if (ins.op === "MMUL" && ins.f.switch) {
+      tiles++;
+      lastSwitchB = ins.f.rows;
+    }
+  }
   const R = hw.rows;
   const C = hw.cols;
-  let issues = 0;
-  let passes = 0;
-  let lastSwitchB = 0;
-  let tiles = 0;
-  const busy = { dma: 0, weightLoader: 0, matrix: 0, activation: 0, vector: 0 };
-  let hostBytes = 0;
-  let channelBytes = 0;
-  let ubReads = 0;
-  let ubWrites = 0;
-  let accReads = 0;
-  for (const ins of program.instructions) {
-    issues++;
-    if (ins.op === "HALT") break;
-    const w = instructionWork(ins, hw);
-    if (w.unit !== null) busy[w.unit] += w.busy;
-    if (ins.op === "MMUL") {
-      passes++;
-      if (ins.f.switch) {
-        tiles++;
-        lastSwitchB = ins.f.rows;
-      }
-    }
-    hostBytes += w.hostBytes;
-    channelBytes += w.channelBytes;
-    ubReads += w.ubReads;
-    ubWrites += w.ubWrites;
-    accReads += w.accReads;
-  }
-  // Busy work ending at cycle (sum - 1) at the earliest: sum + 1 cycles; a link or port group
-  // likewise after ceil(demand / capacity) cycles of use.
-  const work = (cycles: number) => (cycles > 0 ? cycles + 1 : 0);
-  const over = (demand: number, capacity: number) => work(Math.ceil(demand / capacity));
   const terms: BoundTerm[] = [
-    { name: "issue", kind: "unit", cycles: issues },
-    // The last pass completes R + C - 1 cycles after its last issue slot.
-    { name: "matrix unit", kind: "unit", cycles: passes > 0 ? busy.matrix + R + C + 1 : 0 },
-    { name: "weight loader", kind: "unit", cycles: work(busy.weightLoader) },
+    // One issue per cycle, in order: HALT (the last) issues at >= its index.
+    { name: "issue", kind: "unit", cycles: Math.min(program.instructions.length, path.count + 1) },
+    ...resources(hw).map((r) => ({ name: r.name, kind: r.kind, cycles: resourceCycles(r, works, path) })),
     // Shift k starts at >= 1 + R*k (a load takes a cycle; R cycles per shift); the last tile's
     // switching pass issues R - 1 after its shift starts and completes B + R + C - 1 later.
     { name: "weight shifter", kind: "unit", cycles: tiles > 0 ? R * tiles + lastSwitchB + R + C + 1 : 0 },
-    { name: "activation unit", kind: "unit", cycles: work(busy.activation) },
-    { name: "vector unit", kind: "unit", cycles: work(busy.vector) },
-    { name: "host DMA", kind: "unit", cycles: work(busy.dma) },
-    { name: "host link", kind: "link", cycles: over(hostBytes, hw.hostBytesPerCycle) },
-    { name: "weight-memory channel", kind: "link", cycles: over(channelBytes, hw.weightBytesPerCycle) },
-    { name: "unified-buffer reads", kind: "link", cycles: over(ubReads, hw.unifiedBufferReadPorts) },
-    { name: "unified-buffer writes", kind: "link", cycles: over(ubWrites, hw.unifiedBufferWritePorts) },
-    { name: "accumulator reads", kind: "link", cycles: over(accReads, hw.accumulatorReadPorts) },
-    { name: "shift rule", kind: "shift", cycles: weightPathCycles(program.instructions, hw) },
-    { name: "critical path", kind: "path", cycles: criticalPathCycles(program.instructions, hw) },
+    { name: "shift rule", kind: "shift", cycles: weightPathCycles(program.instructions, hw, path) },
+    { name: "critical path", kind: "path", cycles: path.cycles },
   ];
   let best = terms[0];
   for (const t of terms) if (t.cycles > best.cycles) best = t;
   return { cycles: best.cycles, binding: best.name, terms };
+}
+
+/**
+ * One resource's work, placed where the dependences allow. For a set S of instructions that all
+ * start at >= E (their heads): a unit runs them one at a time, so the last of them, k, issues at
+ * >= E + sum(busy) - busy_k and the run lasts >= that + (duration_k - 1 + after_k); a link or port
+ * group carries sum(work) at `capacity` per cycle from E, so its last use is at >= E + ceil(sum /
+ * capacity) - 1, inside some k's [t0, tc], and the run lasts >= that + after_k. Sets tried: the
+ * instructions with head >= E for each E, and those with tail >= T for each T (O(n log n)).
+ */
+function resourceCycles(r: Resource, works: readonly InstructionWork[], path: DependencePath): number {
+  const items: { head: number; post: number; work: number }[] = [];
+  works.forEach((w, i) => {
+    const work = r.work(w);
+    if (work <= 0) return;
+    // post: what follows the resource's share (unit: from the end of its busy slots; link: from its last use).
+    const post = r.capacity === null ? path.duration[i] - 1 + path.after[i] - work + 1 : path.after[i];
+    items.push({ head: path.head[i], post, work });
+  });
+  if (items.length === 0) return 0;
+  const span = (sum: number) => (r.capacity === null ? sum - 1 : Math.ceil(sum / r.capacity) - 1);
+  let best = 0;
+  const sweep = (key: (x: { head: number; post: number }) => number) => {
+    const sorted = [...items].sort((a, b) => key(b) - key(a));
+    let sum = 0;
+    let minHead = Number.POSITIVE_INFINITY;
+    let minPost = Number.POSITIVE_INFINITY;
+    for (const x of sorted) {
+      sum += x.work;
+      minHead = Math.min(minHead, x.head);
+      minPost = Math.min(minPost, x.post);
+      best = Math.max(best, minHead + span(sum) + minPost);
+    }
+  };
+  sweep((x) => x.head);
+  sweep((x) => x.post);
+  return best;
 }
 
 /** cycles / bound, or null when the bound is 0 (an empty program). */
