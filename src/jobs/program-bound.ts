@@ -35,15 +35,21 @@ export function measureBound(program: Program, hw: HwConfig, maxCycles?: number)
   return boundReport(program, hw, simulatedCycles(program, hw, maxCycles));
 }
 
+export interface BoundJson {
+  readonly cycles: number;
+  readonly bound: { readonly cycles: number; readonly binding: string; readonly terms: Record<string, number> };
+  readonly ratio: number | null;
+}
+
 /** The JSON form: terms as { name: cycles } in the bound's order. */
-export function boundJson(r: BoundReport): { cycles: number; bound: { cycles: number; binding: string; terms: Record<string, number> }; ratio: number | null } {
+export function boundJson(r: BoundReport): BoundJson {
   const terms: Record<string, number> = {};
   for (const t of r.bound.terms) terms[t.name] = t.cycles;
   return { cycles: r.cycles, bound: { cycles: r.bound.cycles, binding: r.bound.binding, terms }, ratio: r.ratio === null ? null : round4(r.ratio) };
 }
 
-/** "7,468 cycles, bound 4,372 (critical path), ratio 1.71". */
-export function boundText(r: BoundReport, unit = ""): string {
+/** "7,468 cycles, lower bound 4,372 (critical path), ratio 1.71". */
+export function boundText(r: BoundReport | BoundJson, unit = ""): string {
   const per = unit ? ` per ${unit}` : "";
   const ratio = r.ratio === null ? "" : `, ratio ${r.ratio.toFixed(2)}`;
   return `${fmt(r.cycles)} cycles${per}, lower bound ${fmt(r.bound.cycles)} (${r.bound.binding})${ratio}`;
