@@ -62,7 +62,7 @@ describe("tpusim sweep: output", () => {
     const lines = readFileSync(out, "utf8").trimEnd().split("\n");
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe(
-      "point,rows,cols,weightBytesPerCycle,cycles,seconds,clock_mhz,macs,utilization,tops,matrix_busy_cycles," +
+      "point,rows,cols,weightBytesPerCycle,cycles,step_cycles,bound_cycles,bound_ratio,seconds,clock_mhz,macs,utilization,tops,matrix_busy_cycles," +
         "stall_weight_load,stall_weight_shift,stall_data_dependency,stall_host_transfer,stall_non_matrix,stall_drain," +
         "weight_memory_read_bytes,unified_buffer_read_bytes,unified_buffer_written_bytes," +
         "energy_j,energy_per_step_j,power_w,tops_per_w,energy_dynamic_j,energy_mac_array_j,energy_unified_buffer_j," +
