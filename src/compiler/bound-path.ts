@@ -11,7 +11,7 @@
  */
 import type { HwConfig } from "../config/hw-config.js";
 import type { Instruction } from "../isa/opcodes.js";
-import { blocksOf, ElementMax, forRows, memories } from "./bound-memory.js";
+import { blocksOf, ElementMax, forRows, memories, type Block } from "./bound-memory.js";
 import { instructionWork } from "./bound-work.js";
 
 export interface DependencePath {
@@ -43,15 +43,26 @@ export function dependencePath(instructions: readonly Instruction[], hw: HwConfi
       tileOf[i] = tile;
     }
   }
-  const head = forward(instructions, n, hw, duration, tileOf, loadIndex, loads);
-  const after = backward(instructions, n, hw, duration, tileOf, loadIndex, loads);
+  // A memory no instruction writes carries no dependence: its reads need no record (inference reads
+  // every weight of a TPU v1 MLP once).
+  const written = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    if (instructions[i].op === "MMUL") written.add("acc"); // its rows are recorded apart from its blocks
+    for (const b of blocksOf(instructions[i])) if (b.write) written.add(b.mem);
+  }
+  const blocks = (ins: Instruction) => blocksOf(ins).filter((b) => written.has(b.mem));
+  const head = forward(instructions, n, hw, duration, tileOf, loadIndex, loads, blocks);
+  const after = backward(instructions, n, hw, duration, tileOf, loadIndex, loads, blocks);
   let cycles = 1;
   for (let i = 0; i < n; i++) cycles = Math.max(cycles, head[i] + duration[i] - 1 + after[i]);
   return { count: n, duration, head, after, cycles };
 }
 
+type BlocksOf = (ins: Instruction) => Block[];
+
 function forward(
   instructions: readonly Instruction[], n: number, hw: HwConfig, duration: Float64Array, tileOf: Int32Array, loadIndex: Int32Array, loads: number,
+  blocksOf: BlocksOf,
 ): Float64Array {
   const R = hw.rows;
   const m = memories(-1); // latest completion of an earlier writer / reader of each element
@@ -101,6 +112,7 @@ function forward(
 /** after[i]: cycles >= tc_i + after[i]; 2 with nothing after (HALT issues at tc + 1 at the earliest). */
 function backward(
   instructions: readonly Instruction[], n: number, hw: HwConfig, duration: Float64Array, tileOf: Int32Array, loadIndex: Int32Array, loads: number,
+  blocksOf: BlocksOf,
 ): Float64Array {
   const R = hw.rows;
   const NONE = Number.NEGATIVE_INFINITY;

@@ -23,7 +23,7 @@ export interface BoundTerm {
 export interface ProgramBound {
   /** The largest term: no run of the program on this machine takes fewer cycles. */
   readonly cycles: number;
-  /** The name of the largest term (the first of equals, in the order of `terms`). */
+  /** The name of the largest term (the last of equals, in the order of `terms`). */
   readonly binding: string;
   readonly terms: readonly BoundTerm[];
 }
@@ -83,7 +83,9 @@ export function programBound(program: Program, hw: HwConfig): ProgramBound {
     { name: "critical path", kind: "path", cycles: path.cycles },
   ];
   let best = terms[0];
-  for (const t of terms) if (t.cycles > best.cycles) best = t;
+  // Of equal terms the last wins: the critical path or the shift rule explains more than a unit whose
+  // work merely lies on it.
+  for (const t of terms) if (t.cycles >= best.cycles) best = t;
   return { cycles: best.cycles, binding: best.name, terms };
 }
 
