@@ -94,7 +94,8 @@ describe("tpusim sweep: output", () => {
     expect(r.stdout).toMatch(/cycles per point/);
     expect(r.stdout).toMatch(/utilization per point/);
     expect(r.stdout).toMatch(/energy per training step per point/);
-    expect(r.stdout).toMatch(/^point\s+array\s+cycles\s+time\s+MACs\s+util\s+TOPS\s+energy\/step\s+TOPS\/W/m);
+    expect(r.stdout).toMatch(/^point\s+array\s+cycles\s+step\s+bound\s+ratio\s+binding\s+time\s+MACs\s+util\s+TOPS\s+energy\/step\s+TOPS\/W/m);
+    expect(r.stdout).toMatch(/^\s+2\s+16x16\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+1\.\d\d\s+(shift rule|critical path|[a-z -]+)\s/m);
     expect(r.stdout).toMatch(/^\s+4x4\s+8x8\s+16x16$/m);
     expect(r.stderr).toMatch(/sweeping mnist-784-16-16-10 over 3 points, 2 step\(s\) per point, fast mode, in one thread/);
     expect(r.stderr).toMatch(/\[3\/3\] point 2 16x16: /);
