@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the speed figures of docs/PERFORMANCE.md. Never run by the tests.
  *   node dist/bench/run.js [--only pe,epoch,sweep,trace,kernels,gemm,topology] [--json]
+ * `--only bound` (not in the default list: cycles, not speed) prints docs/BOUND.md's table.
  */
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +24,7 @@ import { BankNonzeros, fastPassFloat, fastPassInt } from "../src/sim/fast.js";
 import { loadTopology } from "../src/workloads/topology.js";
 import { Random } from "../src/numerics/random.js";
 import { roundBf16 } from "../src/numerics/bf16.js";
+import { boundMarkdown, boundTable } from "./bound.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -222,6 +224,13 @@ async function main(): Promise<void> {
       log(`Resnet18.csv on 128x128, ${dtype}, ${r.layers} layers, every output checked: ${r.seconds.toFixed(2)} s, ${r.cpuSeconds.toFixed(2)} CPU s (${r.cycles} cycles)`);
     }
     results.topology = topo;
+  }
+  if (only.includes("bound")) {
+    const at = args.indexOf("--arrays");
+    const arrays = at >= 0 ? args[at + 1].split(",") : ["8x8", "16x16", "128x128", "256x256"];
+    log("| workload or GEMM (M x K x N) | program | array | cycles | lower bound | ratio | binding term |");
+    log("|---|---|---|---:|---:|---:|---|");
+    results.bound = await boundTable(arrays, (r) => log(boundMarkdown(r)));
   }
   if (json) console.log(JSON.stringify(results));
 }

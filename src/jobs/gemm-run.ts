@@ -18,7 +18,9 @@
 import type { HwConfig } from "../config/hw-config.js";
 import { blockRowsOf, planGemm, type GemmPlan } from "../compiler/gemm-plan.js";
 import { gemmSteps, type GemmStep } from "../compiler/gemm-stream.js";
-import type { Instruction } from "../isa/opcodes.js";
+import { makeInstruction, type Instruction } from "../isa/opcodes.js";
+import { programBound, type BoundTerm, type ProgramBound } from "../compiler/bound.js";
+import { boundJson, type BoundJson } from "./program-bound.js";
 import { Simulator, DEFAULT_MAX_CYCLES, type SimMode } from "../sim/controller.js";
 import { appendInstructions, hasCompleted, queuedCycles } from "../sim/host-queue.js";
 import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
@@ -94,19 +96,68 @@ export async function runGemm(job: GemmRunJob): Promise<GemmRunResult> {
   return { plan: plan as GemmPlan, panels: Math.ceil(n / width), stats: summarizeHardware(sim.stats, hw), instructions: queued };
 }
 
-/** One panel of B's columns [c0, c0 + cols): the whole streamed product, ending in HALT. */
-async function streamPanel(sim: Simulator, job: GemmRunJob, c0: number, n: number, firstLabel: number): Promise<{ plan: GemmPlan; instructions: number }> {
-  const { hw, m, k } = job;
+/** The host slots of one panel's product of M x K by K x N: A blocks and C blocks, two of each. */
+function panelLayout(hw: HwConfig, m: number, k: number, n: number) {
   const plan = planGemm({ m, k, n }, hw);
   const slotsA = Math.min(HOST_SLOTS, plan.mBlocks);
   const slotsC = Math.min(HOST_SLOTS, plan.mBlocks);
   const aSlotSize = plan.blockRows * k;
   const cBase = slotsA * aSlotSize;
   const cSlotSize = plan.blockRows * n;
-  const steps = gemmSteps(plan, hw, {
+  return { plan, slotsA, slotsC, aSlotSize, cBase, cSlotSize };
+}
+
+/** The instructions one panel streams (before its HALT), with the host slots' addresses. */
+function panelSteps(hw: HwConfig, m: number, k: number, n: number): Generator<GemmStep> {
+  const { plan, slotsA, slotsC, aSlotSize, cBase, cSlotSize } = panelLayout(hw, m, k, n);
+  return gemmSteps(plan, hw, {
     hostA: (block) => (block % slotsA) * aSlotSize,
     hostC: (block) => cBase + (block % slotsC) * cSlotSize,
   });
+}
+
+/** Programs longer than this get no bound (it holds the whole program; the run streams it). */
+const BOUND_MAX_INSTRUCTIONS = 2_000_000;
+
+/**
+ * The product's lower bound (docs/BOUND.md): each panel is one program from a drained machine to its
+ * HALT, so the run takes at least the sum of the panels' bounds (and of each term). Null when a
+ * panel's program is too long to hold.
+ */
+export function gemmBound(hw: HwConfig, m: number, k: number, n: number): ProgramBound | null {
+  const width = panelColumns(hw, k, n);
+  const terms = new Map<string, BoundTerm>();
+  let cycles = 0;
+  for (let c0 = 0; c0 < n; c0 += width) {
+    const instructions: Instruction[] = [];
+    for (const step of panelSteps(hw, m, k, Math.min(width, n - c0))) {
+      if (instructions.length >= BOUND_MAX_INSTRUCTIONS) return null;
+      instructions.push(step.ins);
+    }
+    instructions.push(makeInstruction("HALT"));
+    const b = programBound({ instructions, data: [] }, hw);
+    cycles += b.cycles;
+    for (const t of b.terms) terms.set(t.name, { ...t, cycles: (terms.get(t.name)?.cycles ?? 0) + t.cycles });
+  }
+  const list = [...terms.values()];
+  let binding = list[0];
+  for (const t of list) if (t.cycles >= binding.cycles) binding = t;
+  return { cycles, binding: binding.name, terms: list };
+}
+
+/** The JSON fields a product reports: its lower bound ({ cycles, binding, terms }) and cycles / bound. */
+export function gemmBoundJson(hw: HwConfig, m: number, k: number, n: number, cycles: number): Pick<BoundJson, "bound" | "ratio"> | { bound: null; ratio: null } {
+  const bound = gemmBound(hw, m, k, n);
+  if (bound === null) return { bound: null, ratio: null };
+  const { bound: json, ratio } = boundJson({ cycles, bound, ratio: cycles / bound.cycles });
+  return { bound: json, ratio };
+}
+
+/** One panel of B's columns [c0, c0 + cols): the whole streamed product, ending in HALT. */
+async function streamPanel(sim: Simulator, job: GemmRunJob, c0: number, n: number, firstLabel: number): Promise<{ plan: GemmPlan; instructions: number }> {
+  const { hw, m, k } = job;
+  const { plan, slotsA, slotsC, aSlotSize, cBase, cSlotSize } = panelLayout(hw, m, k, n);
+  const steps = panelSteps(hw, m, k, n);
   sim.dp.ensureHost(cBase + slotsC * cSlotSize);
   const sink = job.sink ?? NULL_SINK;
   const maxCycles = job.maxCycles ?? DEFAULT_MAX_CYCLES;

@@ -49,6 +49,11 @@ export interface SweepRow {
   cols: number;
   params: Record<string, number>;
   cycles: number;
+  /** One training step: its cycles, the step program's lower bound, the binding term, their ratio (docs/BOUND.md). */
+  stepCycles: number | null;
+  boundCycles: number | null;
+  boundRatio: number | null;
+  boundBinding: string | null;
   seconds: number;
   clockMHz: number;
   macs: number;
@@ -106,6 +111,10 @@ export async function runPoint(job: PointJob, data: SweepData, hooks: PointHooks
     cols: job.hw.cols,
     params: { ...job.point.params },
     cycles: s.cycles,
+    stepCycles: r.perStep?.cycles ?? null,
+    boundCycles: r.perStep?.bound.cycles ?? null,
+    boundRatio: r.perStep?.ratio ?? null,
+    boundBinding: r.perStep?.bound.binding ?? null,
     seconds: s.seconds,
     clockMHz: s.clockMHz,
     macs: s.macs,
@@ -141,6 +150,9 @@ export function sweepColumns(varied: readonly string[]): SweepColumn[] {
     col("cols", (r) => r.cols),
     ...varied.map((p) => col(p, (r) => r.params[p] ?? null)),
     col("cycles", (r) => r.cycles),
+    col("step_cycles", (r) => r.stepCycles),
+    col("bound_cycles", (r) => r.boundCycles),
+    col("bound_ratio", (r) => r.boundRatio),
     col("seconds", (r) => r.seconds),
     col("clock_mhz", (r) => r.clockMHz),
     col("macs", (r) => r.macs),

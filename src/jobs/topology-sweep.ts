@@ -191,6 +191,8 @@ export function topologyColumns(varied: readonly string[]): TopologyColumn[] {
     col("k", (r) => r.k),
     col("n", (r) => r.n),
     col("cycles", (r) => r.cycles),
+    col("bound_cycles", (r) => r.boundCycles),
+    col("bound_ratio", (r) => r.boundRatio),
     col("seconds", (r) => r.seconds),
     col("clock_mhz", (r) => r.clockMHz),
     col("macs", (r) => r.macs),

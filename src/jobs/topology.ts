@@ -18,7 +18,7 @@ import type { SimMode } from "../sim/controller.js";
 import type { BytesMoved, OpsCounted, StallReason } from "../sim/stats.js";
 import type { Topology, TopologyLayer } from "../workloads/topology.js";
 import type { StopFlag } from "./drive.js";
-import { runGemm } from "./gemm-run.js";
+import { gemmBoundJson, runGemm } from "./gemm-run.js";
 import type { SweepPoint } from "./sweep-point.js";
 
 export interface TopologyPointJob {
@@ -50,6 +50,10 @@ export interface TopologyRow {
   k: number;
   n: number;
   cycles: number;
+  /** The layer's product: its lower bound, binding term and cycles / bound (docs/BOUND.md); null if too long to hold. */
+  boundCycles: number | null;
+  boundRatio: number | null;
+  boundBinding: string | null;
   seconds: number;
   clockMHz: number;
   macs: number;
@@ -149,6 +153,7 @@ async function runLayer(job: TopologyPointJob, layer: TopologyLayer, onRowsDone:
   const r = await runGemm({ hw, mode: job.mode, m, k, n, readA, b, onRows: check, maxCycles: job.maxCycles, stop });
   const s = r.stats;
   const per = (bytes: number) => (s.cycles > 0 ? bytes / s.cycles : 0);
+  const bound = gemmBoundJson(hw, m, k, n, s.cycles);
   return {
     point: job.point.index,
     rows: hw.rows,
@@ -161,6 +166,9 @@ async function runLayer(job: TopologyPointJob, layer: TopologyLayer, onRowsDone:
     k,
     n,
     cycles: s.cycles,
+    boundCycles: bound.bound?.cycles ?? null,
+    boundRatio: bound.ratio,
+    boundBinding: bound.bound?.binding ?? null,
     seconds: s.seconds,
     clockMHz: hw.clockMHz,
     macs: s.macs,

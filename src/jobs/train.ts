@@ -3,6 +3,7 @@
  * simulator (forward, loss gradient, backward, SGD in weight memory); after each epoch the test set
  * runs through the compiled inference program on a second chip loaded with the trained weights.
  */
+import { boundJson, boundReport, type BoundJson } from "./program-bound.js";
 import type { HwConfig } from "../config/hw-config.js";
 import { summarizeHardware, type HardwareSummary } from "../energy/report.js";
 import { loadDataset, type DataSet } from "../data/dataset.js";
@@ -100,6 +101,8 @@ export interface TrainResult {
   timeline: Timeline | null;
   firstLayer: WeightImages | null;
   params: Float32Array[];
+  /** One training step's cycles beside the step program's lower bound (docs/BOUND.md); null without steps. */
+  perStep: BoundJson | null;
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -206,6 +209,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     timeline,
     firstLayer: opts.views ? firstLayerImages(spec, params) : null,
     params,
+    // Every step runs the same program and its timing does not depend on the values.
+    perStep: steps > 0 ? boundJson(boundReport(net.compiled.program, hw, net.sim.stats.cycles / steps)) : null,
   };
 }
 

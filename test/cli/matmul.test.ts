@@ -32,6 +32,11 @@ describe("tpusim matmul: exact output types", () => {
     const j = JSON.parse(r.stdout);
     expect(j.outType).toBe("int32");
     expect(j.plan.mBlocks).toBe(5);
+    // The compiler's lower bound (docs/BOUND.md): never above the simulated cycles.
+    expect(j.bound.cycles).toBeGreaterThan(0);
+    expect(j.bound.cycles).toBeLessThanOrEqual(j.cycles);
+    expect(j.ratio).toBeCloseTo(j.cycles / j.bound.cycles, 4);
+    expect(j.bound.terms[j.bound.binding]).toBe(j.bound.cycles);
     const bytes = new Uint8Array(readFileSync(out));
     expect(new TextDecoder("latin1").decode(bytes.subarray(0, 64))).toContain("'descr': '<i4'");
     const c = parseNpy(bytes, out);
@@ -68,7 +73,9 @@ describe("tpusim matmul: B wider than weight memory", () => {
     // 8000 bytes hold one 1100-row column of B, not two: three panels of one column.
     const r = await runCli(["matmul", join(dir, "a.npy"), join(dir, "b.npy"), "-o", out, "--array", "8x1", "--dtype", "int8", "--set", "weightMemoryBytes=8000", "--json"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).panels).toBe(3);
+    const j = JSON.parse(r.stdout);
+    expect(j.panels).toBe(3);
+    expect(j.bound.cycles).toBeLessThanOrEqual(j.cycles); // the sum of the three panels' bounds
     expect(Array.from(parseNpy(new Uint8Array(readFileSync(out)), out).data)).toEqual(Array.from(referenceMatmulInt32(a, m, k, b, n)));
   }, 60_000);
 });

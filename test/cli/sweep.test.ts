@@ -62,7 +62,7 @@ describe("tpusim sweep: output", () => {
     const lines = readFileSync(out, "utf8").trimEnd().split("\n");
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe(
-      "point,rows,cols,weightBytesPerCycle,cycles,seconds,clock_mhz,macs,utilization,tops,matrix_busy_cycles," +
+      "point,rows,cols,weightBytesPerCycle,cycles,step_cycles,bound_cycles,bound_ratio,seconds,clock_mhz,macs,utilization,tops,matrix_busy_cycles," +
         "stall_weight_load,stall_weight_shift,stall_data_dependency,stall_host_transfer,stall_non_matrix,stall_drain," +
         "weight_memory_read_bytes,unified_buffer_read_bytes,unified_buffer_written_bytes," +
         "energy_j,energy_per_step_j,power_w,tops_per_w,energy_dynamic_j,energy_mac_array_j,energy_unified_buffer_j," +
@@ -94,7 +94,8 @@ describe("tpusim sweep: output", () => {
     expect(r.stdout).toMatch(/cycles per point/);
     expect(r.stdout).toMatch(/utilization per point/);
     expect(r.stdout).toMatch(/energy per training step per point/);
-    expect(r.stdout).toMatch(/^point\s+array\s+cycles\s+time\s+MACs\s+util\s+TOPS\s+energy\/step\s+TOPS\/W/m);
+    expect(r.stdout).toMatch(/^point\s+array\s+cycles\s+step\s+bound\s+ratio\s+binding\s+time\s+MACs\s+util\s+TOPS\s+energy\/step\s+TOPS\/W/m);
+    expect(r.stdout).toMatch(/^\s+2\s+16x16\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+1\.\d\d\s+(shift rule|critical path|[a-z -]+)\s/m);
     expect(r.stdout).toMatch(/^\s+4x4\s+8x8\s+16x16$/m);
     expect(r.stderr).toMatch(/sweeping mnist-784-16-16-10 over 3 points, 2 step\(s\) per point, fast mode, in one thread/);
     expect(r.stderr).toMatch(/\[3\/3\] point 2 16x16: /);

@@ -36,6 +36,11 @@ describe("tpusim topology", () => {
       ["7", 4, 8, true],
       ["wide", 4, 8, true],
     ]);
+    for (const row of j.rows) {
+      expect(row.boundCycles).toBeGreaterThan(0);
+      expect(row.boundCycles).toBeLessThanOrEqual(row.cycles);
+      expect(typeof row.boundBinding).toBe("string");
+    }
   }, CLI_TIMEOUT);
 
   it("table on stdout; --out CSV with the documented columns", async () => {
@@ -48,7 +53,7 @@ describe("tpusim topology", () => {
     const lines = readFileSync(out, "utf8").trim().split("\n");
     expect(lines).toHaveLength(1 + 2 * 3);
     expect(lines[0]).toBe(
-      "point,rows,cols,layer,name,kind,m,k,n,cycles,seconds,clock_mhz,macs,utilization,tops,matrix_busy_cycles," +
+      "point,rows,cols,layer,name,kind,m,k,n,cycles,bound_cycles,bound_ratio,seconds,clock_mhz,macs,utilization,tops,matrix_busy_cycles," +
         "stall_weight_load,stall_weight_shift,stall_data_dependency,stall_host_transfer,stall_non_matrix,stall_drain," +
         "host_read_bytes,host_written_bytes,weight_memory_read_bytes,weight_memory_written_bytes,unified_buffer_read_bytes," +
         "unified_buffer_written_bytes,accumulator_read_bytes,accumulator_written_bytes,host_link_bytes_per_cycle," +

@@ -43,6 +43,10 @@ describe("train", () => {
   it("a different seed gives different weights", async () => {
     const sub = loadMnist("train", { limit: 64 });
     const one = await train({ spec: { ...base, batch: 8 }, hw: small(8, 8), mode: "fast", epochs: 1, train: sub, evaluate: false });
+    // Per step: every step runs the same program, and no step beats the program's lower bound.
+    expect(one.perStep!.cycles * one.steps).toBe(one.stats.cycles);
+    expect(one.perStep!.bound.cycles).toBeLessThanOrEqual(one.perStep!.cycles);
+    expect(one.perStep!.ratio).toBeCloseTo(one.perStep!.cycles / one.perStep!.bound.cycles, 4);
     const two = await train({ spec: { ...base, batch: 8, seed: 2 }, hw: small(8, 8), mode: "fast", epochs: 1, train: sub, evaluate: false });
     expect(Array.from(one.params[0])).not.toEqual(Array.from(two.params[0]));
   });

@@ -1,4 +1,6 @@
 /** `tpusim matmul A B -o C`: a matrix product of any size on the simulated chip, streamed. */
+import { gemmBoundJson } from "../../jobs/gemm-run.js";
+import { boundText } from "../../jobs/program-bound.js";
 import type { Argv } from "yargs";
 import { matrixFormatOf } from "../../data/matrix.js";
 import { checkWritable } from "../../io/atomic-write.js";
@@ -64,6 +66,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     panels: r.panels,
     instructions: r.instructions,
     cycles: r.stats.cycles,
+    ...gemmBoundJson(hw, r.m, r.k, r.n, r.stats.cycles),
     stats: r.stats,
     timeline: r.timeline,
     arrayView: r.arrayView,
@@ -71,7 +74,9 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   const reported = await writeReport(report, output);
   emit(argv.json as boolean, output, () =>
     `C (${r.m}x${r.n}, ${r.outType}) = A (${r.m}x${r.k}) · B (${r.k}x${r.n}) written to ${out}\n` +
-    `on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode): ${r.plan.mBlocks} block(s) of ${r.plan.blockRows} rows${r.panels > 1 ? ` x ${r.panels} weight panels` : ""}, ${r.instructions} instructions\n${formatStats(r.stats)}` +
+    `on ${hw.name} ${hw.rows}x${hw.cols} ${hw.dtype} (${mode} mode): ${r.plan.mBlocks} block(s) of ${r.plan.blockRows} rows${r.panels > 1 ? ` x ${r.panels} weight panels` : ""}, ${r.instructions} instructions\n` +
+    (output.bound ? `${boundText({ cycles: output.cycles, bound: output.bound, ratio: output.ratio })}\n` : "") +
+    `${formatStats(r.stats)}` +
     (reported ? `\n${reported}` : ""),
     [{ role: "product", path: out }, ...traceFiles(argv), ...reportFiles(report)],
   );

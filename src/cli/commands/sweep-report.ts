@@ -16,13 +16,17 @@ const STALL_HEADINGS: Record<string, string> = {
 };
 
 export function formatSweepTable(result: SweepResult): string {
-  const head = ["point", "array", ...result.vary.map((v) => v.label), "cycles", "time", "MACs", "util", "TOPS", "energy/step", "TOPS/W"];
+  const head = ["point", "array", ...result.vary.map((v) => v.label), "cycles", "step", "bound", "ratio", "binding", "time", "MACs", "util", "TOPS", "energy/step", "TOPS/W"];
   head.push(...STALL_REASONS.map((c) => STALL_HEADINGS[c] ?? c), "WM read B", "UB r+w B", "loss", "test acc", "wall s");
   const body = result.rows.map((r) => [
     String(r.point),
     `${r.rows}x${r.cols}`,
     ...result.vary.map((v) => String(r.params[v.param])),
     fmtInt(r.cycles),
+    r.stepCycles === null ? "-" : fmtInt(r.stepCycles),
+    r.boundCycles === null ? "-" : fmtInt(r.boundCycles),
+    r.boundRatio === null ? "-" : r.boundRatio.toFixed(2),
+    r.boundBinding ?? "-",
     formatDuration(r.seconds),
     fmtInt(r.macs),
     fmtPct(r.utilization),
@@ -36,7 +40,7 @@ export function formatSweepTable(result: SweepResult): string {
     r.testAccuracy === null ? "-" : fmtPct(r.testAccuracy),
     r.wallSeconds.toFixed(1),
   ]);
-  return alignTable(head, body, new Set([1]));
+  return alignTable(head, body, new Set([1, 6 + result.vary.length]));
 }
 
 /** Columns padded to their widest cell; numbers right-aligned, `leftColumns` left-aligned. */

@@ -66,5 +66,6 @@ function barPayload(p: SweepProgress): Record<string, string | number> {
 export function describePoint(r: SweepRow): string {
   const acc = r.testAccuracy === null ? "" : `, test accuracy ${fmtPct(r.testAccuracy)}`;
   const params = Object.entries(r.params).map(([k, v]) => ` ${k}=${v}`).join("");
-  return `point ${r.point} ${r.rows}x${r.cols}${params}: ${fmtInt(r.cycles)} cycles, utilization ${fmtPct(r.utilization)}, loss ${r.loss.toFixed(4)}${acc} (${r.wallSeconds.toFixed(1)} s)`;
+  const bound = r.boundRatio === null ? "" : ` (per step ${fmtInt(r.stepCycles ?? 0)}, ratio ${r.boundRatio.toFixed(2)} to the bound, ${r.boundBinding})`;
+  return `point ${r.point} ${r.rows}x${r.cols}${params}: ${fmtInt(r.cycles)} cycles${bound}, utilization ${fmtPct(r.utilization)}, loss ${r.loss.toFixed(4)}${acc} (${r.wallSeconds.toFixed(1)} s)`;
 }

@@ -121,7 +121,7 @@ export function formatTopologyTable(result: TopologySweepResult): string {
   const head = [
     ...(points > 1 || result.vary.length > 0 ? ["point", "array"] : []),
     ...result.vary.map((v) => v.label),
-    "layer", "name", "M", "K", "N", "cycles", "util", "MACs", "energy", "TOPS/W",
+    "layer", "name", "M", "K", "N", "cycles", "util", "MACs", "energy", "TOPS/W", "bound", "ratio", "binding",
     ...STALL_REASONS.map((c) => STALL_HEADINGS[c] ?? c),
     "host B", "WM B", "UB B", "acc B", "host B/c", "WM B/c", "UB B/c", "acc B/c", "wall s",
   ];
@@ -139,6 +139,9 @@ export function formatTopologyTable(result: TopologySweepResult): string {
     fmtInt(r.macs),
     fmtJoules(r.energy.totalJ),
     r.energy.topsPerW.toFixed(4),
+    r.boundCycles === null ? "-" : fmtInt(r.boundCycles),
+    r.boundRatio === null ? "-" : r.boundRatio.toFixed(2),
+    r.boundBinding ?? "-",
     ...STALL_REASONS.map((c) => fmtInt(r.stalls[c])),
     fmtInt(r.bytes.hostRead + r.bytes.hostWritten),
     fmtInt(r.bytes.weightMemoryRead + r.bytes.weightMemoryWritten),
@@ -151,7 +154,7 @@ export function formatTopologyTable(result: TopologySweepResult): string {
     r.wallSeconds.toFixed(2),
   ]);
   const nameColumn = head.indexOf("name");
-  return alignTable(head, body, new Set([nameColumn, ...(points > 1 ? [1] : [])]));
+  return alignTable(head, body, new Set([nameColumn, head.indexOf("binding"), ...(points > 1 ? [1] : [])]));
 }
 
 /** One line per point: the whole network, each layer once. */

@@ -1,4 +1,5 @@
 /** `tpusim train WORKLOAD.json`: train on the simulated chip; loss, accuracy and a hardware summary. */
+import { boundText } from "../../jobs/program-bound.js";
 import asciichart from "asciichart";
 import type { Argv } from "yargs";
 import { weightsToJson } from "../../data/weights.js";
@@ -97,6 +98,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     }
     lines.push("", `settings: ${formatSettings(settings)}`);
     lines.push("", `hardware (training steps only), ${result.steps} steps of batch ${result.batch}:`, formatStats(result.stats));
+    if (result.perStep) lines.push(`per training step: ${boundText(result.perStep)}`);
     if (argv.save) lines.push("", `weights saved to ${argv.save}`);
     if (reported) lines.push(reported);
     lines.push(`wall time ${wall.toFixed(1)} s`);
