@@ -8,7 +8,10 @@
  *           convolution's gathers), the labels, the forward matmuls (+ACT), the output transfer, the
  *           loss and backward ops (graph-backward.ts); the constant lanes and convolution setups
  *           come once, in the first; HALT ends the program. With one micro-batch (the batch fits)
- *           this is the whole batch at once.
+ *           this is the whole batch at once. A dense first layer wider than one k-tile takes
+ *           its input as k-tile strips carried by its forward op (X_0 column-blocked, ir.ts), with
+ *           the labels and constant lanes after that op: they are needed later and would otherwise
+ *           hold the strips back.
  *
  * Buffers: X_l (b x (K_l+1), constant lane in column K_l; a convolution's: its patches, b*P x
  * (KK+1), graph-conv.ts) for l < L; I_l (b x N_{l-1}), the image a convolution after the first
@@ -23,7 +26,7 @@ import type { WorkloadSpec } from "../workloads/types.js";
 import { backwardOps, declareBackwardBuffers } from "./graph-backward.js";
 import { convGathers, convOutputView, convSetupOps } from "./graph-conv.js";
 import { layerGeometry, rowsOf } from "./graph-layers.js";
-import type { BufferDecl, CompilerIr, HostData, Int8LayerParams, Op, ProgramKind, View, WeightDecl } from "./ir.js";
+import type { BufferDecl, CompilerIr, HostData, Int8LayerParams, Op, ProgramKind, TransferOp, View, WeightDecl } from "./ir.js";
 
 export interface GraphOptions {
   readonly kind: ProgramKind;
@@ -45,8 +48,8 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
   const nOut = geo[L - 1].N;
 
   const buffers: BufferDecl[] = [];
-  const add = (name: string, space: "ub" | "host", rows: number, c: number, what: string): BufferDecl => {
-    const b = { name, space, rows, cols: c, what };
+  const add = (name: string, space: "ub" | "host", rows: number, c: number, what: string, blockCols?: number): BufferDecl => {
+    const b = { name, space, rows, cols: c, what, ...(blockCols ? { blockCols } : {}) };
     buffers.push(b);
     return b;
   };
@@ -54,6 +57,10 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
 
   // Constant lanes: one host column per distinct value (1.0 unless int8 parameters say otherwise),
   // for every layer whose lane is not in the host input rows (all but a dense first layer).
+  // A dense first layer's input arrives in k-tile strips (ir.ts stripInputs) when it spans more than
+  // one k-tile: layer 0's first passes then overlap the rest of the transfer. The gradient's column
+  // tiles (C wide) of X_0 must stay inside the R-column blocks, so training needs C to divide R.
+  const stripped = !geo[0].conv && geo[0].K + 1 > hw.rows && (!train || hw.rows % hw.cols === 0);
   const laneValue = (l: number) => int8?.[l]?.biasLane ?? 1;
   const lanesUsed = geo.map((g, l) => l > 0 || g.conv !== undefined);
   const laneValues = [...new Set(geo.flatMap((_, l) => (lanesUsed[l] ? [laneValue(l)] : [])))];
@@ -70,7 +77,8 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
   geo.forEach((g, l) => {
     I.push(l > 0 && g.conv ? add(`I${l}`, "ub", micro, g.inputs, `layer ${l} input image (the patches are gathered from it)`) : undefined);
     const what = g.conv ? `layer ${l} input: image patches (im2col), one row per position` : `layer ${l} input`;
-    X.push(add(`X${l}`, "ub", micro * g.positions, g.K + 1, `${what}, constant lane in column ${g.K}`));
+    const blocked = l === 0 && stripped ? `, in ${hw.rows}-column blocks (k-tile strips)` : "";
+    X.push(add(`X${l}`, "ub", micro * g.positions, g.K + 1, `${what}, constant lane in column ${g.K}${blocked}`, blocked ? hw.rows : undefined));
   });
   X.push(add(`X${L}`, "ub", micro, nOut, "network output A"));
   const Y = backward ? add("Y", "ub", micro, nOut, "one-hot labels (the loss target)") : undefined;
@@ -85,15 +93,27 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
     const hostRows = (b: BufferDecl): View => ({ ...rowsOf(b, n), row: r0 });
     if (geo[0].conv) {
       if (first) ops.push(...convSetupOps(0, geo[0].conv, X[0], laneColumn(0)));
-    } else ops.push({ kind: "transfer", direction: "host-to-ub", layer: 0, note: "input X0 from host", host: hostRows(hostInput), ub: rowsOf(X[0], n) });
+    } else if (!stripped) ops.push({ kind: "transfer", direction: "host-to-ub", layer: 0, note: "input X0 from host", host: hostRows(hostInput), ub: rowsOf(X[0], n) });
+    /** Labels and constant lanes: after layer 0's forward when X_0 streams in strips (they are needed later). */
+    const small: Op[] = [];
     if (Y && hostLabels) {
-      ops.push({ kind: "transfer", direction: "host-to-ub", layer: -1, note: "labels Y from host", host: hostRows(hostLabels), ub: rowsOf(Y, n) });
+      small.push({ kind: "transfer", direction: "host-to-ub", layer: -1, note: "labels Y from host", host: hostRows(hostLabels), ub: rowsOf(Y, n) });
     }
     for (let l = 1; l < L && first; l++) {
       const c = geo[l].conv;
-      if (c) ops.push(...convSetupOps(l, c, X[l], laneColumn(l)));
-      else ops.push({ kind: "transfer", direction: "host-to-ub", layer: l, note: `constant lane of X${l} (column ${geo[l].K}) from host`, host: laneColumn(l), ub: rowsOf(X[l], micro, geo[l].K, 1) });
+      if (c) small.push(...convSetupOps(l, c, X[l], laneColumn(l)));
+      else small.push({ kind: "transfer", direction: "host-to-ub", layer: l, note: `constant lane of X${l} (column ${geo[l].K}) from host`, host: laneColumn(l), ub: rowsOf(X[l], micro, geo[l].K, 1) });
     }
+    if (!stripped) ops.push(...small);
+    const strips = (g: (typeof geo)[number]): TransferOp[] => {
+      const out: TransferOp[] = [];
+      for (let k0 = 0, j = 0; k0 < g.K + 1; k0 += hw.rows, j++) {
+        const cols = Math.min(hw.rows, g.K + 1 - k0);
+        const strip = (v: View): View => ({ ...v, col: k0, cols });
+        out.push({ kind: "transfer", direction: "host-to-ub", layer: 0, note: `input X0 from host, k-tile strip ${j + 1}`, host: strip(hostRows(hostInput)), ub: strip(rowsOf(X[0], n)) });
+      }
+      return out;
+    };
     geo.forEach((g, l) => {
       const p = int8?.[l];
       const c = g.conv;
@@ -113,7 +133,9 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
           dst: c ? convOutputView(c, n, next(l)) : rowsOf(next(l), n, 0, g.N),
         },
         ...(c ? { rowBlock: g.positions, blockInputs: convGathers(l, c, n, source, X[l]) } : {}),
+        ...(l === 0 && stripped ? { stripInputs: strips(g) } : {}),
       });
+      if (l === 0 && stripped) ops.push(...small);
     });
     ops.push({ kind: "transfer", direction: "ub-to-host", layer: L - 1, note: "output A to host", host: hostRows(hostOutput), ub: rowsOf(X[L], n) });
     if (back) ops.push(...backwardOps(spec, geo, { X, I, Y }, back, { rows: n, row: r0, first, last: r0 + n >= B, split: micro < B, hostGradient }));
