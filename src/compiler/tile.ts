@@ -120,12 +120,15 @@ type Unloaded = Omit<Extract<TileStep, { kind: "pass" }>, "load"> | Extract<Tile
 
 /**
  * Passes between a last pass and its drain: the drain of n-tile j follows the last pass of n-tile
- * j + lag, issued lag * B cycles after pass j at the earliest, when pass j (B + R + C - 1 cycles to
- * its last result) has completed. Earlier, the drain at the head of in-order issue would hold back
- * the passes behind it.
+ * j + lag, issued lag * spacing cycles after pass j at the earliest, when pass j (B + R + C - 1
+ * cycles to its last result) has completed. Earlier, the drain at the head of in-order issue would
+ * hold back the passes behind it. Passes that each switch tiles are at least max(B, (B+R+C)/2)
+ * apart (ARCHITECTURE.md, weight shift: two banks, a tile's shift waits C - 1 cycles after the last
+ * vector of the pass two back and takes R).
  */
 function drainLag(hw: HwConfig, vectors: number): number {
-  return 1 + Math.ceil((hw.rows + hw.cols - 1) / vectors);
+  const spacing = Math.max(vectors, Math.floor((vectors + hw.rows + hw.cols) / 2));
+  return 1 + Math.ceil((hw.rows + hw.cols - 1) / spacing);
 }
 
 /**
