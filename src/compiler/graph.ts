@@ -33,6 +33,13 @@ export interface GraphOptions {
   readonly int8?: readonly Int8LayerParams[];
   /** Samples per micro-batch (default: the whole batch). */
   readonly microBatch?: number;
+  /**
+   * A training step that overlaps the host's next step (prefetch.ts): the step reads its input and
+   * labels from unified-buffer copy `parity` (0: X0, Y; 1: X0', Y') and, from its first cycle,
+   * transfers the next batch's rows (host next-input, next-labels) into the other copy. `loadOwn`:
+   * the step also transfers its own rows and the constant lanes first (a step nothing prefetched).
+   */
+  readonly prefetch?: { readonly parity: 0 | 1; readonly loadOwn: boolean };
 }
 
 export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptions): CompilerIr {
@@ -60,7 +67,9 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
   // A dense first layer's input arrives in k-tile strips (ir.ts stripInputs) when it spans more than
   // one k-tile: layer 0's first passes then overlap the rest of the transfer. The gradient's column
   // tiles (C wide) of X_0 must stay inside the R-column blocks, so training needs C to divide R.
-  const stripped = !geo[0].conv && geo[0].K + 1 > hw.rows && (!train || hw.rows % hw.cols === 0);
+  const prefetch = options.prefetch;
+  if (prefetch && (!train || geo[0].conv || micro < B)) throw new Error("internal: prefetch needs a dense first layer and a whole-batch training step");
+  const stripped = !prefetch && !geo[0].conv && geo[0].K + 1 > hw.rows && (!train || hw.rows % hw.cols === 0);
   const laneValue = (l: number) => int8?.[l]?.biasLane ?? 1;
   const lanesUsed = geo.map((g, l) => l > 0 || g.conv !== undefined);
   const laneValues = [...new Set(geo.flatMap((_, l) => (lanesUsed[l] ? [laneValue(l)] : [])))];
@@ -83,6 +92,19 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
   X.push(add(`X${L}`, "ub", micro, nOut, "network output A"));
   const Y = backward ? add("Y", "ub", micro, nOut, "one-hot labels (the loss target)") : undefined;
   const back = backward ? declareBackwardBuffers(spec, geo, micro, kind, add) : undefined;
+  // The other copies of a prefetching step's input and labels, and the host rows of the next batch
+  // (declared last and for both parities alike, so every variant has the same memory map).
+  const other = prefetch && {
+    X0: add("X0'", "ub", micro, geo[0].K + 1, "the other copy of layer 0's input (prefetch)"),
+    Y: add("Y'", "ub", micro, nOut, "the other copy of the labels (prefetch)"),
+    input: add("next-input", "host", B, spec.inputs + 1, "host input rows of the next batch"),
+    labels: add("next-labels", "host", B, nOut, "host one-hot labels of the next batch"),
+  };
+  if (other && prefetch.parity === 1) {
+    [X[0], other.X0] = [other.X0, X[0]];
+  }
+  const Ycur = other && prefetch.parity === 1 ? other.Y : Y;
+  const Yother = other && prefetch.parity === 1 ? Y : other ? other.Y : undefined;
 
   /** Where layer l's ACT writes: the next layer's input (its image, before a convolution) or A. */
   const next = (l: number) => (l + 1 < L && geo[l + 1].conv ? I[l + 1]! : X[l + 1]);
@@ -93,18 +115,27 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
     const hostRows = (b: BufferDecl): View => ({ ...rowsOf(b, n), row: r0 });
     if (geo[0].conv) {
       if (first) ops.push(...convSetupOps(0, geo[0].conv, X[0], laneColumn(0)));
-    } else if (!stripped) ops.push({ kind: "transfer", direction: "host-to-ub", layer: 0, note: "input X0 from host", host: hostRows(hostInput), ub: rowsOf(X[0], n) });
+    } else if (!stripped && (!prefetch || prefetch.loadOwn)) {
+      ops.push({ kind: "transfer", direction: "host-to-ub", layer: 0, note: "input X0 from host", host: hostRows(hostInput), ub: rowsOf(X[0], n) });
+    }
     /** Labels and constant lanes: after layer 0's forward when X_0 streams in strips (they are needed later). */
     const small: Op[] = [];
-    if (Y && hostLabels) {
-      small.push({ kind: "transfer", direction: "host-to-ub", layer: -1, note: "labels Y from host", host: hostRows(hostLabels), ub: rowsOf(Y, n) });
+    if (Ycur && hostLabels && (!prefetch || prefetch.loadOwn)) {
+      small.push({ kind: "transfer", direction: "host-to-ub", layer: -1, note: "labels Y from host", host: hostRows(hostLabels), ub: rowsOf(Ycur, n) });
     }
-    for (let l = 1; l < L && first; l++) {
+    for (let l = 1; l < L && first && (!prefetch || prefetch.loadOwn); l++) {
       const c = geo[l].conv;
       if (c) small.push(...convSetupOps(l, c, X[l], laneColumn(l)));
       else small.push({ kind: "transfer", direction: "host-to-ub", layer: l, note: `constant lane of X${l} (column ${geo[l].K}) from host`, host: laneColumn(l), ub: rowsOf(X[l], micro, geo[l].K, 1) });
     }
     if (!stripped) ops.push(...small);
+    if (other && Yother) {
+      // The next batch crosses the host link while this step computes (nothing here needs the link
+      // until the output transfer, placed after the error chain). Labels first: a DMA instruction
+      // waiting for the link holds in-order issue, so the long transfer goes last.
+      ops.push({ kind: "transfer", direction: "host-to-ub", layer: -1, note: "prefetch: the next batch's labels from host", host: rowsOf(other.labels, n), ub: rowsOf(Yother, n) });
+      ops.push({ kind: "transfer", direction: "host-to-ub", layer: 0, note: "prefetch: the next batch's input from host", host: rowsOf(other.input, n), ub: rowsOf(other.X0, n) });
+    }
     const strips = (g: (typeof geo)[number]): TransferOp[] => {
       const out: TransferOp[] = [];
       for (let k0 = 0, j = 0; k0 < g.K + 1; k0 += hw.rows, j++) {
@@ -137,8 +168,14 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
       });
       if (l === 0 && stripped) ops.push(...small);
     });
-    ops.push({ kind: "transfer", direction: "ub-to-host", layer: L - 1, note: "output A to host", host: hostRows(hostOutput), ub: rowsOf(X[L], n) });
-    if (back) ops.push(...backwardOps(spec, geo, { X, I, Y }, back, { rows: n, row: r0, first, last: r0 + n >= B, split: micro < B, hostGradient }));
+    const output: Op = { kind: "transfer", direction: "ub-to-host", layer: L - 1, note: "output A to host", host: hostRows(hostOutput), ub: rowsOf(X[L], n) };
+    const backOps = back ? backwardOps(spec, geo, { X, I, Y: Ycur }, back, { rows: n, row: r0, first, last: r0 + n >= B, split: micro < B, hostGradient }) : [];
+    if (prefetch) {
+      // Behind the prefetch on the link: after the error chain, before the gradient products.
+      const g = backOps.findIndex((o) => o.kind === "matmul" && o.role === "gradient");
+      backOps.splice(g, 0, output);
+    } else ops.push(output);
+    ops.push(...backOps);
   }
   ops.push({ kind: "halt", layer: -1, note: "end of program" });
 

@@ -32,9 +32,28 @@ export interface CompileOptions {
   readonly check?: boolean;
 }
 
+export interface TrainingStepOptions extends CompileOptions {
+  /** Overlap the next step's input transfer (graph.ts GraphOptions.prefetch; canPrefetch says when). */
+  readonly prefetch?: { readonly parity: 0 | 1; readonly loadOwn: boolean };
+}
+
 /** One SGD step: forward, loss gradient, backward, update; outputs A to host memory. */
-export function compileTrainingStep(spec: WorkloadSpec, hw: HwConfig, opts: CompileOptions = {}): CompiledProgram {
-  return lower(spec, hw, { kind: "train-step" }, opts);
+export function compileTrainingStep(spec: WorkloadSpec, hw: HwConfig, opts: TrainingStepOptions = {}): CompiledProgram {
+  return lower(spec, hw, { kind: "train-step", prefetch: opts.prefetch }, opts);
+}
+
+/**
+ * A training step can prefetch the next batch when its first layer is dense and the whole batch,
+ * with the second copy of its input and labels, fits the unified buffer at once.
+ */
+export function canPrefetch(spec: WorkloadSpec, hw: HwConfig): boolean {
+  if (spec.layers[0].conv) return false;
+  try {
+    const c = compileTrainingStep(spec, hw, { prefetch: { parity: 0, loadOwn: true } });
+    return c.microBatch === spec.batch;
+  } catch {
+    return false;
+  }
 }
 
 /** Forward only; on an int8 machine `int8` gives each layer's ACT scales and constant lane. */
@@ -67,6 +86,7 @@ function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: Comp
     return ir;
   };
   const microBatch = planMicroBatch(spec, hw, graph); // a batch too big for the unified buffer runs in turns of this many samples
+  if (graph.prefetch && microBatch < spec.batch) throw new UserInputError(`batch ${spec.batch} with a prefetched copy does not fit the unified buffer`, { field: "batch" });
   let ir = check(buildGraph(spec, hw, { ...graph, microBatch })); // layer-level ops on symbolic buffers: the contract with golden/runtime
   ir = check(tileMatmuls(ir, hw)); // split every product into passes that fit the R x C grid and the accumulators
   ir = check(allocate(ir, hw)); // addresses in every memory (micro-batches reuse the unified buffer's)
@@ -104,6 +124,7 @@ function finish(ir: CompilerIr, hw: HwConfig): CompiledProgram {
       output: address("output"),
       outputStride: stride("output"),
       ...(hasGradient ? { inputGradient: address("input-gradient"), inputGradientStride: stride("input-gradient") } : {}),
+      ...(ir.buffers.some((b) => b.name === "next-input") ? { nextInput: address("next-input"), nextLabels: address("next-labels") } : {}),
     },
     buffers: ir.buffers,
     weights: ir.weights.map((w) => ({ address: w.address!, rows: w.rows, cols: w.cols })),

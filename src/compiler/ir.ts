@@ -294,6 +294,9 @@ export interface HostLayout {
   /** input-gradient programs only: E_0 (B x K_0), the loss gradient with respect to the pixels. */
   readonly inputGradient?: number;
   readonly inputGradientStride?: number;
+  /** Prefetching training steps only: the next batch's input and labels rows (same strides). */
+  readonly nextInput?: number;
+  readonly nextLabels?: number;
 }
 
 /** The compiler's result: a program plus the memory layout the runtime needs to use it. */
