@@ -47,13 +47,8 @@ export function compileTrainingStep(spec: WorkloadSpec, hw: HwConfig, opts: Trai
  * with the second copy of its input and labels, fits the unified buffer at once.
  */
 export function canPrefetch(spec: WorkloadSpec, hw: HwConfig): boolean {
-  if (spec.layers[0].conv) return false;
-  try {
-    const c = compileTrainingStep(spec, hw, { prefetch: { parity: 0, loadOwn: true } });
-    return c.microBatch === spec.batch;
-  } catch {
-    return false;
-  }
+  if (spec.layers[0].conv || hw.dtype !== "bf16") return false;
+  return planMicroBatch(spec, hw, { kind: "train-step", prefetch: { parity: 0, loadOwn: true } }) === spec.batch;
 }
 
 /** Forward only; on an int8 machine `int8` gives each layer's ACT scales and constant lane. */
