@@ -82,7 +82,7 @@ function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: Comp
   };
   const microBatch = planMicroBatch(spec, hw, graph); // a batch too big for the unified buffer runs in turns of this many samples
   if (graph.prefetch && microBatch < spec.batch) throw new UserInputError(`batch ${spec.batch} with a prefetched copy does not fit the unified buffer`, { field: "batch" });
-  let ir = check(buildGraph(spec, hw, { ...graph, microBatch })); // layer-level ops on symbolic buffers: the contract with golden/runtime
+  let ir = check(buildGraph(spec, hw, { ...graph, microBatch })); // layer-level ops on symbolic buffers: the contract with golden/runtime; X0 in k-tile strips, the error chain before the gradients
   ir = check(tileMatmuls(ir, hw)); // split every product into passes that fit the R x C grid and the accumulators
   ir = check(allocate(ir, hw)); // addresses in every memory (micro-batches reuse the unified buffer's)
   ir = check(lowerTransfers(ir, hw)); // host <-> unified buffer DMA and HALT
@@ -90,7 +90,7 @@ function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: Comp
   ir = check(lowerLoss(ir, hw)); // e = A - Y, delta = (2/B) e ⊙ f'(A)
   ir = check(lowerBackward(ir, hw)); // VTR, E = delta·M: RDW + MMUL, ACT identity, delta of the layer below
   ir = check(lowerSgd(ir, hw)); // G = delta^T·X: RDWU + MMUL, VSGD per column tile
-  ir = check(schedule(ir, hw)); // flatten; prefetch weight tiles as early as the FIFO and data allow
+  ir = check(schedule(ir, hw)); // flatten; each VSGD after its gradient has completed; prefetch weight tiles as early as the FIFO and data allow
   return finish(ir, hw);
 }
 
