@@ -44,11 +44,7 @@ export class NetworkOnChip extends ChipProgram {
   ) {
     const prefetch = kind === "train-step" && canPrefetch(spec, hw);
     super(spec, hw, mode, kind !== "train-step" ? compileInference(spec, hw, int8) : compileTrainingStep(spec, hw, prefetch ? { prefetch: { parity: 0, loadOwn: true } } : {}));
-    if (prefetch) {
-      const steady = ([0, 1] as const).map((parity) => compileTrainingStep(spec, hw, { prefetch: { parity, loadOwn: false } }));
-      for (const c of steady) sameMemoryMap(this.compiled, c);
-      this.steady = [this.sim.prepare(steady[0].program), this.sim.prepare(steady[1].program)];
-    }
+    this.prefetch = prefetch;
   }
 
   /**
@@ -56,10 +52,20 @@ export class NetworkOnChip extends ChipProgram {
    * does. Each step's program transfers the next batch's rows, written to host memory before the
    * step starts, into the other copy of the input while it computes; the next step then starts on
    * its data already in the unified buffer (steady[parity]). A step whose batch was not prefetched
-   * (the first, or one the caller did not announce) runs the program that loads its own rows.
+   * (the first, or one the caller did not announce) runs the program that loads its own rows. The
+   * two steady programs are compiled when first needed (a one-step run never needs them).
    */
-  private readonly steady?: readonly [PreparedProgram, PreparedProgram];
+  private readonly prefetch: boolean;
+  private readonly steady: (PreparedProgram | undefined)[] = [undefined, undefined];
   private pending: (NextBatch & { parity: 0 | 1 }) | null = null;
+
+  private steadyProgram(parity: 0 | 1): PreparedProgram {
+    const ready = this.steady[parity];
+    if (ready) return ready;
+    const c = compileTrainingStep(this.spec, this.hw, { prefetch: { parity, loadOwn: false } });
+    sameMemoryMap(this.compiled, c);
+    return (this.steady[parity] = this.sim.prepare(c.program));
+  }
 
   /**
    * Run one step on images[order[first + b]] for b < count (count <= batch; missing rows are zeros).
@@ -77,11 +83,11 @@ export class NetworkOnChip extends ChipProgram {
   ): Promise<Float32Array> {
     const { host } = this.compiled;
     const p = this.pending;
-    const resident = this.steady && p && p.order === order && p.first === first && p.count === count ? p.parity : undefined;
-    this.sim.start(resident === undefined ? this.prepared : this.steady![resident]);
+    const resident = p && p.order === order && p.first === first && p.count === count ? p.parity : undefined;
+    this.sim.start(resident === undefined ? this.prepared : this.steadyProgram(resident));
     if (resident === undefined) this.writeRows(images, labels, order, first, count, host.input, host.labels);
     this.pending = null;
-    if (this.steady && next && labels) {
+    if (this.prefetch && next && labels) {
       this.writeRows(images, labels, next.order, next.first, next.count, host.nextInput!, host.nextLabels!);
       this.pending = { ...next, parity: resident === 1 ? 0 : 1 };
     }
