@@ -17,6 +17,7 @@
 import { UserInputError } from "../errors.js";
 import type { HwConfig } from "../config/hw-config.js";
 import { addressLimit } from "./footprint.js";
+import { bufferElements } from "./ir.js";
 import type { BufferDecl, CompilerIr, Op, WeightDecl } from "./ir.js";
 
 
@@ -25,7 +26,7 @@ export function allocate(ir: CompilerIr, hw: HwConfig): CompilerIr {
   let ub = 0;
   let host = 0;
   const buffers: BufferDecl[] = ir.buffers.map((b) => {
-    const size = b.rows * b.cols;
+    const size = bufferElements(b);
     if (b.space === "ub") {
       const address = ub;
       ub += size;

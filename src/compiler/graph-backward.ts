@@ -93,6 +93,8 @@ export function backwardOps(spec: WorkloadSpec, geo: readonly LayerGeometry[], f
     ops.push({ kind: "vector", phase: "loss", layer: L - 1, note: `loss: delta${L - 1} = (2/B) e ⊙ ${act}'(A)`, fn: derivativeFn(act), dst: rowsOf(D[L - 1], n), a: rowsOf(error, n), b: A, imm: Math.fround(2 / B) });
   }
   const lr = Math.fround(spec.learningRate);
+  /** The gradient products (and their VSGDs) come after the whole error chain: critical chain first. */
+  const gradients: Op[] = [];
   for (let l = L - 1; l >= 0; l--) {
     const g = geo[l];
     const c = g.conv;
@@ -130,7 +132,7 @@ export function backwardOps(spec: WorkloadSpec, geo: readonly LayerGeometry[], f
       });
     }
     if (!train) continue;
-    ops.push({
+    gradients.push({
       kind: "matmul",
       role: "gradient",
       layer: l,
@@ -141,5 +143,6 @@ export function backwardOps(spec: WorkloadSpec, geo: readonly LayerGeometry[], f
       ...(step.split ? { accumulation: { group: `gradient of layer ${l}`, first: step.first, last: step.last } } : {}),
     });
   }
+  ops.push(...gradients);
   return ops;
 }

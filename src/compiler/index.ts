@@ -32,9 +32,23 @@ export interface CompileOptions {
   readonly check?: boolean;
 }
 
+export interface TrainingStepOptions extends CompileOptions {
+  /** Overlap the next step's input transfer (graph.ts GraphOptions.prefetch; canPrefetch says when). */
+  readonly prefetch?: { readonly parity: 0 | 1; readonly loadOwn: boolean };
+}
+
 /** One SGD step: forward, loss gradient, backward, update; outputs A to host memory. */
-export function compileTrainingStep(spec: WorkloadSpec, hw: HwConfig, opts: CompileOptions = {}): CompiledProgram {
-  return lower(spec, hw, { kind: "train-step" }, opts);
+export function compileTrainingStep(spec: WorkloadSpec, hw: HwConfig, opts: TrainingStepOptions = {}): CompiledProgram {
+  return lower(spec, hw, { kind: "train-step", prefetch: opts.prefetch }, opts);
+}
+
+/**
+ * A training step can prefetch the next batch when its first layer is dense and the whole batch,
+ * with the second copy of its input and labels, fits the unified buffer at once.
+ */
+export function canPrefetch(spec: WorkloadSpec, hw: HwConfig): boolean {
+  if (spec.layers[0].conv || hw.dtype !== "bf16") return false;
+  return planMicroBatch(spec, hw, { kind: "train-step", prefetch: { parity: 0, loadOwn: true } }) === spec.batch;
 }
 
 /** Forward only; on an int8 machine `int8` gives each layer's ACT scales and constant lane. */
@@ -67,7 +81,8 @@ function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: Comp
     return ir;
   };
   const microBatch = planMicroBatch(spec, hw, graph); // a batch too big for the unified buffer runs in turns of this many samples
-  let ir = check(buildGraph(spec, hw, { ...graph, microBatch })); // layer-level ops on symbolic buffers: the contract with golden/runtime
+  if (graph.prefetch && microBatch < spec.batch) throw new UserInputError(`batch ${spec.batch} with a prefetched copy does not fit the unified buffer`, { field: "batch" });
+  let ir = check(buildGraph(spec, hw, { ...graph, microBatch })); // layer-level ops on symbolic buffers: the contract with golden/runtime; X0 in k-tile strips, the error chain before the gradients
   ir = check(tileMatmuls(ir, hw)); // split every product into passes that fit the R x C grid and the accumulators
   ir = check(allocate(ir, hw)); // addresses in every memory (micro-batches reuse the unified buffer's)
   ir = check(lowerTransfers(ir, hw)); // host <-> unified buffer DMA and HALT
@@ -75,7 +90,7 @@ function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: Comp
   ir = check(lowerLoss(ir, hw)); // e = A - Y, delta = (2/B) e ⊙ f'(A)
   ir = check(lowerBackward(ir, hw)); // VTR, E = delta·M: RDW + MMUL, ACT identity, delta of the layer below
   ir = check(lowerSgd(ir, hw)); // G = delta^T·X: RDWU + MMUL, VSGD per column tile
-  ir = check(schedule(ir, hw)); // flatten; prefetch weight tiles as early as the FIFO and data allow
+  ir = check(schedule(ir, hw)); // flatten; each VSGD after its gradient has completed; prefetch weight tiles as early as the FIFO and data allow
   return finish(ir, hw);
 }
 
@@ -104,6 +119,7 @@ function finish(ir: CompilerIr, hw: HwConfig): CompiledProgram {
       output: address("output"),
       outputStride: stride("output"),
       ...(hasGradient ? { inputGradient: address("input-gradient"), inputGradientStride: stride("input-gradient") } : {}),
+      ...(ir.buffers.some((b) => b.name === "next-input") ? { nextInput: address("next-input"), nextLabels: address("next-labels") } : {}),
     },
     buffers: ir.buffers,
     weights: ir.weights.map((w) => ({ address: w.address!, rows: w.rows, cols: w.cols })),

@@ -42,9 +42,19 @@ export interface BufferDecl {
   readonly rows: number;
   readonly cols: number;
   readonly what: string;
+  /**
+   * Column-blocked layout (the first layer's input X_0): the buffer is stored as ceil(cols / W)
+   * blocks of rows x W elements, one after the other, element (r, c) at
+   * floor(c / W) * rows * W + r * W + c % W. A k-tile strip of W columns is then one contiguous block,
+   * so a strip transfer and the pass reading the previous strip touch disjoint ranges.
+   */
+  readonly blockCols?: number;
   /** Element address, set by allocate. */
   readonly address?: number;
 }
+
+/** Elements a buffer occupies (a blocked buffer's last block is padded to W columns). */
+export const bufferElements = (b: BufferDecl): number => b.rows * (b.blockCols ? Math.ceil(b.cols / b.blockCols) * b.blockCols : b.cols);
 
 /**
  * A window of a buffer: `rows` x `cols` elements starting at (row, col). By default logical row r is
@@ -165,6 +175,12 @@ export interface MatmulOp extends OpBase {
    */
   readonly blockInputs?: readonly (readonly (TransferOp | VectorOp)[])[];
   /**
+   * Transfers that fill the input's k-tile strips (a dense first layer's X_0, column-blocked): strip
+   * j holds the columns of k-tile j. They are lowered in front of the passes, one k-tile ahead, so
+   * strip j+1 crosses the host link while the array multiplies strip j.
+   */
+  readonly stripInputs?: readonly TransferOp[];
+  /**
    * Part of a product summed over several ops (a gradient over the micro-batches of one batch): the
    * ops of one group share accumulator rows; the first starts the sums, later ones accumulate onto
    * them, and only the last drains them.
@@ -278,6 +294,9 @@ export interface HostLayout {
   /** input-gradient programs only: E_0 (B x K_0), the loss gradient with respect to the pixels. */
   readonly inputGradient?: number;
   readonly inputGradientStride?: number;
+  /** Prefetching training steps only: the next batch's input and labels rows (same strides). */
+  readonly nextInput?: number;
+  readonly nextLabels?: number;
 }
 
 /** The compiler's result: a program plus the memory layout the runtime needs to use it. */

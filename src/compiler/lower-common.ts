@@ -18,9 +18,18 @@ export interface Placed {
  * Address of the view's logical (row, col) and the stride of the rows that follow it (ir.ts View). A
  * block of rows placed this way must not cross a segment boundary of a segmented view.
  */
-export function placeView(ir: CompilerIr, v: View, row = 0, col = 0): Placed {
+export function placeView(ir: CompilerIr, v: View, row = 0, col = 0, cols = v.cols - col): Placed {
   const b = findBuffer(ir, v.buffer);
   if (b.address === undefined) throw new Error(`internal: buffer ${b.name} is not allocated`);
+  const W = b.blockCols;
+  if (W !== undefined) {
+    // Column-blocked (ir.ts BufferDecl): the `cols` columns placed must lie in one block.
+    const c = v.col + col;
+    if (v.pitch !== undefined || v.segment !== undefined || Math.floor(c / W) !== Math.floor((c + cols - 1) / W)) {
+      throw new Error(`internal: a block of ${b.name} columns ${c}..${c + cols - 1} crosses its ${W}-column blocks`);
+    }
+    return { address: b.address + Math.floor(c / W) * b.rows * W + (v.row + row) * W + (c % W), stride: W };
+  }
   const pitch = v.pitch ?? b.cols;
   const segment = v.segment === undefined ? 0 : Math.floor(row / v.segment);
   const inSegment = v.segment === undefined ? row : row % v.segment;
@@ -48,8 +57,14 @@ export function lowerOps<T extends Op>(ir: CompilerIr, select: (op: Op) => op is
 /**
  * `blockInput(m)`: instructions filling row block m's input, emitted one block ahead of the passes
  * (blocks 0 and 1 before block 0's first pass, block m+1 before block m's first pass).
+ * `stripInput(k)` likewise fills k-tile k's columns of the input, one k-tile ahead.
  */
-export function lowerMatmul(ir: CompilerIr, op: MatmulOp, blockInput?: (m: number) => Instruction[]): Instruction[] {
+export function lowerMatmul(
+  ir: CompilerIr,
+  op: MatmulOp,
+  blockInput?: (m: number) => Instruction[],
+  stripInput?: (k: number) => Instruction[],
+): Instruction[] {
   const t = op.tiling;
   if (!t || op.accBase === undefined) throw new Error(`internal: ${op.note} is not tiled and placed`);
   const accRow = (slot: number) => op.accBase! + slot * t.slotRows;
@@ -63,14 +78,19 @@ export function lowerMatmul(ir: CompilerIr, op: MatmulOp, blockInput?: (m: numbe
   const fill = (upTo: number) => {
     for (; blockInput && filled <= Math.min(upTo, t.mTiles.length - 1); filled++) out.push(...blockInput(filled));
   };
+  let stripped = 0;
+  const strip = (upTo: number) => {
+    for (; stripInput && stripped <= Math.min(upTo, t.kTiles.length - 1); stripped++) out.push(...stripInput(stripped));
+  };
   for (const step of t.steps) {
     const nt = t.nTiles[step.n];
     const mt = t.mTiles[step.m];
     if (step.kind === "pass") {
       fill(step.m + 1);
+      strip(step.k + 1);
       const kt = t.kTiles[step.k];
       if (step.load) out.push(loadTile(ir, op, kt.start, kt.size, nt.start, nt.size, where(step.k, step.n, step.m)));
-      const x = placeView(ir, op.input, mt.start, kt.start);
+      const x = placeView(ir, op.input, mt.start, kt.start, kt.size);
       const flags = { switch: step.load ? 1 : 0, accumulate: step.accumulate ? 1 : 0 };
       out.push(
         makeInstruction(
@@ -105,6 +125,7 @@ export function lowerMatmul(ir: CompilerIr, op: MatmulOp, blockInput?: (m: numbe
     }
   }
   fill(t.mTiles.length - 1);
+  strip(t.kTiles.length - 1);
   return out;
 }
 
@@ -113,7 +134,7 @@ function loadTile(ir: CompilerIr, op: MatmulOp, k0: number, kRows: number, n0: n
   const s = op.stationary;
   const note = `${comment} (load tile)`;
   if (s.memory === "ub") {
-    const p = placeView(ir, s.view, k0, n0);
+    const p = placeView(ir, s.view, k0, n0, nCols);
     return makeInstruction("RDWU", { ub: p.address, ustride: p.stride, rows: kRows, cols: nCols }, note);
   }
   // transpose: S[k][n] = view[n][k], and RDW transpose reads tile[r][c] = wm[addr + c*wstride + r].

@@ -7,7 +7,9 @@
  *           convolution) reuses its tile across blocks (MMUL without switch), drains each block
  *           with its own ACT through the segmented destination, and carries its blocks' input
  *           inputs (the im2col gathers: RHMs from host memory, or VEC copies inside the unified
- *           buffer for a later layer) placed one block ahead of the passes.
+ *           buffer for a later layer) placed one block ahead of the passes. A dense first layer
+ *           carries its input's k-tile strips (RHMs into the column-blocked X_0), likewise placed
+ *           one k-tile ahead of the passes.
  */
 import type { HwConfig } from "../config/hw-config.js";
 import { lowerMatmul, lowerOps } from "./lower-common.js";
@@ -20,6 +22,12 @@ const isForward = (op: Op): op is MatmulOp => op.kind === "matmul" && op.role ==
 export function lowerForward(ir: CompilerIr, _hw: HwConfig): CompilerIr {
   return lowerOps(ir, isForward, (op) => {
     const inputs = op.blockInputs;
-    return lowerMatmul(ir, op, inputs && ((m) => inputs[m].map((t) => (t.kind === "transfer" ? transferInstruction(ir, t) : lowerVector(ir, t)))));
+    const strips = op.stripInputs;
+    return lowerMatmul(
+      ir,
+      op,
+      inputs && ((m) => inputs[m].map((t) => (t.kind === "transfer" ? transferInstruction(ir, t) : lowerVector(ir, t)))),
+      strips && ((k) => [transferInstruction(ir, strips[k])]),
+    );
   });
 }

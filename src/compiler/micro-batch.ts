@@ -19,12 +19,13 @@ import type { WorkloadSpec } from "../workloads/types.js";
 import { addressLimit } from "./footprint.js";
 import { buildGraph, type GraphOptions } from "./graph.js";
 import { MAX_ROWS } from "./graph-conv.js";
+import { bufferElements } from "./ir.js";
 import type { BufferDecl } from "./ir.js";
 
 export function planMicroBatch(spec: WorkloadSpec, hw: HwConfig, options: GraphOptions): number {
   const trial = (samples: number) => buildGraph({ ...spec, batch: samples }, hw, { ...options, microBatch: samples }).buffers.filter((b) => b.space === "ub");
   const one = trial(1);
-  const size = (buffers: readonly BufferDecl[]) => buffers.reduce((sum, b) => sum + b.rows * b.cols, 0);
+  const size = (buffers: readonly BufferDecl[]) => buffers.reduce((sum, b) => sum + bufferElements(b), 0);
   const perSample = size(trial(2)) - size(one);
   const fixed = size(one) - perSample;
   const capacity = Math.min(hw.unifiedBufferElements, addressLimit("ub"));

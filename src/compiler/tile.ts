@@ -13,7 +13,10 @@
  * rows whenever the group holds more than one n-tile (ARCHITECTURE.md, the accumulator rule), and
  * every output's chain runs k = 0..K-1 in order (the sequential sum the numerics require). When the
  * n-tiles need more than one group, the groups alternate between two halves of the slots so the
- * next group's passes need not wait for the previous group's drain. A pass loads its tile (RDW or
+ * next group's passes need not wait for the previous group's drain. In a group's last k round each
+ * drain follows the pass `lag` n-tiles after its own (drainLag), so ACT or VSGD drains the finished
+ * n-tiles while the array computes the rest (a VSGD right after its gradient pass, not after all of
+ * them). A pass loads its tile (RDW or
  * RDWU, then MMUL switch) unless the pass before it used the same (k, n) tile, which only blocks
  * of vectors do (pipelinedSteps).
  */
@@ -82,7 +85,7 @@ function tileOne(op: MatmulOp, hw: HwConfig, avail: number, reserved: number): T
   const { slots, steps } =
     mTiles.length > 1 && fit >= 2 * nTiles.length
       ? pipelinedSteps(kTiles.length, nTiles.length, mTiles.length, Math.floor(fit / (2 * nTiles.length)))
-      : sequentialSteps(kTiles.length, nTiles.length, mTiles.length, fit);
+      : sequentialSteps(kTiles.length, nTiles.length, mTiles.length, fit, drainLag(hw, block));
   return { kTiles, nTiles, mTiles, slots, slotRows: block, steps: markLoads(steps) };
 }
 
@@ -115,8 +118,25 @@ function groupedTiling(op: MatmulOp, hw: HwConfig, first: boolean, last: boolean
 
 type Unloaded = Omit<Extract<TileStep, { kind: "pass" }>, "load"> | Extract<TileStep, { kind: "drain" }>;
 
-/** Each m-tile in turn: its n-tiles in groups that fit the accumulators, as described above. */
-function sequentialSteps(kCount: number, nCount: number, mCount: number, fit: number): { slots: number; steps: Unloaded[] } {
+/**
+ * Passes between a last pass and its drain: the drain of n-tile j follows the last pass of n-tile
+ * j + lag, issued lag * spacing cycles after pass j at the earliest, when pass j (B + R + C - 1
+ * cycles to its last result) has completed. Earlier, the drain at the head of in-order issue would
+ * hold back the passes behind it. Passes that each switch tiles are at least max(B, (B+R+C)/2)
+ * apart (ARCHITECTURE.md, weight shift: two banks, a tile's shift waits C - 1 cycles after the last
+ * vector of the pass two back and takes R).
+ */
+function drainLag(hw: HwConfig, vectors: number): number {
+  const spacing = Math.max(vectors, Math.floor((vectors + hw.rows + hw.cols) / 2));
+  return 1 + Math.ceil((hw.rows + hw.cols - 1) / spacing);
+}
+
+/**
+ * Each m-tile in turn: its n-tiles in groups that fit the accumulators, as described above. In the
+ * last k round the drains are interleaved with the passes, each `lag` passes behind its own, so the
+ * activation or vector unit drains (ACT, VSGD) while the array computes the group's other n-tiles.
+ */
+function sequentialSteps(kCount: number, nCount: number, mCount: number, fit: number, lag: number): { slots: number; steps: Unloaded[] } {
   const oneGroup = nCount <= fit;
   const slots = oneGroup ? nCount : fit >= 2 ? 2 * Math.floor(fit / 2) : 1;
   const group = oneGroup ? nCount : Math.max(1, Math.floor(fit / 2));
@@ -124,10 +144,16 @@ function sequentialSteps(kCount: number, nCount: number, mCount: number, fit: nu
   for (let m = 0; m < mCount; m++) {
     for (let first = 0; first < nCount; first += group) {
       const last = Math.min(nCount, first + group);
+      const drains: Unloaded[] = [];
       for (let k = 0; k < kCount; k++) {
-        for (let n = first; n < last; n++) steps.push({ kind: "pass", k, n, m, slot: n % slots, accumulate: k > 0 });
+        for (let n = first; n < last; n++) {
+          steps.push({ kind: "pass", k, n, m, slot: n % slots, accumulate: k > 0 });
+          if (k !== kCount - 1) continue;
+          drains.push({ kind: "drain", n, m, slot: n % slots });
+          if (drains.length > lag) steps.push(drains.shift()!);
+        }
       }
-      for (let n = first; n < last; n++) steps.push({ kind: "drain", n, m, slot: n % slots });
+      steps.push(...drains);
     }
   }
   return { slots, steps };

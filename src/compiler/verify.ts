@@ -16,7 +16,7 @@
 import { TpusimError } from "../errors.js";
 import type { HwConfig } from "../config/hw-config.js";
 import { addressLimit } from "./footprint.js";
-import { findWeights, matmulShape } from "./ir.js";
+import { bufferElements, findWeights, matmulShape } from "./ir.js";
 import type { CompiledProgram, CompilerIr, MatmulOp, TransferOp, VectorOp, View } from "./ir.js";
 import { checkInstruction, checkProgram } from "./verify-program.js";
 
@@ -92,6 +92,13 @@ function checkGraph(ir: CompilerIr): string[] {
       problems.push(...checkMatmulShape(ir, op, view));
       if (op.blockInputs && op.blockInputs.length !== Math.ceil(op.input.rows / (op.rowBlock ?? op.input.rows))) {
         problems.push(`${op.note}: ${op.blockInputs.length} lists of block inputs for its row blocks`);
+      }
+      for (const t of op.stripInputs ?? []) {
+        transfer(t);
+        if (t.direction !== "host-to-ub" || t.ub.buffer !== op.input.buffer) problems.push(`${t.note}: a strip input must fill ${op.input.buffer}`);
+      }
+      if (op.stripInputs && op.tiling && (op.stripInputs.length !== op.tiling.kTiles.length || op.stripInputs.some((t, j) => t.ub.col !== op.tiling!.kTiles[j].start || t.ub.cols !== op.tiling!.kTiles[j].size))) {
+        problems.push(`${op.note}: its strip inputs are not its k-tiles`);
       }
       for (const t of op.blockInputs?.flat() ?? []) {
         if (t.kind === "vector") vector(t);
@@ -206,7 +213,7 @@ function checkPlacement(ir: CompilerIr, hw: HwConfig): string[] {
   const problems: string[] = [];
   const host = ir.layout?.hostElements ?? Infinity;
   const ranges = { ub: [] as [number, number, string][], host: [] as [number, number, string][], weights: [] as [number, number, string][] };
-  for (const b of ir.buffers) if (b.address !== undefined) ranges[b.space].push([b.address, b.address + b.rows * b.cols, b.name]);
+  for (const b of ir.buffers) if (b.address !== undefined) ranges[b.space].push([b.address, b.address + bufferElements(b), b.name]);
   for (const w of ir.weights) if (w.address !== undefined) ranges.weights.push([w.address, w.address + w.rows * w.cols, `M${w.layer}`]);
   const size = { ub: Math.min(hw.unifiedBufferElements, addressLimit("ub")), host, weights: hw.weightMemoryElements };
   for (const space of ["ub", "host", "weights"] as const) {

@@ -3,8 +3,8 @@
  * host-side glue (writing a batch to host memory, reading outputs back, loss and accuracy).
  */
 import type { HwConfig } from "../config/hw-config.js";
-import { compileInference, compileTrainingStep, type Int8LayerParams } from "../compiler/index.js";
-import type { SimMode } from "../sim/controller.js";
+import { canPrefetch, compileInference, compileTrainingStep, type CompiledProgram, type Int8LayerParams } from "../compiler/index.js";
+import type { PreparedProgram, SimMode } from "../sim/controller.js";
 import type { TraceSink } from "../sim/trace.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 import { ChipProgram } from "./chip-program.js";
@@ -13,6 +13,13 @@ import { driveToHalt, type StopFlag } from "./drive.js";
 export interface BatchResult {
   loss: number;
   correct: number;
+}
+
+/** The batch the host will ask for next: rows order[first + b] for b < count. */
+export interface NextBatch {
+  readonly order: Int32Array | null;
+  readonly first: number;
+  readonly count: number;
 }
 
 export interface RunLimits {
@@ -35,7 +42,29 @@ export class NetworkOnChip extends ChipProgram {
     /** Real value of one output unit (int8 codes are scaled back for loss and reports). */
     private readonly outputScale = 1,
   ) {
-    super(spec, hw, mode, kind === "train-step" ? compileTrainingStep(spec, hw) : compileInference(spec, hw, int8));
+    const prefetch = kind === "train-step" && canPrefetch(spec, hw);
+    super(spec, hw, mode, kind !== "train-step" ? compileInference(spec, hw, int8) : compileTrainingStep(spec, hw, prefetch ? { prefetch: { parity: 0, loadOwn: true } } : {}));
+    this.prefetch = prefetch;
+  }
+
+  /**
+   * A training step that prefetches (compiler canPrefetch): the host pushes work ahead as a TPU host
+   * does. Each step's program transfers the next batch's rows, written to host memory before the
+   * step starts, into the other copy of the input while it computes; the next step then starts on
+   * its data already in the unified buffer (steady[parity]). A step whose batch was not prefetched
+   * (the first, or one the caller did not announce) runs the program that loads its own rows. The
+   * two steady programs are compiled when first needed (a one-step run never needs them).
+   */
+  private readonly prefetch: boolean;
+  private readonly steady: (PreparedProgram | undefined)[] = [undefined, undefined];
+  private pending: (NextBatch & { parity: 0 | 1 }) | null = null;
+
+  private steadyProgram(parity: 0 | 1): PreparedProgram {
+    const ready = this.steady[parity];
+    if (ready) return ready;
+    const c = compileTrainingStep(this.spec, this.hw, { prefetch: { parity, loadOwn: false } });
+    sameMemoryMap(this.compiled, c);
+    return (this.steady[parity] = this.sim.prepare(c.program));
   }
 
   /**
@@ -43,15 +72,46 @@ export class NetworkOnChip extends ChipProgram {
    * Returns the outputs (batch x outputs) read back from host memory.
    */
   async step(
-    images: Float32Array, labels: ArrayLike<number> | null, order: Int32Array | null, first: number, count: number, limits: RunLimits,
+    images: Float32Array,
+    labels: ArrayLike<number> | null,
+    order: Int32Array | null,
+    first: number,
+    count: number,
+    limits: RunLimits,
+    /** The batch of the next call, when known: a prefetching step transfers it ahead. */
+    next?: NextBatch,
   ): Promise<Float32Array> {
     const { host } = this.compiled;
-    this.sim.start(this.prepared);
+    const p = this.pending;
+    const resident = p && p.order === order && p.first === first && p.count === count ? p.parity : undefined;
+    this.sim.start(resident === undefined ? this.prepared : this.steadyProgram(resident));
+    if (resident === undefined) this.writeRows(images, labels, order, first, count, host.input, host.labels);
+    this.pending = null;
+    if (this.prefetch && next && labels) {
+      this.writeRows(images, labels, next.order, next.first, next.count, host.nextInput!, host.nextLabels!);
+      this.pending = { ...next, parity: resident === 1 ? 0 : 1 };
+    }
+    if (limits.sink) await driveToHalt(this.sim, limits);
+    else this.sim.run({ maxCycles: limits.maxCycles });
+    const mem = this.sim.dp.host;
+    const out = new Float32Array(this.batch * this.outputs);
+    for (let b = 0; b < this.batch; b++) {
+      const row = host.output + b * host.outputStride;
+      for (let j = 0; j < this.outputs; j++) out[b * this.outputs + j] = mem[row + j] * this.outputScale;
+    }
+    return out;
+  }
+
+  /** Host rows of one batch: pixels (times the pixel multiplier), the constant lane, one-hot labels. */
+  private writeRows(
+    images: Float32Array, labels: ArrayLike<number> | null, order: Int32Array | null, first: number, count: number, input: number, labelRows: number,
+  ): void {
+    const { host } = this.compiled;
     const mem = this.sim.dp.host;
     const K = this.inputs;
     const mult = this.pixelMultiplier;
     for (let b = 0; b < this.batch; b++) {
-      const row = host.input + b * host.inputStride;
+      const row = input + b * host.inputStride;
       if (b < count) {
         const img = (order ? order[first + b] : first + b) * K;
         if (mult === 1) mem.set(images.subarray(img, img + K), row);
@@ -59,19 +119,11 @@ export class NetworkOnChip extends ChipProgram {
       } else mem.fill(0, row, row + K);
       mem[row + K] = this.inputConstant;
       if (labels && this.compiled.kind === "train-step") {
-        const lrow = host.labels + b * host.labelsStride;
+        const lrow = labelRows + b * host.labelsStride;
         mem.fill(0, lrow, lrow + this.outputs);
         if (b < count) mem[lrow + labels[order ? order[first + b] : first + b]] = 1;
       }
     }
-    if (limits.sink) await driveToHalt(this.sim, limits);
-    else this.sim.run({ maxCycles: limits.maxCycles });
-    const out = new Float32Array(this.batch * this.outputs);
-    for (let b = 0; b < this.batch; b++) {
-      const row = host.output + b * host.outputStride;
-      for (let j = 0; j < this.outputs; j++) out[b * this.outputs + j] = mem[row + j] * this.outputScale;
-    }
-    return out;
   }
 
   /**
@@ -106,4 +158,10 @@ export class NetworkOnChip extends ChipProgram {
     }
     return { loss: loss / Math.max(1, count), correct };
   }
+}
+
+/** The prefetching variants must share one memory map: each leaves data for the next. */
+function sameMemoryMap(a: CompiledProgram, b: CompiledProgram): void {
+  const map = (c: CompiledProgram) => JSON.stringify([c.buffers.map((x) => [x.name, x.address]), c.weights, c.host]);
+  if (map(a) !== map(b)) throw new Error("internal: the prefetching step programs place their buffers differently");
 }

@@ -133,8 +133,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const windows: StepWindow[] = [];
   let win = { first: 1, steps: 0, loss: 0, correct: 0, images: 0, start: cloneStats(net.sim.stats) };
   let timeline: Timeline | null = null;
+  // Each epoch's order, made once: the step before an epoch's first announces that batch (prefetch).
+  const orders = new Map<number, Int32Array>();
+  const orderOf = (epoch: number) => orders.get(epoch) ?? orders.set(epoch, shuffledOrder(trainSet.count, spec.seed, epoch)).get(epoch)!;
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-    const order = shuffledOrder(trainSet.count, spec.seed, epoch);
+    const order = orderOf(epoch);
+    orders.delete(epoch - 1);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
@@ -142,11 +146,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if (opts.stop?.stopped) throw new StopRequested();
       if (opts.maxSteps !== undefined && steps >= opts.maxSteps) break;
       let out: Float32Array;
+      const last = steps + 1 >= planned;
+      const next = last ? undefined : i + 1 < batches ? { order, first: (i + 1) * B, count: B } : { order: orderOf(epoch + 1), first: 0, count: B };
       if (opts.views && steps === 0) {
         const capture = new CaptureSink({ timeline: { from: net.sim.now }, forward: opts.sink });
-        out = await net.step(trainSet.images, trainSet.labels, order, i * B, B, { ...opts, sink: capture });
+        out = await net.step(trainSet.images, trainSet.labels, order, i * B, B, { ...opts, sink: capture }, next);
         timeline = capture.timeline("training step 1", net.sim.now);
-      } else out = await net.step(trainSet.images, trainSet.labels, order, i * B, B, opts);
+      } else out = await net.step(trainSet.images, trainSet.labels, order, i * B, B, opts, next);
       const r = net.score(out, trainSet.labels, order, i * B, B);
       win.steps++;
       win.loss += r.loss;

@@ -18,8 +18,10 @@ describe("allocate", () => {
     verify(ir, hw);
     const ub = ir.buffers.filter((b) => b.space === "ub");
     expect(ub[0]).toMatchObject({ name: "X0", address: 0 });
-    expect(ub[1]).toMatchObject({ name: "X1", address: 6 * 21 });
-    expect(ir.layout!.unifiedBufferElements).toBe(ub.reduce((s, b) => s + b.rows * b.cols, 0));
+    // X0 (6 x 21) arrives in 4-column k-tile strips: 6 blocks of 6 x 4, the last padded (21 -> 24).
+    expect(ub[0].blockCols).toBe(4);
+    expect(ub[1]).toMatchObject({ name: "X1", address: 6 * 24 });
+    expect(ir.layout!.unifiedBufferElements).toBe(6 * 24 + ub.slice(1).reduce((s, b) => s + b.rows * b.cols, 0));
     expect(ir.weights.map((w) => w.address)).toEqual([0, 7 * 21]);
     expect(ir.layout!.weightMemoryElements).toBe(7 * 21 + 3 * 8);
     expect(ir.buffers.find((b) => b.name === "input")!.address).toBe(0);

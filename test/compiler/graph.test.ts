@@ -12,14 +12,19 @@ describe("graph", () => {
     const ir = buildGraph(spec, grid(4, 4), { kind: "train-step" });
     const kinds = ir.ops.map((o) => (o.kind === "matmul" ? `${o.role}${o.layer}` : o.kind === "vector" ? `${o.fn}` : o.kind));
     expect(kinds).toEqual([
-      "transfer", "transfer", "transfer", "transfer", // X0, Y, constant lanes of X1 and X2
-      "forward0", "forward1", "forward2", "transfer", // ... and A to host
+      "forward0", // X0 (21 columns over 4 rows) arrives in k-tile strips carried by forward0 ...
+      "transfer", "transfer", "transfer", // ... then Y and the constant lanes of X1 and X2
+      "forward1", "forward2", "transfer", // ... and A to host
       "sub", "copy", // loss: identity output
-      "transpose", "error2", "drelumul", "gradient2",
-      "transpose", "error1", "dsigmul", "gradient1",
-      "transpose", "gradient0",
+      "transpose", "error2", "drelumul", // the error chain first (it is the critical path) ...
+      "transpose", "error1", "dsigmul",
+      "transpose",
+      "gradient2", "gradient1", "gradient0", // ... then the gradients, each with its VSGDs
       "halt",
     ]);
+    const f0 = ir.ops[0] as MatmulOp;
+    expect(f0.stripInputs?.map((t) => [t.host.col, t.ub.col, t.ub.cols, t.ub.rows])).toEqual([0, 4, 8, 12, 16, 20].map((c) => [c, c, c < 20 ? 4 : 1, 6]));
+    expect(ir.buffers.find((b) => b.name === "X0")!.blockCols).toBe(4);
     const d = ir.ops.find((o) => o.kind === "vector" && o.fn === "copy");
     expect(d && d.kind === "vector" && d.imm).toBe(Math.fround(2 / 6));
   });

@@ -62,8 +62,8 @@ describe("compileInputGradient", () => {
     const ir = buildGraph(spec, grid(4, 4), { kind: "input-gradient" });
     const kinds = ir.ops.map((o) => (o.kind === "matmul" ? `${o.role}${o.layer}` : o.kind === "vector" ? o.fn : o.kind));
     expect(kinds).toEqual([
-      "transfer", "transfer", "transfer", "transfer",
-      "forward0", "forward1", "forward2", "transfer",
+      "forward0", "transfer", "transfer", "transfer", // X0 in k-tile strips with forward0, then Y and the lanes
+      "forward1", "forward2", "transfer",
       "sub", "copy",
       "error2", "drelumul", "error1", "dsigmul", "error0", "transfer",
       "halt",

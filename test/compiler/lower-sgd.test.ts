@@ -11,13 +11,14 @@ describe("lower-sgd", () => {
     const [X0, DT0] = ["X0", "DT0"].map((n) => address(ir, n));
     const acc = (ir.ops.find((o) => o.kind === "matmul" && o.role === "gradient") as { accBase: number }).accBase;
     expect(codeOf(ir, (o) => o.kind === "matmul" && o.role === "gradient")).toEqual([
-      { op: "RDWU", ub: X0, ustride: 4, rows: 2, cols: 2, transpose: 0 },
+      // X0 is column-blocked in R = 2 column strips (3 x 2 each, stride 2): strip 1 starts at X0 + 6.
+      { op: "RDWU", ub: X0, ustride: 2, rows: 2, cols: 2, transpose: 0 },
       { op: "MMUL", ub: DT0, ustride: 3, rows: 2, cols: 2, acc, switch: 1, accumulate: 0 },
-      { op: "RDWU", ub: X0 + 2, ustride: 4, rows: 2, cols: 2, transpose: 0 },
+      { op: "RDWU", ub: X0 + 6, ustride: 2, rows: 2, cols: 2, transpose: 0 },
       { op: "MMUL", ub: DT0, ustride: 3, rows: 2, cols: 2, acc: acc + 2, switch: 1, accumulate: 0 },
-      { op: "RDWU", ub: X0 + 8, ustride: 4, rows: 1, cols: 2, transpose: 0 },
+      { op: "RDWU", ub: X0 + 4, ustride: 2, rows: 1, cols: 2, transpose: 0 },
       { op: "MMUL", ub: DT0 + 2, ustride: 3, rows: 2, cols: 1, acc, switch: 1, accumulate: 1 },
-      { op: "RDWU", ub: X0 + 10, ustride: 4, rows: 1, cols: 2, transpose: 0 },
+      { op: "RDWU", ub: X0 + 10, ustride: 2, rows: 1, cols: 2, transpose: 0 },
       { op: "MMUL", ub: DT0 + 2, ustride: 3, rows: 2, cols: 1, acc: acc + 2, switch: 1, accumulate: 1 },
       { op: "VSGD", wm: 0, wstride: 4, acc, rows: 2, cols: 2, lr: Math.fround(0.3) },
       { op: "VSGD", wm: 2, wstride: 4, acc: acc + 2, rows: 2, cols: 2, lr: Math.fround(0.3) },

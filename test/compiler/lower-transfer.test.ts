@@ -5,7 +5,7 @@ import { address, codeOf, placedIr } from "./lowering.js";
 
 describe("lower-transfer", () => {
   it("RHM input, labels and constant lanes, WHM the output, HALT", () => {
-    const hw = grid(2, 2);
+    const hw = grid(4, 4); // X0's 4 columns are one k-tile: one transfer (no strips)
     const ir = lowerTransfers(placedIr(makeSpec(3, [[2, "sigmoid"], [4, "sigmoid"]], 5), hw), hw);
     const a = (n: string) => address(ir, n);
     expect(codeOf(ir, (o) => o.kind === "transfer" || o.kind === "halt")).toEqual([
@@ -16,5 +16,12 @@ describe("lower-transfer", () => {
       { op: "HALT" },
     ]);
     expect(ir.hostData).toEqual([{ buffer: "lanes", values: new Float32Array(5).fill(1) }]);
+  });
+
+  it("leaves an input of several k-tiles to the forward op's strips (lower-forward)", () => {
+    const hw = grid(2, 2);
+    const ir = lowerTransfers(placedIr(makeSpec(3, [[2, "sigmoid"], [4, "sigmoid"]], 5), hw), hw);
+    expect(codeOf(ir, (o) => o.kind === "transfer" || o.kind === "halt").map((i) => i.op)).toEqual(["RHM", "RHM", "WHM", "HALT"]);
+    expect(ir.ops.some((o) => o.kind === "transfer" && o.ub.buffer === "X0")).toBe(false);
   });
 });

@@ -49,8 +49,8 @@ function expectStepMatchesWholeBatch(spec: WorkloadSpec, overrides: Record<strin
 describe("a training step in micro-batches equals the whole batch's step", () => {
   it("dense 20-7-5-3, batch 23, a unified buffer for a few samples, on 4x4", () => {
     const c = expectStepMatchesWholeBatch(makeSpec(20, [[7, "sigmoid"], [5, "relu"], [3, "sigmoid"]], 23), { unifiedBufferBytes: 1024 });
-    // 23 samples in turns of b: every micro-batch reads its own host rows, the last one fewer.
-    const inputs = c.program.instructions.filter((i) => i.op === "RHM" && i.comment === "input X0 from host");
+    // 23 samples in turns of b: every micro-batch reads its own host rows (in 4-column strips), the last one fewer.
+    const inputs = c.program.instructions.filter((i) => i.op === "RHM" && i.comment === "input X0 from host, k-tile strip 1");
     expect(inputs).toHaveLength(Math.ceil(23 / c.microBatch));
     expect(inputs.at(-1)!.f.rows).toBe(23 - (inputs.length - 1) * c.microBatch);
     // One SGD update per weight column tile: only the last micro-batch drains the gradients.

@@ -36,6 +36,23 @@ describe("tile", () => {
     expect(t2.steps.slice(0, 6).map(fmt)).toEqual(["k0n0s0", "k0n1s1", "k1n0s0+", "k1n1s1+", "d0s0", "d1s1"]);
   });
 
+  it("interleaves each drain with the last k round, lag = 1 + ceil((R + C - 1) / spacing) passes behind its own", () => {
+    // 5 n-tiles on 2x2 with 8 vectors: passes at least max(8, (8+2+2)/2) = 8 apart; pass j (issued at
+    // t0) completes at t0 + 8 + 2 + 2 - 1 = t0 + 11, after pass j+1 (t0 + 8) but before pass j+2
+    // issues (t0 + 16): lag 1 + ceil(3 / 8) = 2.
+    const t = forward0(makeSpec(2, [[9, "sigmoid"]], 8), grid(2, 2)).tiling!;
+    expect(t.steps.map(fmt)).toEqual([
+      "k0n0s0", "k0n1s1", "k0n2s2", "k0n3s3", "k0n4s4",
+      "k1n0s0+", "k1n1s1+", "k1n2s2+", "d0s0", "k1n3s3+", "d1s1", "k1n4s4+", "d2s2", "d3s3", "d4s4",
+    ]);
+    // 2 vectors: passes max(2, (2+2+2)/2) = 3 apart, lag 1 + ceil(3 / 3) = 2.
+    const t2 = forward0(makeSpec(2, [[9, "sigmoid"]], 2), grid(2, 2)).tiling!;
+    expect(t2.steps.slice(5).map(fmt)).toEqual(["k1n0s0+", "k1n1s1+", "k1n2s2+", "d0s0", "k1n3s3+", "d1s1", "k1n4s4+", "d2s2", "d3s3", "d4s4"]);
+    // 1 vector on 4x4: passes max(1, (1+4+4)/2) = 4 apart, lag 1 + ceil(7 / 4) = 3.
+    const t3 = forward0(makeSpec(7, [[18, "sigmoid"]], 1), grid(4, 4)).tiling!;
+    expect(t3.steps.slice(5).map(fmt)).toEqual(["k1n0s0+", "k1n1s1+", "k1n2s2+", "k1n3s3+", "d0s0", "k1n4s4+", "d1s1", "d2s2", "d3s3", "d4s4"]);
+  });
+
   it("a batch larger than the accumulators runs in blocks that two waves of every n-tile fit", () => {
     // 40 vectors, 2 n-tiles, 32 accumulator rows: blocks of at most 32 / (2 * 2) = 8 vectors.
     const t = forward0(makeSpec(2, [[3, "sigmoid"]], 40), grid(2, 2, { accumulatorRows: 32 })).tiling!;
