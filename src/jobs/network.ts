@@ -3,6 +3,7 @@
  * host-side glue (writing a batch to host memory, reading outputs back, loss and accuracy).
  */
 import type { HwConfig } from "../config/hw-config.js";
+import type { Program } from "../isa/program.js";
 import { canPrefetch, compileInference, compileTrainingStep, type CompiledProgram, type Int8LayerParams } from "../compiler/index.js";
 import type { PreparedProgram, SimMode } from "../sim/controller.js";
 import type { TraceSink } from "../sim/trace.js";
@@ -59,12 +60,29 @@ export class NetworkOnChip extends ChipProgram {
   private readonly steady: (PreparedProgram | undefined)[] = [undefined, undefined];
   private pending: (NextBatch & { parity: 0 | 1 }) | null = null;
 
+  private readonly steadyPrograms: (Program | undefined)[] = [undefined, undefined];
+
   private steadyProgram(parity: 0 | 1): PreparedProgram {
     const ready = this.steady[parity];
     if (ready) return ready;
+    return (this.steady[parity] = this.sim.prepare(this.steadyStepProgram(parity)));
+  }
+
+  private steadyStepProgram(parity: 0 | 1): Program {
+    const ready = this.steadyPrograms[parity];
+    if (ready) return ready;
     const c = compileTrainingStep(this.spec, this.hw, { prefetch: { parity, loadOwn: false } });
     sameMemoryMap(this.compiled, c);
-    return (this.steady[parity] = this.sim.prepare(c.program));
+    return (this.steadyPrograms[parity] = c.program);
+  }
+
+  /**
+   * The program most steps of a run execute: the steady prefetching step when this network
+   * prefetches (both parities are the same program at other addresses), else the step program.
+   * Its lower bound is what a step's cycles are measured against (docs/BOUND.md).
+   */
+  typicalStepProgram(): Program {
+    return this.prefetch ? this.steadyStepProgram(0) : this.compiled.program;
   }
 
   /**
