@@ -18,6 +18,13 @@
  */
 import type { HwConfig } from "../config/hw-config.js";
 
+/** The array's bottom row as the accumulators read it: bottom(t, c), or its psum ring directly. */
+export interface BottomRow {
+  bottom(t: number, c: number): number;
+  readonly psum?: Float32Array | Int32Array;
+  bottomOffset?(t: number): number;
+}
+
 export class Accumulators {
   readonly rows: number;
   readonly C: number;
@@ -53,6 +60,9 @@ export class Accumulators {
   /** Pass (pc) whose result was the fault. */
   faultPass = -1;
   private readonly writePass: Int32Array;
+  /** top[] may hold nonzeros / writes may be staged (skips idle clears and scans). */
+  private topDirty = false;
+  private pendingWrites = false;
 
   constructor(cfg: Readonly<HwConfig>) {
     this.rows = cfg.accumulatorRows;
@@ -76,20 +86,49 @@ export class Accumulators {
   /** Compute top[] for cycle t from current registers. Must run before the array evaluates. */
   evaluateTop(t: number): void {
     const { C, N } = this;
+    const top = this.top;
     let s = (((t - 1) % N) + N) % N;
+    if (this.psumReaders === 0) {
+      // No accumulating vector in the read window: every column's top input is 0.
+      if (this.topDirty) top.fill(0);
+      this.topDirty = false;
+      return;
+    }
+    this.topDirty = true;
     for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
-      this.top[c] = this.ctrlValid[s] && this.ctrlAccumulate[s] ? this.data[this.ctrlRow[s] * C + c] : 0;
+      top[c] = this.ctrlValid[s] && this.ctrlAccumulate[s] ? this.data[this.ctrlRow[s] * C + c] : 0;
     }
   }
 
   /** Stage this cycle's bottom-row writes from the array's current bottom registers. */
-  evaluateBottom(t: number, array: { bottom(t: number, c: number): number }): void {
+  evaluateBottom(t: number, array: BottomRow): void {
     const { C, N, R } = this;
     this.completingPass = -1;
     let s = (((t - R - 1) % N) + N) % N;
+    if (array.psum === undefined || array.bottomOffset === undefined) {
+      this.stageBottom(t, s, array);
+      return;
+    }
+    const psum = array.psum;
+    const base = array.bottomOffset(t);
     for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
       if (!this.ctrlValid[s]) continue;
       this.writePending[c] = 1;
+      this.pendingWrites = true;
+      this.writeRow[c] = this.ctrlRow[s];
+      this.writeValue[c] = psum[base + c];
+      this.writePass[c] = this.ctrlPass[s];
+      if (c === C - 1 && this.ctrlLast[s]) this.completingPass = this.ctrlPass[s];
+    }
+  }
+
+  /** evaluateBottom through bottom(t, c) only (an array model without a psum ring). */
+  private stageBottom(t: number, s: number, array: BottomRow): void {
+    const { C, N } = this;
+    for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
+      if (!this.ctrlValid[s]) continue;
+      this.writePending[c] = 1;
+      this.pendingWrites = true;
       this.writeRow[c] = this.ctrlRow[s];
       this.writeValue[c] = array.bottom(t, c);
       this.writePass[c] = this.ctrlPass[s];
@@ -101,7 +140,7 @@ export class Accumulators {
     const { C, N } = this;
     this.valuesRead = this.psumReaders;
     this.valuesWritten = 0;
-    for (let c = 0; c < C; c++) {
+    for (let c = 0; this.pendingWrites && c < C; c++) {
       if (!this.writePending[c]) continue;
       this.writePending[c] = 0;
       this.valuesWritten++;
@@ -113,6 +152,7 @@ export class Accumulators {
       }
       this.data[this.writeRow[c] * C + c] = this.int ? v : v + 0;
     }
+    this.pendingWrites = false;
     if (this.completingPass >= 0) {
       this.completedPass = this.completingPass;
       this.completedCycle = t;

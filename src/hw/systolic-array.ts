@@ -4,9 +4,11 @@
  *
  * Registers, in renamed form (Verilator-style: a register that moves one step per clock is stored
  * once and addressed by cycle, instead of being copied every cycle):
- *   activations  setup[R*N]  Float32Array  lane r of the vector latched at cycle x, at r*N + x mod N
- *                                           (N = R + C + 1). PE(r,c)'s activation register at cycle t
- *                                           holds lane r of the vector latched at t-1-r-c.
+ *   activations  setup[R*2N] Float32Array  lane r of the vector latched at cycle x, at r*2N + x mod N
+ *                                           and mirrored N further (N = R + C + 1), so a row's C
+ *                                           activations are always one contiguous run. PE(r,c)'s
+ *                                           activation register at cycle t holds lane r of the
+ *                                           vector latched at t-1-r-c.
  *   bank tags    tags[N]     Uint8Array    0 bubble, 1 bank 0, 2 bank 1, per latched vector
  *   partial sums psum[(R+1)*C]  Int32Array | Float32Array  PE(r,c)'s psum after cycle t lives in
  *                                           ring row (r - t) mod (R+1): a PE reads its input (the row
@@ -79,7 +81,7 @@ export class SystolicArray {
     this.RC = this.R * this.C;
     this.N = this.R + this.C + 1;
     this.int = cfg.dtype === "int8";
-    this.setup = new Float32Array(this.R * this.N);
+    this.setup = new Float32Array(this.R * 2 * this.N);
     this.tags = new Uint8Array(this.N);
     this.psum = this.int ? new Int32Array((this.R + 1) * this.C) : new Float32Array((this.R + 1) * this.C);
     this.weights = new Float32Array(3 * this.RC);
@@ -105,6 +107,11 @@ export class SystolicArray {
   /** Partial sum leaving column c at the bottom, as seen during cycle t (computed at t-1). */
   bottom(t: number, c: number): number {
     return this.psum[this.psumRow(this.R - 1, t - 1) + c];
+  }
+
+  /** Offset in psum of the bottom row's partial sums as seen during cycle t (computed at t-1). */
+  bottomOffset(t: number): number {
+    return this.psumRow(this.R - 1, t - 1);
   }
 
   get shifting(): boolean {
@@ -151,35 +158,43 @@ export class SystolicArray {
     this.macs = 0;
     if (!this.collectRuns(t)) return;
     const { R, C, RC, N } = this;
+    const S = 2 * N;
+    const R1 = R + 1;
+    const runs = this.runCount;
+    const runStart = this.runStart;
+    const runEnd = this.runEnd;
+    const runTag = this.runTag;
+    const rowCols = this.rowCols;
+    // Ring positions walked incrementally, one row at a time (no modulo per row): the slot of the
+    // newest vector a row holds (t-1-r) and the psum ring row ((r - t) mod (R+1)).
+    let jHi = this.mod(t - 1, N);
+    let pRow = this.mod(-t, R1);
+    let macs = 0;
     for (let r = 0; r < R; r++) {
       const xHi = t - 1 - r;
       const xLo = t - r - C;
-      const pBase = this.psumRow(r, t);
-      for (let k = 0; k < this.runCount; k++) {
-        const g = this.runTag[k];
+      const pBase = pRow * C;
+      const aBase = r * S + N;
+      for (let k = 0; k < runs; k++) {
+        const g = runTag[k];
         if (g === 0) continue;
-        const a = Math.max(this.runStart[k], xLo);
-        const b = Math.min(this.runEnd[k], xHi);
+        const a = runStart[k] > xLo ? runStart[k] : xLo;
+        const b = runEnd[k] < xHi ? runEnd[k] : xHi;
         if (a > b) continue;
         const c0 = xHi - b;
         const c1 = xHi - a;
-        // Activation index runs down from lane r of vector b; split where the ring wraps.
-        const j0 = this.mod(b, N);
-        const split = Math.min(c1, c0 + j0);
+        // Activation index runs down from lane r of vector b; the mirror keeps it contiguous.
+        const a0 = aBase + jHi - c0;
         const wBase = g * RC + r * C;
-        const aBase = r * N;
-        if (this.int) {
-          const psum = this.psum as Int32Array;
-          rowSegmentInt(psum, pBase, r === 0, top as Int32Array, this.setup, aBase + j0, this.weights, wBase, c0, split);
-          if (split < c1) rowSegmentInt(psum, pBase, r === 0, top as Int32Array, this.setup, aBase + N - 1, this.weights, wBase, split + 1, c1);
-        } else {
-          const psum = this.psum as Float32Array;
-          rowSegmentFloat(psum, pBase, r === 0, top as Float32Array, this.setup, aBase + j0, this.weights, wBase, c0, split);
-          if (split < c1) rowSegmentFloat(psum, pBase, r === 0, top as Float32Array, this.setup, aBase + N - 1, this.weights, wBase, split + 1, c1);
-        }
-        this.macs += Math.max(0, Math.min(c1, this.rowCols[g * R + r] - 1) - c0 + 1);
+        if (this.int) rowSegmentInt(this.psum as Int32Array, pBase, r === 0, top as Int32Array, this.setup, a0, this.weights, wBase, c0, c1);
+        else rowSegmentFloat(this.psum as Float32Array, pBase, r === 0, top as Float32Array, this.setup, a0, this.weights, wBase, c0, c1);
+        const useful = (c1 < rowCols[g * R + r] - 1 ? c1 : rowCols[g * R + r] - 1) - c0 + 1;
+        if (useful > 0) macs += useful;
       }
+      jHi = jHi === 0 ? N - 1 : jHi - 1;
+      pRow = pRow === R ? 0 : pRow + 1;
     }
+    this.macs = macs;
   }
 
   /** Bank tag of the vector in PE(r,c) during cycle t (0: bubble). */
@@ -194,7 +209,7 @@ export class SystolicArray {
   peInputs(t: number, r: number, c: number, top: Float32Array | Int32Array, out: PeSample): void {
     const g = this.tagAt(t, r, c);
     out.bank = g;
-    out.actIn = g === 0 ? 0 : this.setup[r * this.N + this.mod(t - 1 - r - c, this.N)];
+    out.actIn = g === 0 ? 0 : this.setup[r * 2 * this.N + this.mod(t - 1 - r - c, this.N)];
     out.weight = this.weights[g * this.RC + r * this.C + c];
     out.psumIn = r === 0 ? (g === 0 ? 0 : top[c]) : g === 0 ? 0 : this.psum[this.psumRow(r, t) + c];
     out.psumOut = out.psumIn;
@@ -210,7 +225,13 @@ export class SystolicArray {
     this.tags[slot] = this.inTag;
     if (this.inTag !== 0) {
       const { R, N } = this;
-      for (let r = 0; r < R; r++) this.setup[r * N + slot] = this.inVector[r];
+      const S = 2 * N;
+      const v = this.inVector;
+      const setup = this.setup;
+      for (let r = 0, i = slot; r < R; r++, i += S) {
+        setup[i] = v[r];
+        setup[i + N] = v[r];
+      }
     }
     this.shiftStepDone = -1;
     this.shiftEnded = false;

@@ -54,6 +54,11 @@ export class TpuDatapath {
   streamPass = 0;
   streamLast = false;
   private inVectorDirty = false;
+  /**
+   * The arbiter is a pure function of the requests. While only the matrix unit works, its request
+   * is fixed by two bits (streaming, reading psums): the last such key, or -1 after any other.
+   */
+  private matrixOnlyKey = -1;
   private readonly order: number[];
 
   constructor(
@@ -114,6 +119,15 @@ export class TpuDatapath {
 
   /** Phase 0: requests from current registers, served in fixed priority. */
   private arbitrate(): void {
+    const refused = this.activity.refused;
+    const matrixOnly = !this.activation.busy && !this.loader.busy && !this.vector.busy && !this.dma.busy;
+    const key = matrixOnly ? (this.streamValid ? 1 : 0) + (this.acc.psumReaders > 0 ? 2 : 0) : -1;
+    if (key >= 0 && key === this.matrixOnlyKey) {
+      // Same requests as the last cycle: the same grants.
+      for (let u = 0; u < UNIT_COUNT; u++) refused[u] = this.arbiter.refusedBy[u];
+      return;
+    }
+    this.matrixOnlyKey = key;
     const req = this.requests;
     req.clear();
     if (this.streamValid) {
@@ -129,7 +143,6 @@ export class TpuDatapath {
     this.vector.request(req);
     this.dma.request(req);
     this.arbiter.arbitrate(req);
-    const refused = this.activity.refused;
     for (let u = 0; u < UNIT_COUNT; u++) refused[u] = this.arbiter.refusedBy[u];
   }
 

@@ -107,6 +107,16 @@ export class Simulator implements MachineState {
   reason = 0;
   /** Fast mode: passes in flight holding a fault (fast path for the per-cycle check). */
   heldPassFaults = 0;
+  /**
+   * Detailed mode: while the epoch is quietEpoch and the cycle is before quietUntil, the shifter
+   * cannot start, the head cannot issue and its block reason and the cycle's cause stay as cached
+   * (docs/ARCHITECTURE.md "Controller": they change only at events or at the times bounded here).
+   */
+  private quietEpoch = -1;
+  private quietUntil = -1;
+  private quietHead: DecodedOp | null = null;
+  private quietReason = 0;
+  private quietCause: StallCause = "none";
   /** Fast mode: the cycle the units' current grants were computed for (reused when nothing issued since). */
   fastGrantsCycle = -1;
   readonly detailed: boolean;
@@ -214,14 +224,26 @@ export class Simulator implements MachineState {
 
   /** One cycle; returns whether the controller's state changed (an issue or a completion). */
   private stepCycle(t: number, sink: TraceSink): boolean {
-    let changed = this.maybeStartShift(t);
-    const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
-    const reason = head ? blockReason(this, head, t) : STALL.drain;
-    if (head && reason === STALL.none) {
-      this.issue(head, t);
-      changed = true;
+    let changed: boolean;
+    let head: DecodedOp | null;
+    let reason: number;
+    let cause: StallCause;
+    if (this.epoch === this.quietEpoch && t < this.quietUntil) {
+      changed = false;
+      head = this.quietHead;
+      reason = this.quietReason;
+      cause = this.quietCause;
+    } else {
+      changed = this.maybeStartShift(t);
+      head = this.pc < this.ops.length ? this.ops[this.pc] : null;
+      reason = head ? blockReason(this, head, t) : STALL.drain;
+      if (head && reason === STALL.none) {
+        this.issue(head, t);
+        changed = true;
+      }
+      cause = classifyCycle(this, t, head, reason);
+      if (this.detailed && !changed) this.holdQuiet(t, head, reason, cause);
     }
-    const cause = classifyCycle(this, t, head, reason);
     this.charge(cause, 1);
     const tracing = t >= sink.from && t <= sink.to && (t - sink.from) % sink.every === 0;
     let act: CycleActivity;
@@ -255,6 +277,29 @@ export class Simulator implements MachineState {
     }
     if (head && head.code === OP_HALT && reason === STALL.none) this.halted = true;
     return changed;
+  }
+
+  /**
+   * Nothing issued or started at t: until when do the shift start, the head's block reason and the
+   * cycle's cause stay the same while no event changes the epoch? Only the times below move them.
+   */
+  private holdQuiet(t: number, head: DecodedOp | null, reason: number, cause: StallCause): void {
+    let until = Number.POSITIVE_INFINITY;
+    if (t < this.mmFreeAt) until = this.mmFreeAt;
+    if (head !== null && head.code === OP_MMUL && reason !== STALL.matrixBusy) until = t + 1;
+    const fifo = this.dp.fifo;
+    if (fifo.headState === SLOT_READY && !this.dp.array.shifting) {
+      for (let b = 0; b < 2; b++) {
+        const free = this.bankFreeCycle(this.bankLastUse[b]);
+        if (this.bankState[b] === 0 && free > t && free < until) until = free;
+      }
+    }
+    if (until <= t + 1) return;
+    this.quietEpoch = this.epoch;
+    this.quietUntil = until;
+    this.quietHead = head;
+    this.quietReason = reason;
+    this.quietCause = cause;
   }
 
   private clockDatapath(t: number, sink: TraceSink, tracing: boolean): void {
@@ -399,8 +444,15 @@ export class Simulator implements MachineState {
     return u === U_VECTOR && dp.vector.completed;
   }
 
+  /** Detailed mode: did any unit signal a completion in cycle t? */
+  private anyUnitCompleted(t: number): boolean {
+    const dp = this.dp;
+    return dp.acc.completedCycle === t || dp.dma.completed || dp.loader.completed || dp.activation.completed || dp.vector.completed;
+  }
+
   /** End-of-cycle completions; returns whether any happened. */
   completeAt(t: number, sink: TraceSink): boolean {
+    if (this.detailed && !this.anyUnitCompleted(t)) return false;
     let any = false;
     for (let i = 0; i < this.inflight.length; i++) {
       const e = this.inflight[i];
