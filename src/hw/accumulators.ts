@@ -111,15 +111,18 @@ export class Accumulators {
     }
     const psum = array.psum;
     const base = array.bottomOffset(t);
+    const { ctrlValid, ctrlRow, ctrlPass, writePending, writeRow, writeValue, writePass } = this;
+    let any = false;
     for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
-      if (!this.ctrlValid[s]) continue;
-      this.writePending[c] = 1;
-      this.pendingWrites = true;
-      this.writeRow[c] = this.ctrlRow[s];
-      this.writeValue[c] = psum[base + c];
-      this.writePass[c] = this.ctrlPass[s];
-      if (c === C - 1 && this.ctrlLast[s]) this.completingPass = this.ctrlPass[s];
+      if (!ctrlValid[s]) continue;
+      any = true;
+      writePending[c] = 1;
+      writeRow[c] = ctrlRow[s];
+      writeValue[c] = psum[base + c];
+      writePass[c] = ctrlPass[s];
+      if (c === C - 1 && this.ctrlLast[s]) this.completingPass = ctrlPass[s];
     }
+    if (any) this.pendingWrites = true;
   }
 
   /** evaluateBottom through bottom(t, c) only (an array model without a psum ring). */
@@ -140,17 +143,26 @@ export class Accumulators {
     const { C, N } = this;
     this.valuesRead = this.psumReaders;
     this.valuesWritten = 0;
-    for (let c = 0; this.pendingWrites && c < C; c++) {
-      if (!this.writePending[c]) continue;
-      this.writePending[c] = 0;
-      this.valuesWritten++;
-      const v = this.writeValue[c];
-      if (!this.int && (v !== v || v === Infinity || v === -Infinity) && this.faultRow < 0) {
-        this.faultRow = this.writeRow[c];
-        this.faultCol = c;
-        this.faultPass = this.writePass[c];
+    if (this.pendingWrites) {
+      const { writePending, writeRow, writeValue, data } = this;
+      let written = 0;
+      for (let c = 0; c < C; c++) {
+        if (!writePending[c]) continue;
+        writePending[c] = 0;
+        written++;
+        const v = writeValue[c];
+        if (this.int) {
+          data[writeRow[c] * C + c] = v;
+          continue;
+        }
+        if ((v !== v || v === Infinity || v === -Infinity) && this.faultRow < 0) {
+          this.faultRow = writeRow[c];
+          this.faultCol = c;
+          this.faultPass = this.writePass[c];
+        }
+        data[writeRow[c] * C + c] = v + 0;
       }
-      this.data[this.writeRow[c] * C + c] = this.int ? v : v + 0;
+      this.valuesWritten = written;
     }
     this.pendingWrites = false;
     if (this.completingPass >= 0) {

@@ -4,7 +4,7 @@
  *
  * Registers, in renamed form (Verilator-style: a register that moves one step per clock is stored
  * once and addressed by cycle, instead of being copied every cycle):
- *   activations  setup[R*2N] Float32Array  lane r of the vector latched at cycle x, at r*2N + x mod N
+ *   activations  setup[R*2N] Float32Array (Int32Array for int8)  lane r of the vector latched at cycle x, at r*2N + x mod N
  *                                           and mirrored N further (N = R + C + 1), so a row's C
  *                                           activations are always one contiguous run. PE(r,c)'s
  *                                           activation register at cycle t holds lane r of the
@@ -14,7 +14,7 @@
  *                                           ring row (r - t) mod (R+1): a PE reads its input (the row
  *                                           above, one cycle earlier) and writes its output in the same
  *                                           slot, which no other PE or unit touches that cycle.
- *   weights[3*R*C]  Float32Array  slot 0 zeros (bubbles), slots 1, 2 = banks 0, 1          reset 0
+ *   weights[3*R*C]  Float32Array (Int32Array for int8: integer multiplies)  slot 0 zeros (bubbles), slots 1, 2 = banks 0, 1          reset 0
  *   rowCols[3*R]    Int32Array    valid columns of each bank row's tile row (counts useful MACs)
  *   shifter: target bank, step k, the FIFO slot being shifted (gated shift, one row per cycle: at
  *            step k rows 1..k take rows 0..k-1 and row 0 takes tile row R-1-k from the slot)
@@ -42,10 +42,10 @@ export class SystolicArray {
   readonly RC: number;
   readonly N: number;
   private readonly int: boolean;
-  private readonly setup: Float32Array;
+  private readonly setup: Float32Array | Int32Array;
   private readonly tags: Uint8Array;
   readonly psum: Float32Array | Int32Array;
-  readonly weights: Float32Array;
+  readonly weights: Float32Array | Int32Array;
   /** Valid columns of each bank row's tile row (0 outside the tile): shifts in with the weights. */
   private readonly rowCols: Int32Array;
   /** Input vector of this cycle: written by the datapath before evaluate. */
@@ -57,6 +57,9 @@ export class SystolicArray {
   private readonly runEnd: Int32Array;
   private readonly runTag: Uint8Array;
   private runCount = 0;
+  /** The last cycle whose latched tag differs from the one latched the cycle before. */
+  private tagChangedAt = 0;
+  private lastTag = 0;
 
   private shiftBank = -1;
   private shiftStep = 0;
@@ -81,14 +84,14 @@ export class SystolicArray {
     this.RC = this.R * this.C;
     this.N = this.R + this.C + 1;
     this.int = cfg.dtype === "int8";
-    this.setup = new Float32Array(this.R * 2 * this.N);
+    this.setup = this.int ? new Int32Array(this.R * 2 * this.N) : new Float32Array(this.R * 2 * this.N);
     this.tags = new Uint8Array(this.N);
     this.psum = this.int ? new Int32Array((this.R + 1) * this.C) : new Float32Array((this.R + 1) * this.C);
-    this.weights = new Float32Array(3 * this.RC);
+    this.weights = this.int ? new Int32Array(3 * this.RC) : new Float32Array(3 * this.RC);
     this.rowCols = new Int32Array(3 * this.R);
     this.inVector = new Float32Array(this.R);
-    this.shiftSource = this.weights;
-    this.pendingSource = this.weights;
+    this.shiftSource = new Float32Array(0);
+    this.pendingSource = this.shiftSource;
     this.runStart = new Int32Array(this.N);
     this.runEnd = new Int32Array(this.N);
     this.runTag = new Uint8Array(this.N);
@@ -134,6 +137,15 @@ export class SystolicArray {
   /** Runs of equal tags for the vectors latched at t-R-C .. t-1 (those inside the array at t). */
   private collectRuns(t: number): boolean {
     const { N } = this;
+    if (this.tagChangedAt <= t - this.R - this.C) {
+      // No tag change inside the window: one run, the tag of the newest vector.
+      const g = this.tags[this.mod(t - 1, N)];
+      this.runStart[0] = t - this.R - this.C;
+      this.runEnd[0] = t - 1;
+      this.runTag[0] = g;
+      this.runCount = 1;
+      return g !== 0;
+    }
     let count = 0;
     let live = false;
     const lo = t - this.R - this.C;
@@ -186,8 +198,8 @@ export class SystolicArray {
         // Activation index runs down from lane r of vector b; the mirror keeps it contiguous.
         const a0 = aBase + jHi - c0;
         const wBase = g * RC + r * C;
-        if (this.int) rowSegmentInt(this.psum as Int32Array, pBase, r === 0, top as Int32Array, this.setup, a0, this.weights, wBase, c0, c1);
-        else rowSegmentFloat(this.psum as Float32Array, pBase, r === 0, top as Float32Array, this.setup, a0, this.weights, wBase, c0, c1);
+        if (this.int) rowSegmentInt(this.psum as Int32Array, pBase, r === 0, top as Int32Array, this.setup as Int32Array, a0, this.weights as Int32Array, wBase, c0, c1);
+        else rowSegmentFloat(this.psum as Float32Array, pBase, r === 0, top as Float32Array, this.setup as Float32Array, a0, this.weights as Float32Array, wBase, c0, c1);
         const useful = (c1 < rowCols[g * R + r] - 1 ? c1 : rowCols[g * R + r] - 1) - c0 + 1;
         if (useful > 0) macs += useful;
       }
@@ -223,6 +235,10 @@ export class SystolicArray {
   commit(t: number): void {
     const slot = this.mod(t, this.N);
     this.tags[slot] = this.inTag;
+    if (this.inTag !== this.lastTag) {
+      this.tagChangedAt = t;
+      this.lastTag = this.inTag;
+    }
     if (this.inTag !== 0) {
       const { R, N } = this;
       const S = 2 * N;
@@ -305,14 +321,18 @@ function rowSegmentFloat(
   for (; c <= c1; c++, p++, w++, a--) psum[p] += setup[a] * weights[w];
 }
 
-/** The int8 twin of rowSegmentFloat: a separate function keeps each typed-array site monomorphic. */
+/**
+ * The int8 twin of rowSegmentFloat, in int32 arithmetic: activations and weights are int8 integers,
+ * so imul is exact and `| 0` is the accumulator's wrap-around (the same value the float product
+ * stored through the Int32Array gives). A separate function keeps each typed-array site monomorphic.
+ */
 function rowSegmentInt(
   psum: Int32Array, pBase: number, firstRow: boolean, top: Int32Array,
-  setup: Float32Array, a0: number, weights: Float32Array, wBase: number, c0: number, c1: number,
+  setup: Int32Array, a0: number, weights: Int32Array, wBase: number, c0: number, c1: number,
 ): void {
   const aOff = a0 + c0;
   if (firstRow) {
-    for (let c = c0; c <= c1; c++) psum[pBase + c] = top[c] + setup[aOff - c] * weights[wBase + c];
+    for (let c = c0; c <= c1; c++) psum[pBase + c] = (top[c] + Math.imul(setup[aOff - c], weights[wBase + c])) | 0;
     return;
   }
   let c = c0;
@@ -320,10 +340,10 @@ function rowSegmentInt(
   let w = wBase + c0;
   let a = aOff - c0;
   for (const end = c1 - 3; c <= end; c += 4, p += 4, w += 4, a -= 4) {
-    psum[p] += setup[a] * weights[w];
-    psum[p + 1] += setup[a - 1] * weights[w + 1];
-    psum[p + 2] += setup[a - 2] * weights[w + 2];
-    psum[p + 3] += setup[a - 3] * weights[w + 3];
+    psum[p] = (psum[p] + Math.imul(setup[a], weights[w])) | 0;
+    psum[p + 1] = (psum[p + 1] + Math.imul(setup[a - 1], weights[w + 1])) | 0;
+    psum[p + 2] = (psum[p + 2] + Math.imul(setup[a - 2], weights[w + 2])) | 0;
+    psum[p + 3] = (psum[p + 3] + Math.imul(setup[a - 3], weights[w + 3])) | 0;
   }
-  for (; c <= c1; c++, p++, w++, a--) psum[p] += setup[a] * weights[w];
+  for (; c <= c1; c++, p++, w++, a--) psum[p] = (psum[p] + Math.imul(setup[a], weights[w])) | 0;
 }
