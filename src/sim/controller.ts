@@ -180,6 +180,7 @@ export class Simulator implements MachineState {
   run(opts: RunOptions = {}): boolean {
     const sink = opts.sink ?? NULL_SINK;
     const maxCycles = opts.maxCycles ?? DEFAULT_MAX_CYCLES;
+    const sliced = opts.sliceCycles !== undefined && sink !== NULL_SINK;
     const sliceEnd = opts.sliceCycles !== undefined ? this.now + opts.sliceCycles : Number.POSITIVE_INFINITY;
     let t = this.now;
     try {
@@ -188,6 +189,9 @@ export class Simulator implements MachineState {
           throw new RuntimeFault(`watchdog: the program did not halt within ${maxCycles} cycles (--max-cycles)`, t, "controller", this.headText());
         }
         if (t >= sliceEnd) break;
+        // A sliced run also returns when the sink's stream is full, so the caller can await its
+        // drain before more rows pile up in memory (checked every 1024 cycles: a field read).
+        if (sliced && (t & 1023) === 0 && sink.needsFlush && t > this.now) break;
         const changed = this.stepCycle(t, sink);
         if (this.halted) {
           t++;
