@@ -33,18 +33,35 @@ const log = (s: string) => {
   if (!json) console.log(s);
 };
 
-/** Detailed mode: a long pass stream through one tile; transfers made instant so the array streams. */
-function peUpdates(size: number, vectors: number): { peUpdatesPerSecond: number; cycles: number; seconds: number } {
-  const hw = buildHwConfig("tpu-v2", { rows: size, cols: size, hostBytesPerCycle: 1e9, weightBytesPerCycle: 1e9, accumulatorRows: 2 * vectors });
+/**
+ * Detailed mode: a long pass of vectors already in the unified buffer through one tile (transfers
+ * made instant so the array streams). A first full run (host DMA in, pass, results out) loads the
+ * buffer and warms up; each timed run is the weight load, the pass and HALT, so the figure is the
+ * array's and not the host copies of the whole matrix (one simulated cycle at this link width).
+ * Best of `runs`.
+ */
+function peUpdates(size: number, dtype: "int8" | "bf16", runs = 3): { peUpdatesPerSecond: number; cycles: number; seconds: number } {
+  const vectors = Math.max(4_000, Math.round(3e7 / (size * size)));
+  const hw = buildHwConfig("tpu-v2", { rows: size, cols: size, dtype, hostBytesPerCycle: 1e9, weightBytesPerCycle: 1e9, accumulatorRows: vectors });
   const a = new Float32Array(vectors * size).map((_, i) => ((i * 37) % 17) / 8 - 1);
   const b = new Float32Array(size * size).map((_, i) => ((i * 11) % 13) / 8 - 0.75);
   const layout = compileMatmul(a, vectors, size, b, size, hw);
   const sim = new Simulator(hw, { mode: "detailed" });
   sim.load(layout.program);
-  const t0 = performance.now();
   sim.run();
-  const seconds = (performance.now() - t0) / 1000;
-  return { peUpdatesPerSecond: (sim.stats.cycles * size * size) / seconds, cycles: sim.stats.cycles, seconds };
+  const passOnly = sim.prepare({ instructions: layout.program.instructions.filter((i) => i.op === "RDW" || i.op === "MMUL" || i.op === "HALT"), data: [] });
+  let best = { peUpdatesPerSecond: 0, cycles: 0, seconds: 0 };
+  for (let r = 0; r < runs; r++) {
+    const c0 = sim.now;
+    sim.start(passOnly);
+    const t0 = performance.now();
+    sim.run();
+    const seconds = (performance.now() - t0) / 1000;
+    const cycles = sim.now - c0;
+    const rate = (cycles * size * size) / seconds;
+    if (rate > best.peUpdatesPerSecond) best = { peUpdatesPerSecond: rate, cycles, seconds };
+  }
+  return best;
 }
 
 async function epoch(array: string): Promise<{ seconds: number; loss: number; cycles: number }> {
@@ -161,10 +178,12 @@ async function main(): Promise<void> {
   log(`tpusim benchmarks on ${results.cpu}, ${results.cores} cores, Node ${results.node}`);
   if (only.includes("pe")) {
     const pe: Record<string, unknown> = {};
-    for (const [size, vectors] of [[16, 400_000], [128, 12_000], [256, 4_000]] as const) {
-      const r = peUpdates(size, vectors);
-      pe[`${size}x${size}`] = r;
-      log(`detailed mode ${size}x${size}: ${(r.peUpdatesPerSecond / 1e6).toFixed(0)} M PE-updates/s (${r.cycles} cycles in ${r.seconds.toFixed(2)} s)`);
+    for (const dtype of ["int8", "bf16"] as const) {
+      for (const size of [8, 16, 32, 64, 128, 256]) {
+        const r = peUpdates(size, dtype);
+        pe[`${size}x${size} ${dtype}`] = r;
+        log(`detailed mode ${size}x${size} ${dtype}: ${(r.peUpdatesPerSecond / 1e6).toFixed(0)} M PE-updates/s (${r.cycles} cycles in ${r.seconds.toFixed(3)} s, best of 3)`);
+      }
     }
     results.detailedPeUpdates = pe;
   }

@@ -121,6 +121,11 @@ export class SystolicArray {
     return this.shiftBank >= 0;
   }
 
+  /** Shifting, or a shift start commanded for this cycle's commit. */
+  get busy(): boolean {
+    return this.shiftBank >= 0 || this.shiftStartPending;
+  }
+
   /**
    * Start shifting a tile into `bank` (0 or 1) this cycle: the first row moves at this cycle's
    * commit. The tile stays in `source` at `offset` (its FIFO slot) and is read one row per step.

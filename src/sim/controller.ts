@@ -13,7 +13,7 @@
 import type { HwConfig } from "../config/hw-config.js";
 import { RuntimeFault } from "../errors.js";
 import { COUNTER_COUNT, CycleActivity, U_ACTIVATION, U_DMA, U_VECTOR, U_WEIGHTS } from "../hw/activity.js";
-import { TpuDatapath } from "../hw/tpu.js";
+import { TpuDatapath, type StreamPass } from "../hw/tpu.js";
 import { SLOT_READY } from "../hw/weight-fifo.js";
 import type { Program } from "../isa/program.js";
 import { type DecodedOp, OP_HALT, OP_MMUL, OP_NOP, OP_RDW, OP_RDWU, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
@@ -117,6 +117,7 @@ export class Simulator implements MachineState {
   private quietHead: DecodedOp | null = null;
   private quietReason = 0;
   private quietCause: StallCause = "none";
+  private readonly burstPass: StreamPass = { t0: 0, vectors: 0, ub: 0, ustride: 0, cols: 0, tag: 0, acc: 0, accumulate: false, pc: 0 };
   /** Fast mode: the cycle the units' current grants were computed for (reused when nothing issued since). */
   fastGrantsCycle = -1;
   readonly detailed: boolean;
@@ -201,6 +202,7 @@ export class Simulator implements MachineState {
         if (this.detailed || (next >= sink.from && next <= sink.to)) {
           // Stepping every cycle: still detect a machine that can never move again (deadlock).
           if (!changed && this.inflight.length === 0) nextEvent(this, t, changed, t + 1);
+          if (this.detailed) next = this.matrixBurst(next, Math.min(maxCycles, sliceEnd), sink);
         } else {
           const limit = Math.min(maxCycles, sliceEnd, sink.from > t ? sink.from : Number.POSITIVE_INFINITY);
           next = nextEvent(this, t, changed, limit);
@@ -304,6 +306,45 @@ export class Simulator implements MachineState {
     this.quietHead = head;
     this.quietReason = reason;
     this.quietCause = cause;
+  }
+
+  /**
+   * Detailed mode: from cycle t, while the controller is quiet (holdQuiet) and only the matrix unit
+   * works, clock the datapath in a tight loop (TpuDatapath.clockMatrixOnly) up to `limit` or the
+   * trace window, then do the end of the last cycle as stepCycle would (faults, completions).
+   * Every skipped stepCycle would have charged the same cause and issued nothing. Returns the next
+   * cycle to step (t when no such cycle was clocked).
+   */
+  private matrixBurst(t: number, limit: number, sink: TraceSink): number {
+    if (this.epoch !== this.quietEpoch || t >= this.quietUntil || !this.dp.matrixOnly) return t;
+    let end = Math.min(this.quietUntil, limit);
+    if (sink !== NULL_SINK) {
+      if (t >= sink.from && t <= sink.to) return t;
+      if (sink.from > t && sink.from < end) end = sink.from;
+    }
+    if (end <= t) return t;
+    const s = this.stream;
+    let pass: StreamPass | null = null;
+    if (s !== null && t < this.streamT0 + s.vectors) {
+      pass = this.burstPass;
+      const f = s.op.f;
+      pass.t0 = this.streamT0;
+      pass.vectors = s.vectors;
+      pass.ub = f.ub;
+      pass.ustride = f.ustride;
+      pass.cols = f.cols;
+      pass.tag = this.activeBank + 1;
+      pass.acc = f.acc;
+      pass.accumulate = f.accumulate === 1;
+      pass.pc = s.op.pc;
+    }
+    const k = this.dp.clockMatrixOnly(t, end - t, pass, this.totals.counts, this.totals.busy);
+    this.charge(this.quietCause, k);
+    const last = t + k - 1;
+    checkFaults(this, last);
+    this.completeAt(last, sink);
+    if (last === this.shiftEnd) this.epoch++;
+    return last + 1;
   }
 
   private clockDatapath(t: number, sink: TraceSink, tracing: boolean): void {
