@@ -504,7 +504,11 @@ export class Simulator implements MachineState {
       if (!this.finished(e, t)) continue;
       any = true;
       this.epoch++;
-      this.inflight.splice(i--, 1);
+      // Remove in place (splice would allocate its result array per completion).
+      const list = this.inflight;
+      for (let j = i; j < list.length - 1; j++) list[j] = list[j + 1];
+      list.pop();
+      i--;
       const op = e.op;
       if (op.unit !== UNIT_MATRIX) {
         this.unitBusy[op.unit] = 0;
