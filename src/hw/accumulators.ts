@@ -18,6 +18,13 @@
  */
 import type { HwConfig } from "../config/hw-config.js";
 
+/** The array's bottom row as the accumulators read it: bottom(t, c), or its psum ring directly. */
+export interface BottomRow {
+  bottom(t: number, c: number): number;
+  readonly psum?: Float32Array | Int32Array;
+  bottomOffset?(t: number): number;
+}
+
 export class Accumulators {
   readonly rows: number;
   readonly C: number;
@@ -53,6 +60,9 @@ export class Accumulators {
   /** Pass (pc) whose result was the fault. */
   faultPass = -1;
   private readonly writePass: Int32Array;
+  /** top[] may hold nonzeros / writes may be staged (skips idle clears and scans). */
+  private topDirty = false;
+  private pendingWrites = false;
 
   constructor(cfg: Readonly<HwConfig>) {
     this.rows = cfg.accumulatorRows;
@@ -76,20 +86,52 @@ export class Accumulators {
   /** Compute top[] for cycle t from current registers. Must run before the array evaluates. */
   evaluateTop(t: number): void {
     const { C, N } = this;
+    const top = this.top;
     let s = (((t - 1) % N) + N) % N;
+    if (this.psumReaders === 0) {
+      // No accumulating vector in the read window: every column's top input is 0.
+      if (this.topDirty) top.fill(0);
+      this.topDirty = false;
+      return;
+    }
+    this.topDirty = true;
     for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
-      this.top[c] = this.ctrlValid[s] && this.ctrlAccumulate[s] ? this.data[this.ctrlRow[s] * C + c] : 0;
+      top[c] = this.ctrlValid[s] && this.ctrlAccumulate[s] ? this.data[this.ctrlRow[s] * C + c] : 0;
     }
   }
 
   /** Stage this cycle's bottom-row writes from the array's current bottom registers. */
-  evaluateBottom(t: number, array: { bottom(t: number, c: number): number }): void {
+  evaluateBottom(t: number, array: BottomRow): void {
     const { C, N, R } = this;
     this.completingPass = -1;
     let s = (((t - R - 1) % N) + N) % N;
+    if (array.psum === undefined || array.bottomOffset === undefined) {
+      this.stageBottom(t, s, array);
+      return;
+    }
+    const psum = array.psum;
+    const base = array.bottomOffset(t);
+    const { ctrlValid, ctrlRow, ctrlPass, writePending, writeRow, writeValue, writePass } = this;
+    let any = false;
+    for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
+      if (!ctrlValid[s]) continue;
+      any = true;
+      writePending[c] = 1;
+      writeRow[c] = ctrlRow[s];
+      writeValue[c] = psum[base + c];
+      writePass[c] = ctrlPass[s];
+      if (c === C - 1 && this.ctrlLast[s]) this.completingPass = ctrlPass[s];
+    }
+    if (any) this.pendingWrites = true;
+  }
+
+  /** evaluateBottom through bottom(t, c) only (an array model without a psum ring). */
+  private stageBottom(t: number, s: number, array: BottomRow): void {
+    const { C, N } = this;
     for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
       if (!this.ctrlValid[s]) continue;
       this.writePending[c] = 1;
+      this.pendingWrites = true;
       this.writeRow[c] = this.ctrlRow[s];
       this.writeValue[c] = array.bottom(t, c);
       this.writePass[c] = this.ctrlPass[s];
@@ -101,18 +143,28 @@ export class Accumulators {
     const { C, N } = this;
     this.valuesRead = this.psumReaders;
     this.valuesWritten = 0;
-    for (let c = 0; c < C; c++) {
-      if (!this.writePending[c]) continue;
-      this.writePending[c] = 0;
-      this.valuesWritten++;
-      const v = this.writeValue[c];
-      if (!this.int && (v !== v || v === Infinity || v === -Infinity) && this.faultRow < 0) {
-        this.faultRow = this.writeRow[c];
-        this.faultCol = c;
-        this.faultPass = this.writePass[c];
+    if (this.pendingWrites) {
+      const { writePending, writeRow, writeValue, data } = this;
+      let written = 0;
+      for (let c = 0; c < C; c++) {
+        if (!writePending[c]) continue;
+        writePending[c] = 0;
+        written++;
+        const v = writeValue[c];
+        if (this.int) {
+          data[writeRow[c] * C + c] = v;
+          continue;
+        }
+        if ((v !== v || v === Infinity || v === -Infinity) && this.faultRow < 0) {
+          this.faultRow = writeRow[c];
+          this.faultCol = c;
+          this.faultPass = this.writePass[c];
+        }
+        data[writeRow[c] * C + c] = v + 0;
       }
-      this.data[this.writeRow[c] * C + c] = this.int ? v : v + 0;
+      this.valuesWritten = written;
     }
+    this.pendingWrites = false;
     if (this.completingPass >= 0) {
       this.completedPass = this.completingPass;
       this.completedCycle = t;

@@ -95,7 +95,11 @@ export class HostDma {
       if (bad >= 0 && this.faultIndex < 0) this.faultIndex = bad;
       return;
     }
-    for (let k = 0; k < n; k++) ub[u + k] = convertToDtype(Math.fround(host[h + k]), this.dtype);
+    for (let k = 0; k < n; k++) {
+      const f = Math.fround(host[h + k]);
+      // An integer already in range converts to itself (-0 included): skip the rounding rules.
+      ub[u + k] = f >= -128 && f <= 127 && (f | 0) === f ? f : convertToDtype(f, this.dtype);
+    }
   }
 
   commit(host: Float64Array, ub: Float32Array, acc: Float32Array | Int32Array, activity: CycleActivity): void {

@@ -4,15 +4,17 @@
  *
  * Registers, in renamed form (Verilator-style: a register that moves one step per clock is stored
  * once and addressed by cycle, instead of being copied every cycle):
- *   activations  setup[R*N]  Float32Array  lane r of the vector latched at cycle x, at r*N + x mod N
- *                                           (N = R + C + 1). PE(r,c)'s activation register at cycle t
- *                                           holds lane r of the vector latched at t-1-r-c.
+ *   activations  setup[R*2N] Float32Array (Int32Array for int8)  lane r of the vector latched at cycle x, at r*2N + x mod N
+ *                                           and mirrored N further (N = R + C + 1), so a row's C
+ *                                           activations are always one contiguous run. PE(r,c)'s
+ *                                           activation register at cycle t holds lane r of the
+ *                                           vector latched at t-1-r-c.
  *   bank tags    tags[N]     Uint8Array    0 bubble, 1 bank 0, 2 bank 1, per latched vector
  *   partial sums psum[(R+1)*C]  Int32Array | Float32Array  PE(r,c)'s psum after cycle t lives in
  *                                           ring row (r - t) mod (R+1): a PE reads its input (the row
  *                                           above, one cycle earlier) and writes its output in the same
  *                                           slot, which no other PE or unit touches that cycle.
- *   weights[3*R*C]  Float32Array  slot 0 zeros (bubbles), slots 1, 2 = banks 0, 1          reset 0
+ *   weights[3*R*C]  Float32Array (Int32Array for int8: integer multiplies)  slot 0 zeros (bubbles), slots 1, 2 = banks 0, 1          reset 0
  *   rowCols[3*R]    Int32Array    valid columns of each bank row's tile row (counts useful MACs)
  *   shifter: target bank, step k, the FIFO slot being shifted (gated shift, one row per cycle: at
  *            step k rows 1..k take rows 0..k-1 and row 0 takes tile row R-1-k from the slot)
@@ -40,10 +42,10 @@ export class SystolicArray {
   readonly RC: number;
   readonly N: number;
   private readonly int: boolean;
-  private readonly setup: Float32Array;
+  private readonly setup: Float32Array | Int32Array;
   private readonly tags: Uint8Array;
   readonly psum: Float32Array | Int32Array;
-  readonly weights: Float32Array;
+  readonly weights: Float32Array | Int32Array;
   /** Valid columns of each bank row's tile row (0 outside the tile): shifts in with the weights. */
   private readonly rowCols: Int32Array;
   /** Input vector of this cycle: written by the datapath before evaluate. */
@@ -55,6 +57,9 @@ export class SystolicArray {
   private readonly runEnd: Int32Array;
   private readonly runTag: Uint8Array;
   private runCount = 0;
+  /** The last cycle whose latched tag differs from the one latched the cycle before. */
+  private tagChangedAt = 0;
+  private lastTag = 0;
 
   private shiftBank = -1;
   private shiftStep = 0;
@@ -79,14 +84,14 @@ export class SystolicArray {
     this.RC = this.R * this.C;
     this.N = this.R + this.C + 1;
     this.int = cfg.dtype === "int8";
-    this.setup = new Float32Array(this.R * this.N);
+    this.setup = this.int ? new Int32Array(this.R * 2 * this.N) : new Float32Array(this.R * 2 * this.N);
     this.tags = new Uint8Array(this.N);
     this.psum = this.int ? new Int32Array((this.R + 1) * this.C) : new Float32Array((this.R + 1) * this.C);
-    this.weights = new Float32Array(3 * this.RC);
+    this.weights = this.int ? new Int32Array(3 * this.RC) : new Float32Array(3 * this.RC);
     this.rowCols = new Int32Array(3 * this.R);
     this.inVector = new Float32Array(this.R);
-    this.shiftSource = this.weights;
-    this.pendingSource = this.weights;
+    this.shiftSource = new Float32Array(0);
+    this.pendingSource = this.shiftSource;
     this.runStart = new Int32Array(this.N);
     this.runEnd = new Int32Array(this.N);
     this.runTag = new Uint8Array(this.N);
@@ -107,8 +112,18 @@ export class SystolicArray {
     return this.psum[this.psumRow(this.R - 1, t - 1) + c];
   }
 
+  /** Offset in psum of the bottom row's partial sums as seen during cycle t (computed at t-1). */
+  bottomOffset(t: number): number {
+    return this.psumRow(this.R - 1, t - 1);
+  }
+
   get shifting(): boolean {
     return this.shiftBank >= 0;
+  }
+
+  /** Shifting, or a shift start commanded for this cycle's commit. */
+  get busy(): boolean {
+    return this.shiftBank >= 0 || this.shiftStartPending;
   }
 
   /**
@@ -127,6 +142,15 @@ export class SystolicArray {
   /** Runs of equal tags for the vectors latched at t-R-C .. t-1 (those inside the array at t). */
   private collectRuns(t: number): boolean {
     const { N } = this;
+    if (this.tagChangedAt <= t - this.R - this.C) {
+      // No tag change inside the window: one run, the tag of the newest vector.
+      const g = this.tags[this.mod(t - 1, N)];
+      this.runStart[0] = t - this.R - this.C;
+      this.runEnd[0] = t - 1;
+      this.runTag[0] = g;
+      this.runCount = 1;
+      return g !== 0;
+    }
     let count = 0;
     let live = false;
     const lo = t - this.R - this.C;
@@ -151,35 +175,43 @@ export class SystolicArray {
     this.macs = 0;
     if (!this.collectRuns(t)) return;
     const { R, C, RC, N } = this;
+    const S = 2 * N;
+    const R1 = R + 1;
+    const runs = this.runCount;
+    const runStart = this.runStart;
+    const runEnd = this.runEnd;
+    const runTag = this.runTag;
+    const rowCols = this.rowCols;
+    // Ring positions walked incrementally, one row at a time (no modulo per row): the slot of the
+    // newest vector a row holds (t-1-r) and the psum ring row ((r - t) mod (R+1)).
+    let jHi = this.mod(t - 1, N);
+    let pRow = this.mod(-t, R1);
+    let macs = 0;
     for (let r = 0; r < R; r++) {
       const xHi = t - 1 - r;
       const xLo = t - r - C;
-      const pBase = this.psumRow(r, t);
-      for (let k = 0; k < this.runCount; k++) {
-        const g = this.runTag[k];
+      const pBase = pRow * C;
+      const aBase = r * S + N;
+      for (let k = 0; k < runs; k++) {
+        const g = runTag[k];
         if (g === 0) continue;
-        const a = Math.max(this.runStart[k], xLo);
-        const b = Math.min(this.runEnd[k], xHi);
+        const a = runStart[k] > xLo ? runStart[k] : xLo;
+        const b = runEnd[k] < xHi ? runEnd[k] : xHi;
         if (a > b) continue;
         const c0 = xHi - b;
         const c1 = xHi - a;
-        // Activation index runs down from lane r of vector b; split where the ring wraps.
-        const j0 = this.mod(b, N);
-        const split = Math.min(c1, c0 + j0);
+        // Activation index runs down from lane r of vector b; the mirror keeps it contiguous.
+        const a0 = aBase + jHi - c0;
         const wBase = g * RC + r * C;
-        const aBase = r * N;
-        if (this.int) {
-          const psum = this.psum as Int32Array;
-          rowSegmentInt(psum, pBase, r === 0, top as Int32Array, this.setup, aBase + j0, this.weights, wBase, c0, split);
-          if (split < c1) rowSegmentInt(psum, pBase, r === 0, top as Int32Array, this.setup, aBase + N - 1, this.weights, wBase, split + 1, c1);
-        } else {
-          const psum = this.psum as Float32Array;
-          rowSegmentFloat(psum, pBase, r === 0, top as Float32Array, this.setup, aBase + j0, this.weights, wBase, c0, split);
-          if (split < c1) rowSegmentFloat(psum, pBase, r === 0, top as Float32Array, this.setup, aBase + N - 1, this.weights, wBase, split + 1, c1);
-        }
-        this.macs += Math.max(0, Math.min(c1, this.rowCols[g * R + r] - 1) - c0 + 1);
+        if (this.int) rowSegmentInt(this.psum as Int32Array, pBase, r === 0, top as Int32Array, this.setup as Int32Array, a0, this.weights as Int32Array, wBase, c0, c1);
+        else rowSegmentFloat(this.psum as Float32Array, pBase, r === 0, top as Float32Array, this.setup as Float32Array, a0, this.weights as Float32Array, wBase, c0, c1);
+        const useful = (c1 < rowCols[g * R + r] - 1 ? c1 : rowCols[g * R + r] - 1) - c0 + 1;
+        if (useful > 0) macs += useful;
       }
+      jHi = jHi === 0 ? N - 1 : jHi - 1;
+      pRow = pRow === R ? 0 : pRow + 1;
     }
+    this.macs = macs;
   }
 
   /** Bank tag of the vector in PE(r,c) during cycle t (0: bubble). */
@@ -194,7 +226,7 @@ export class SystolicArray {
   peInputs(t: number, r: number, c: number, top: Float32Array | Int32Array, out: PeSample): void {
     const g = this.tagAt(t, r, c);
     out.bank = g;
-    out.actIn = g === 0 ? 0 : this.setup[r * this.N + this.mod(t - 1 - r - c, this.N)];
+    out.actIn = g === 0 ? 0 : this.setup[r * 2 * this.N + this.mod(t - 1 - r - c, this.N)];
     out.weight = this.weights[g * this.RC + r * this.C + c];
     out.psumIn = r === 0 ? (g === 0 ? 0 : top[c]) : g === 0 ? 0 : this.psum[this.psumRow(r, t) + c];
     out.psumOut = out.psumIn;
@@ -208,9 +240,19 @@ export class SystolicArray {
   commit(t: number): void {
     const slot = this.mod(t, this.N);
     this.tags[slot] = this.inTag;
+    if (this.inTag !== this.lastTag) {
+      this.tagChangedAt = t;
+      this.lastTag = this.inTag;
+    }
     if (this.inTag !== 0) {
       const { R, N } = this;
-      for (let r = 0; r < R; r++) this.setup[r * N + slot] = this.inVector[r];
+      const S = 2 * N;
+      const v = this.inVector;
+      const setup = this.setup;
+      for (let r = 0, i = slot; r < R; r++, i += S) {
+        setup[i] = v[r];
+        setup[i + N] = v[r];
+      }
     }
     this.shiftStepDone = -1;
     this.shiftEnded = false;
@@ -284,14 +326,18 @@ function rowSegmentFloat(
   for (; c <= c1; c++, p++, w++, a--) psum[p] += setup[a] * weights[w];
 }
 
-/** The int8 twin of rowSegmentFloat: a separate function keeps each typed-array site monomorphic. */
+/**
+ * The int8 twin of rowSegmentFloat, in int32 arithmetic: activations and weights are int8 integers,
+ * so imul is exact and `| 0` is the accumulator's wrap-around (the same value the float product
+ * stored through the Int32Array gives). A separate function keeps each typed-array site monomorphic.
+ */
 function rowSegmentInt(
   psum: Int32Array, pBase: number, firstRow: boolean, top: Int32Array,
-  setup: Float32Array, a0: number, weights: Float32Array, wBase: number, c0: number, c1: number,
+  setup: Int32Array, a0: number, weights: Int32Array, wBase: number, c0: number, c1: number,
 ): void {
   const aOff = a0 + c0;
   if (firstRow) {
-    for (let c = c0; c <= c1; c++) psum[pBase + c] = top[c] + setup[aOff - c] * weights[wBase + c];
+    for (let c = c0; c <= c1; c++) psum[pBase + c] = (top[c] + Math.imul(setup[aOff - c], weights[wBase + c])) | 0;
     return;
   }
   let c = c0;
@@ -299,10 +345,10 @@ function rowSegmentInt(
   let w = wBase + c0;
   let a = aOff - c0;
   for (const end = c1 - 3; c <= end; c += 4, p += 4, w += 4, a -= 4) {
-    psum[p] += setup[a] * weights[w];
-    psum[p + 1] += setup[a - 1] * weights[w + 1];
-    psum[p + 2] += setup[a - 2] * weights[w + 2];
-    psum[p + 3] += setup[a - 3] * weights[w + 3];
+    psum[p] = (psum[p] + Math.imul(setup[a], weights[w])) | 0;
+    psum[p + 1] = (psum[p + 1] + Math.imul(setup[a - 1], weights[w + 1])) | 0;
+    psum[p + 2] = (psum[p + 2] + Math.imul(setup[a - 2], weights[w + 2])) | 0;
+    psum[p + 3] = (psum[p + 3] + Math.imul(setup[a - 3], weights[w + 3])) | 0;
   }
-  for (; c <= c1; c++, p++, w++, a--) psum[p] += setup[a] * weights[w];
+  for (; c <= c1; c++, p++, w++, a--) psum[p] = (psum[p] + Math.imul(setup[a], weights[w])) | 0;
 }

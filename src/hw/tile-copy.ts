@@ -5,7 +5,7 @@
  * copy's.
  */
 export function copyTileExtent(
-  src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number, C: number,
+  src: Float32Array, srcOffset: number, dst: Float32Array | Int32Array, dstOffset: number, C: number,
   rows: number, cols: number, oldRows: number, oldCols: number,
 ): void {
   for (let r = 0; r < oldRows; r++) {

@@ -24,6 +24,20 @@ import { VectorUnit } from "./vector-unit.js";
 import { WeightFifo } from "./weight-fifo.js";
 import { WeightLoader } from "./weight-loader.js";
 
+/** The pass streaming through the matrix unit, as clockMatrixOnly reads it. */
+export interface StreamPass {
+  t0: number;
+  vectors: number;
+  ub: number;
+  ustride: number;
+  cols: number;
+  /** Bank tag: the active bank + 1. */
+  tag: number;
+  acc: number;
+  accumulate: boolean;
+  pc: number;
+}
+
 /** Evaluate-phase units, in the default order; any order gives the same result (tested). */
 export const EVALUATE_UNITS = ["array", "accumulators", "activation", "loader", "vector", "dma"] as const;
 
@@ -54,6 +68,11 @@ export class TpuDatapath {
   streamPass = 0;
   streamLast = false;
   private inVectorDirty = false;
+  /**
+   * The arbiter is a pure function of the requests. While only the matrix unit works, its request
+   * is fixed by two bits (streaming, reading psums): the last such key, or -1 after any other.
+   */
+  private matrixOnlyKey = -1;
   private readonly order: number[];
 
   constructor(
@@ -114,6 +133,15 @@ export class TpuDatapath {
 
   /** Phase 0: requests from current registers, served in fixed priority. */
   private arbitrate(): void {
+    const refused = this.activity.refused;
+    const matrixOnly = !this.activation.busy && !this.loader.busy && !this.vector.busy && !this.dma.busy;
+    const key = matrixOnly ? (this.streamValid ? 1 : 0) + (this.acc.psumReaders > 0 ? 2 : 0) : -1;
+    if (key >= 0 && key === this.matrixOnlyKey) {
+      // Same requests as the last cycle: the same grants.
+      for (let u = 0; u < UNIT_COUNT; u++) refused[u] = this.arbiter.refusedBy[u];
+      return;
+    }
+    this.matrixOnlyKey = key;
     const req = this.requests;
     req.clear();
     if (this.streamValid) {
@@ -129,7 +157,6 @@ export class TpuDatapath {
     this.vector.request(req);
     this.dma.request(req);
     this.arbiter.arbitrate(req);
-    const refused = this.activity.refused;
     for (let u = 0; u < UNIT_COUNT; u++) refused[u] = this.arbiter.refusedBy[u];
   }
 
@@ -154,6 +181,61 @@ export class TpuDatapath {
       else this.dma.evaluate(g.hostGranted[U_DMA]);
     }
     this.commit(t);
+  }
+
+  /**
+   * Only the matrix unit can work: every other unit idle, the shifter still, and the matrix unit's
+   * requests (one buffer read, one accumulator read) always granted. Then a clock is the array's
+   * and the accumulators' evaluate and commit alone, and clockMatrixOnly may run several.
+   */
+  get matrixOnly(): boolean {
+    return (
+      !this.activation.busy && !this.loader.busy && !this.vector.busy && !this.dma.busy && !this.array.busy &&
+      this.cfg.unifiedBufferReadPorts >= 1 && this.cfg.accumulatorReadPorts >= 1
+    );
+  }
+
+  /**
+   * Clock cycles t .. t+n-1 while matrixOnly holds and no command but the stream changes (the
+   * controller issues nothing in them): per cycle the same evaluate and commit of the array and the
+   * accumulators as clock() (any evaluate order gives the same result: tested), without the idle
+   * units, the arbiter (its grants stay those of the last clock's requests) or `activity`. The stream
+   * command follows `pass`: vector b = cycle - pass.t0 is read while 0 <= b < pass.vectors. Counters
+   * and the matrix unit's busy cycles go straight to `counts` and `busy`. Stops after a cycle in
+   * which a pass completed or a fault was latched (the controller handles it); returns the cycles
+   * clocked.
+   */
+  clockMatrixOnly(t: number, n: number, pass: StreamPass | null, counts: Float64Array, busy: Float64Array): number {
+    const { array, acc } = this;
+    const eb = this.cfg.elementBytes;
+    for (let i = 0; i < n; i++, t++) {
+      const b = pass === null ? -1 : t - pass.t0;
+      if (pass !== null && b >= 0 && b < pass.vectors) {
+        this.streamValid = true;
+        this.streamAddr = pass.ub + b * pass.ustride;
+        this.streamCols = pass.cols;
+        this.streamTag = pass.tag;
+        this.streamAccRow = pass.acc + b;
+        this.streamAccumulate = pass.accumulate;
+        this.streamPass = pass.pc;
+        this.streamLast = b === pass.vectors - 1;
+      } else this.streamValid = false;
+      this.driveInputs();
+      acc.evaluateTop(t);
+      array.evaluate(t, acc.top);
+      acc.evaluateBottom(t, array);
+      array.commit(t);
+      acc.commit(t);
+      counts[CNT_MACS] += array.macs;
+      counts[CNT_ACC_READ] += 4 * acc.valuesRead;
+      counts[CNT_ACC_WRITTEN] += 4 * acc.valuesWritten;
+      if (this.streamValid) {
+        counts[CNT_UB_READ] += this.streamCols * eb;
+        busy[U_MATRIX] += 1;
+      }
+      if (acc.completedCycle === t || acc.faultRow >= 0) return i + 1;
+    }
+    return n;
   }
 
   private commit(t: number): void {

@@ -168,11 +168,16 @@ export class SinkFile {
 
 export type CsvRecord = (number | string)[];
 
-/** Rows handed to json2csv per write. */
+/**
+ * Rows handed to json2csv per write: one write per batch keeps the stream machinery out of the
+ * per-row cost; much larger batches were slower (json2csv gathers a batch's text into one string).
+ */
 const CSV_BATCH_ROWS = 256;
 
+const identity = (value: string): string => value;
+
 /** Our strings are fixed identifiers (state and stall names), so quotes are only a fallback. */
-function csvString(value: string): string {
+export function csvString(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
@@ -186,15 +191,22 @@ export class CsvOutput {
   private readonly transform: Transform<CsvRecord[], CsvRecord>;
   private batch: CsvRecord[] = [];
 
+  /**
+   * `preEscaped`: every string cell was already passed through csvString (names from fixed
+   * tables, escaped once), so json2csv writes strings as they are instead of testing each one.
+   */
   constructor(
     path: string,
     readonly columns: readonly string[],
+    preEscaped = false,
   ) {
     this.file = new SinkFile(path);
     const options: ParserOptions<CsvRecord[], CsvRecord> = {
       fields: columns.map((label, i) => ({ label, value: (record: CsvRecord) => record[i] })),
       eol: "\n",
-      formatters: { string: csvString, header: csvString },
+      formatters: { string: preEscaped ? identity : csvString, header: csvString },
+      // Our rows always have a cycle number, so json2csv's test for all-empty rows is skipped.
+      includeEmptyRows: true,
       transforms: [(batch: CsvRecord[]) => batch],
     };
     this.transform = new Transform(options, {}, { objectMode: true, highWaterMark: 4 });
@@ -267,9 +279,9 @@ export abstract class CsvFileSink implements AbortableTraceSink {
   protected readonly output: CsvOutput;
 
   /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
-  constructor(path: string, columns: readonly string[], window: TraceWindow) {
+  constructor(path: string, columns: readonly string[], window: TraceWindow, preEscaped = false) {
     ({ from: this.from, to: this.to, every: this.every } = window);
-    this.output = new CsvOutput(path, columns);
+    this.output = new CsvOutput(path, columns, preEscaped);
   }
 
   cycle(_row: Readonly<TraceRow>): void {}
@@ -300,18 +312,26 @@ export class CsvTraceSink extends CsvFileSink {
   readonly wantsPe = false;
   readonly peRegion = { r0: 0, r1: 0, c0: 0, c1: 0 };
 
+  /** State and stall names, escaped once (the output is told its strings are pre-escaped). */
+  private readonly stateNames = UNIT_STATE_NAMES.map(csvString);
+  private readonly stallNames = STALL_CAUSES.map(csvString);
+
   constructor(path: string, window: TraceWindow = FULL_WINDOW) {
-    super(path, TRACE_CSV_COLUMNS, window);
+    super(path, TRACE_CSV_COLUMNS, window, true);
   }
 
   override cycle(row: Readonly<TraceRow>): void {
     if (!inWindow(this, row.cycle)) return;
-    const record: CsvRecord = [row.cycle];
+    const record: CsvRecord = new Array(TRACE_CSV_COLUMNS.length);
+    let i = 0;
+    record[i++] = row.cycle;
     for (let u = 0; u < TRACE_UNITS.length; u++) {
-      record.push(row.pc[u], unitStateName(row.state[u]));
+      record[i++] = row.pc[u];
+      record[i++] = this.stateNames[row.state[u]] ?? csvString(unitStateName(row.state[u]));
     }
-    record.push(stallCauseName(row.stall), row.headPc);
-    for (const c of TRACE_COUNTERS) record.push(row[c.field]);
+    record[i++] = this.stallNames[row.stall] ?? csvString(stallCauseName(row.stall));
+    record[i++] = row.headPc;
+    for (let k = 0; k < TRACE_COUNTERS.length; k++) record[i++] = row[TRACE_COUNTERS[k].field];
     this.output.add(record);
   }
 }

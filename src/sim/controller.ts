@@ -13,7 +13,7 @@
 import type { HwConfig } from "../config/hw-config.js";
 import { RuntimeFault } from "../errors.js";
 import { COUNTER_COUNT, CycleActivity, U_ACTIVATION, U_DMA, U_VECTOR, U_WEIGHTS } from "../hw/activity.js";
-import { TpuDatapath } from "../hw/tpu.js";
+import { TpuDatapath, type StreamPass } from "../hw/tpu.js";
 import { SLOT_READY } from "../hw/weight-fifo.js";
 import type { Program } from "../isa/program.js";
 import { type DecodedOp, OP_HALT, OP_MMUL, OP_NOP, OP_RDW, OP_RDWU, OP_SYNC, UNIT_MATRIX, UNIT_NAMES } from "./decode.js";
@@ -107,6 +107,17 @@ export class Simulator implements MachineState {
   reason = 0;
   /** Fast mode: passes in flight holding a fault (fast path for the per-cycle check). */
   heldPassFaults = 0;
+  /**
+   * Detailed mode: while the epoch is quietEpoch and the cycle is before quietUntil, the shifter
+   * cannot start, the head cannot issue and its block reason and the cycle's cause stay as cached
+   * (docs/ARCHITECTURE.md "Controller": they change only at events or at the times bounded here).
+   */
+  private quietEpoch = -1;
+  private quietUntil = -1;
+  private quietHead: DecodedOp | null = null;
+  private quietReason = 0;
+  private quietCause: StallCause = "none";
+  private readonly burstPass: StreamPass = { t0: 0, vectors: 0, ub: 0, ustride: 0, cols: 0, tag: 0, acc: 0, accumulate: false, pc: 0 };
   /** Fast mode: the cycle the units' current grants were computed for (reused when nothing issued since). */
   fastGrantsCycle = -1;
   readonly detailed: boolean;
@@ -170,6 +181,7 @@ export class Simulator implements MachineState {
   run(opts: RunOptions = {}): boolean {
     const sink = opts.sink ?? NULL_SINK;
     const maxCycles = opts.maxCycles ?? DEFAULT_MAX_CYCLES;
+    const sliced = opts.sliceCycles !== undefined && sink !== NULL_SINK;
     const sliceEnd = opts.sliceCycles !== undefined ? this.now + opts.sliceCycles : Number.POSITIVE_INFINITY;
     let t = this.now;
     try {
@@ -178,6 +190,9 @@ export class Simulator implements MachineState {
           throw new RuntimeFault(`watchdog: the program did not halt within ${maxCycles} cycles (--max-cycles)`, t, "controller", this.headText());
         }
         if (t >= sliceEnd) break;
+        // A sliced run also returns when the sink's stream is full, so the caller can await its
+        // drain before more rows pile up in memory (checked every 1024 cycles: a field read).
+        if (sliced && (t & 1023) === 0 && sink.needsFlush && t > this.now) break;
         const changed = this.stepCycle(t, sink);
         if (this.halted) {
           t++;
@@ -187,6 +202,7 @@ export class Simulator implements MachineState {
         if (this.detailed || (next >= sink.from && next <= sink.to)) {
           // Stepping every cycle: still detect a machine that can never move again (deadlock).
           if (!changed && this.inflight.length === 0) nextEvent(this, t, changed, t + 1);
+          if (this.detailed) next = this.matrixBurst(next, Math.min(maxCycles, sliceEnd), sink);
         } else {
           const limit = Math.min(maxCycles, sliceEnd, sink.from > t ? sink.from : Number.POSITIVE_INFINITY);
           next = nextEvent(this, t, changed, limit);
@@ -214,14 +230,26 @@ export class Simulator implements MachineState {
 
   /** One cycle; returns whether the controller's state changed (an issue or a completion). */
   private stepCycle(t: number, sink: TraceSink): boolean {
-    let changed = this.maybeStartShift(t);
-    const head = this.pc < this.ops.length ? this.ops[this.pc] : null;
-    const reason = head ? blockReason(this, head, t) : STALL.drain;
-    if (head && reason === STALL.none) {
-      this.issue(head, t);
-      changed = true;
+    let changed: boolean;
+    let head: DecodedOp | null;
+    let reason: number;
+    let cause: StallCause;
+    if (this.epoch === this.quietEpoch && t < this.quietUntil) {
+      changed = false;
+      head = this.quietHead;
+      reason = this.quietReason;
+      cause = this.quietCause;
+    } else {
+      changed = this.maybeStartShift(t);
+      head = this.pc < this.ops.length ? this.ops[this.pc] : null;
+      reason = head ? blockReason(this, head, t) : STALL.drain;
+      if (head && reason === STALL.none) {
+        this.issue(head, t);
+        changed = true;
+      }
+      cause = classifyCycle(this, t, head, reason);
+      if (this.detailed && !changed) this.holdQuiet(t, head, reason, cause);
     }
-    const cause = classifyCycle(this, t, head, reason);
     this.charge(cause, 1);
     const tracing = t >= sink.from && t <= sink.to && (t - sink.from) % sink.every === 0;
     let act: CycleActivity;
@@ -255,6 +283,68 @@ export class Simulator implements MachineState {
     }
     if (head && head.code === OP_HALT && reason === STALL.none) this.halted = true;
     return changed;
+  }
+
+  /**
+   * Nothing issued or started at t: until when do the shift start, the head's block reason and the
+   * cycle's cause stay the same while no event changes the epoch? Only the times below move them.
+   */
+  private holdQuiet(t: number, head: DecodedOp | null, reason: number, cause: StallCause): void {
+    let until = Number.POSITIVE_INFINITY;
+    if (t < this.mmFreeAt) until = this.mmFreeAt;
+    if (head !== null && head.code === OP_MMUL && reason !== STALL.matrixBusy) until = t + 1;
+    const fifo = this.dp.fifo;
+    if (fifo.headState === SLOT_READY && !this.dp.array.shifting) {
+      for (let b = 0; b < 2; b++) {
+        const free = this.bankFreeCycle(this.bankLastUse[b]);
+        if (this.bankState[b] === 0 && free > t && free < until) until = free;
+      }
+    }
+    if (until <= t + 1) return;
+    this.quietEpoch = this.epoch;
+    this.quietUntil = until;
+    this.quietHead = head;
+    this.quietReason = reason;
+    this.quietCause = cause;
+  }
+
+  /**
+   * Detailed mode: from cycle t, while the controller is quiet (holdQuiet) and only the matrix unit
+   * works, clock the datapath in a tight loop (TpuDatapath.clockMatrixOnly) up to `limit` or the
+   * trace window, then do the end of the last cycle as stepCycle would (faults, completions).
+   * Every skipped stepCycle would have charged the same cause and issued nothing. Returns the next
+   * cycle to step (t when no such cycle was clocked).
+   */
+  private matrixBurst(t: number, limit: number, sink: TraceSink): number {
+    if (this.epoch !== this.quietEpoch || t >= this.quietUntil || !this.dp.matrixOnly) return t;
+    let end = Math.min(this.quietUntil, limit);
+    if (sink !== NULL_SINK) {
+      if (t >= sink.from && t <= sink.to) return t;
+      if (sink.from > t && sink.from < end) end = sink.from;
+    }
+    if (end <= t) return t;
+    const s = this.stream;
+    let pass: StreamPass | null = null;
+    if (s !== null && t < this.streamT0 + s.vectors) {
+      pass = this.burstPass;
+      const f = s.op.f;
+      pass.t0 = this.streamT0;
+      pass.vectors = s.vectors;
+      pass.ub = f.ub;
+      pass.ustride = f.ustride;
+      pass.cols = f.cols;
+      pass.tag = this.activeBank + 1;
+      pass.acc = f.acc;
+      pass.accumulate = f.accumulate === 1;
+      pass.pc = s.op.pc;
+    }
+    const k = this.dp.clockMatrixOnly(t, end - t, pass, this.totals.counts, this.totals.busy);
+    this.charge(this.quietCause, k);
+    const last = t + k - 1;
+    checkFaults(this, last);
+    this.completeAt(last, sink);
+    if (last === this.shiftEnd) this.epoch++;
+    return last + 1;
   }
 
   private clockDatapath(t: number, sink: TraceSink, tracing: boolean): void {
@@ -399,15 +489,26 @@ export class Simulator implements MachineState {
     return u === U_VECTOR && dp.vector.completed;
   }
 
+  /** Detailed mode: did any unit signal a completion in cycle t? */
+  private anyUnitCompleted(t: number): boolean {
+    const dp = this.dp;
+    return dp.acc.completedCycle === t || dp.dma.completed || dp.loader.completed || dp.activation.completed || dp.vector.completed;
+  }
+
   /** End-of-cycle completions; returns whether any happened. */
   completeAt(t: number, sink: TraceSink): boolean {
+    if (this.detailed && !this.anyUnitCompleted(t)) return false;
     let any = false;
     for (let i = 0; i < this.inflight.length; i++) {
       const e = this.inflight[i];
       if (!this.finished(e, t)) continue;
       any = true;
       this.epoch++;
-      this.inflight.splice(i--, 1);
+      // Remove in place (splice would allocate its result array per completion).
+      const list = this.inflight;
+      for (let j = i; j < list.length - 1; j++) list[j] = list[j + 1];
+      list.pop();
+      i--;
       const op = e.op;
       if (op.unit !== UNIT_MATRIX) {
         this.unitBusy[op.unit] = 0;
