@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ins, program } from "../helpers/programs.js";
-import { hwWith, ints, matmulRow, runBoth, seq, states } from "../helpers/timing.js";
+import { causes, hwWith, ints, matmulRow, runBoth, seq, states } from "../helpers/timing.js";
 
 const DMA = 0;
 const WEIGHTS = 1;
@@ -88,5 +88,22 @@ describe("the accumulator rule's row ranges are half-open", () => {
     expect(t2).toBe(t1 + R + 1);
     const first = matmulRow(x, 0, R, w, C, 0);
     expect(row(1)).toEqual(matmulRow(x, 1, R, w, C, 0).map((v, c) => v + first[c]));
+  });
+});
+
+describe("the scoreboard names the unit it waits for", () => {
+  it("a VSGD that writes the weights an RDW is still reading waits, charged to weight_load", () => {
+    // bf16, W = 2 bytes/cycle: the RDW moves 2 x 2 x 2 = 8 bytes in cycles 0..3. The VSGD (issued
+    // after the RDW completes, at 4) moves 4 + 4 + 2 = 10 bytes per weight, 20 bytes: cycles 4..13.
+    const hw = hwWith(2, 2, { weightBytesPerCycle: 2, vectorLanes: 2 });
+    const prog = program([
+      ins("RDW", { wm: 0, wstride: 2, rows: 2, cols: 2 }),
+      ins("VSGD", { wm: 0, wstride: 2, acc: 0, rows: 1, cols: 2, lr: 0.5 }),
+      ins("HALT"),
+    ]);
+    const { sink } = runBoth(hw, prog);
+    expect(sink.life(0)).toEqual({ issue: 0, complete: 3 });
+    expect(sink.life(1)).toEqual({ issue: 4, complete: 4 + 20 / 2 - 1 });
+    expect(causes(sink).slice(0, 5)).toEqual(seq(["weight_load", 4], ["non_matrix", 1]));
   });
 });
