@@ -7,7 +7,9 @@
  * t0 + R + 1 + (acc' - acc), and one over disjoint rows only for the matrix unit.
  */
 import { describe, expect, it } from "vitest";
-import { ins, program } from "../helpers/programs.js";
+import { RuntimeFault } from "../../src/errors.js";
+import { Simulator, type SimMode } from "../../src/sim/controller.js";
+import { RecordingSink, ins, program } from "../helpers/programs.js";
 import { causes, hwWith, ints, matmulRow, runBoth, seq, states } from "../helpers/timing.js";
 
 const DMA = 0;
@@ -105,5 +107,43 @@ describe("the scoreboard names the unit it waits for", () => {
     expect(sink.life(0)).toEqual({ issue: 0, complete: 3 });
     expect(sink.life(1)).toEqual({ issue: 4, complete: 4 + 20 / 2 - 1 });
     expect(causes(sink).slice(0, 5)).toEqual(seq(["weight_load", 4], ["non_matrix", 1]));
+  });
+});
+
+describe("an instruction with nothing to wait for", () => {
+  const faultIn = (prog: ReturnType<typeof program>, mode: SimMode, hw = hwWith(2, 2, { hostBytesPerCycle: 2 })) => {
+    const sim = new Simulator(hw, { mode });
+    const sink = new RecordingSink();
+    sim.load(prog);
+    try {
+      sim.run({ maxCycles: 10_000, sink });
+    } catch (e) {
+      expect(e).toBeInstanceOf(RuntimeFault);
+      return { fault: e as RuntimeFault, sink };
+    }
+    throw new Error(`${mode}: expected a RuntimeFault`);
+  };
+
+  it.each(["detailed", "fast"] as const)("%s: an MMUL without `switch` and no active tile faults when it reaches the head, not after the RHM it reads", (mode) => {
+    // The RHM moves 4 x 2 = 8 bytes at 2 per cycle (cycles 0..3); the MMUL reads what it writes, but
+    // with no tile it can never run: it is issued (and faults, "raised at issue") at 1.
+    const prog = program([
+      ins("RHM", { host: 0, hstride: 2, ub: 0, ustride: 2, rows: 2, cols: 2 }),
+      ins("MMUL", { ub: 0, ustride: 2, rows: 2, cols: 2, acc: 0 }),
+      ins("HALT"),
+    ]);
+    const { fault } = faultIn(prog, mode);
+    expect([fault.cycle, fault.instruction.slice(0, 7)]).toEqual([1, "pc 1: M"]);
+    expect(fault.detail).toMatch(/no active weight tile/);
+  });
+
+  it.each(["detailed", "fast"] as const)("%s: with no instruction left the cycles are charged to drain", (mode) => {
+    // The RHM moves 8 bytes at 2 per cycle (0..3), the NOP issues at 1; at 2 and 3 nothing is left to
+    // issue (drain), and at 4 the run faults: no HALT.
+    const prog = program([ins("RHM", { host: 0, hstride: 4, ub: 0, ustride: 4, rows: 1, cols: 4 }), ins("NOP")]);
+    const { fault, sink } = faultIn(prog, mode);
+    expect(fault.detail).toMatch(/without HALT/);
+    expect(fault.cycle).toBe(4);
+    expect(causes(sink).slice(0, 4)).toEqual(["host_transfer", "non_matrix", "drain", "drain"]);
   });
 });
