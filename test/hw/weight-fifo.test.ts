@@ -76,4 +76,39 @@ describe("WeightFifo", () => {
     expect(Array.from(f.tiles.subarray(f.slotOffset(slot), f.slotOffset(slot) + R * C))).toEqual([0, 0, 0, 0, 0, 0]);
     expect([f.tileRows[slot], f.tileCols[slot]]).toEqual([1, 1]);
   });
+
+  it("every slot of the ring, not only the first, is zero outside a new tile's extent", () => {
+    const f = fifoOf(3);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 3; i++) {
+        const full = round === 0;
+        const slot = f.reserve(full ? R : 1, full ? C : 2);
+        expect(slot).toBe(i);
+        const base = f.slotOffset(slot);
+        // Round 0 fills each slot completely; round 1 reserves a 1 x 2 tile over it.
+        if (full) for (let k = 0; k < R * C; k++) f.tiles[base + k] = 10 * (i + 1) + k;
+        else expect(Array.from(f.tiles.subarray(base, base + R * C)), `slot ${i}`).toEqual(Array(R * C).fill(0));
+        f.stageReady(slot);
+        f.commit();
+      }
+      while (f.occupancy > 0) {
+        f.stageShiftStart();
+        f.stageFreeHead();
+        f.commit();
+      }
+    }
+  });
+
+  it("a commit with nothing staged changes no register", () => {
+    const f = fifoOf(3);
+    f.commit();
+    expect(snap(f)).toEqual({ occupancy: 0, head: 0, headState: SLOT_FREE, states: [SLOT_FREE, SLOT_FREE, SLOT_FREE] });
+    const slot = load(f, 1);
+    f.commit();
+    expect(snap(f)).toEqual({ occupancy: 1, head: 0, headState: SLOT_FILLING, states: [SLOT_FILLING, SLOT_FREE, SLOT_FREE] });
+    f.stageReady(slot);
+    f.commit();
+    f.commit();
+    expect(snap(f).states).toEqual([SLOT_READY, SLOT_FREE, SLOT_FREE]);
+  });
 });

@@ -1,0 +1,25 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * The test set for `npm run mutate` (Stryker, see docs/MUTATION.md): only the tests that drive the
+ * simulator's units, controller, hazards and fast mode's predictors. CLI, job, browser, training and
+ * the WASM-kernel tests are left out: they are slow and exercise code outside the mutated files.
+ */
+export default defineConfig({
+  test: {
+    include: ["test/hw/**/*.test.ts", "test/sim/**/*.test.ts"],
+    exclude: [
+      // The WASM SIMD pass kernels are not mutated (docs/MUTATION.md); these are the slowest files.
+      "test/sim/pass-kernels.test.ts",
+      // Large products (K = 2^17) and repeated runs: seconds each, and the equivalence, naive-chip
+      // and timing tests already compare every memory bit for bit and every trace row.
+      "test/sim/matmul.test.ts",
+      "test/sim/determinism.test.ts",
+    ],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Fewer random programs per property than `npm test` runs, so a mutant that survives costs
+    // seconds, not tens of seconds; the seeds stay fixed, so the run is reproducible.
+    env: { TPUSIM_EQUIVALENCE_RUNS: "40" },
+  },
+});
