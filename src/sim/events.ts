@@ -60,6 +60,9 @@ export function nextEvent(m: Simulator, t: number, changed: boolean, limit: numb
   if (next === Number.POSITIVE_INFINITY && nextPassEvent(m, t + 1) === Number.POSITIVE_INFINITY && (m.detailed || fastActivityAt(m, t + 1, 0, true) === Number.POSITIVE_INFINITY)) {
     // The machine is stuck from the first cycle after the last change.
     const op = head ?? m.ops[m.ops.length - 1];
+    // Detailed mode steps the faulting cycle before it sees the machine stuck, and charges it; an
+    // event-driven run that sees it one cycle early charges that cycle the same way.
+    if (changed) chargeStretch(m, t + 1, t + 2);
     throw new RuntimeFault(deadlockReason(head), changed ? t + 1 : t, UNIT_NAMES[op.unit], describeInstruction(op));
   }
   return Math.min(next, Math.max(limit, t + 1));

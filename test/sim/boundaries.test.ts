@@ -146,4 +146,20 @@ describe("an instruction with nothing to wait for", () => {
     expect(fault.cycle).toBe(4);
     expect(causes(sink).slice(0, 4)).toEqual(["host_transfer", "non_matrix", "drain", "drain"]);
   });
+
+  it("a run that ends without HALT charges the same stall cycles traced or not, in both modes", () => {
+    // Cycles 0..4 as above: host_transfer at 0, non_matrix at 1 (the NOP issues), drain at 2, 3
+    // and 4 (the faulting cycle is stepped, then the machine is seen stuck). Untraced fast mode
+    // used to see it stuck one cycle early and charged only 2 drain cycles.
+    const prog = program([ins("RHM", { host: 0, hstride: 4, ub: 0, ustride: 4, rows: 1, cols: 4 }), ins("NOP")]);
+    for (const mode of ["detailed", "fast"] as const) {
+      for (const traced of [true, false]) {
+        const sim = new Simulator(hwWith(2, 2, { hostBytesPerCycle: 2 }), { mode });
+        sim.load(prog);
+        expect(() => sim.run({ maxCycles: 10_000, sink: traced ? new RecordingSink() : undefined })).toThrow(/without HALT/);
+        const { host_transfer, non_matrix, drain } = sim.stats.stalls;
+        expect([mode, traced, host_transfer, non_matrix, drain]).toEqual([mode, traced, 1, 1, 3]);
+      }
+    }
+  });
 });

@@ -57,6 +57,9 @@ function checkEquivalent(m: RandomMachine, seed: number, totals: Totals): void {
     expect(sFault && faultView(sFault), "fast mode without a sink: fault").toEqual(dFault && faultView(dFault));
     // The trace up to the fault is the same too.
     expect(fSink.rows).toEqual(dSink.rows);
+    // Every cycle up to the fault is charged alike, traced or not.
+    expect(fast.stats.stalls, "fast mode's stall cycles before the fault").toEqual(detailed.stats.stalls);
+    expect(skipping.stats.stalls, "fast mode without a sink: stall cycles before the fault").toEqual(detailed.stats.stalls);
     totals.faulted++;
     return;
   }
