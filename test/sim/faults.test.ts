@@ -229,6 +229,32 @@ describe.each(MODES)("%s mode", (mode) => {
       expectFault(f, { cycle: write, unit: "matrix", instruction: "pc 4: MMUL", detail: /accumulator row 1, column 0/ });
     });
 
+    it("two overflowing passes in flight: the earlier write faults first (fast mode holds both and must stop at the first)", () => {
+      // Both passes read the same row (2^100, 2^100) against the same tile; column 0 overflows in
+      // each. RHM at 0, RDW at 1, shift 2..3, pass 1 at t1 = 3 into accumulator row 0; pass 2 (one
+      // vector, disjoint rows, no switch) waits only for the matrix unit: t2 = t1 + 1.
+      const prog = program(
+        [
+          ins("RHM", { host: 0, hstride: 2, ub: 0, ustride: 2, rows: 1, cols: 2 }),
+          ins("RDW", { wm: 0, wstride: 2, rows: 2, cols: 2 }),
+          ins("MMUL", { ub: 0, ustride: 2, rows: 1, cols: 2, acc: 0, switch: 1 }),
+          ins("MMUL", { ub: 0, ustride: 2, rows: 1, cols: 2, acc: 1 }),
+          ins("HALT"),
+        ],
+        [
+          { memory: "host", address: 0, values: new Float32Array([2 ** 100, 2 ** 100]) },
+          { memory: "weights", address: 0, values: new Float32Array([2 ** 27, 1, 2 ** 27, 1]) },
+        ],
+      );
+      const t1 = 3;
+      const t2 = t1 + 1;
+      const R = 2;
+      // Result (0, 0) of a pass issued at t0 is written at t0 + 0 + R + 0 + 1.
+      const first = t1 + R + 1;
+      expect(first).toBeLessThan(t2 + R + 1);
+      expectFault(faultOf(prog, mode), { cycle: first, unit: "matrix", instruction: "pc 2: MMUL", detail: /accumulator row 0, column 0/ });
+    });
+
     it("an activation output that overflows (regression: detailed mode named no instruction)", () => {
       const prog = program([ins("ACT", { acc: 2, rows: 2, cols: 2, ub: 0, ustride: 2, fn: "identity", inscale: 2 ** 70, outscale: 2 ** 70 }), ins("HALT")]);
       const f = faultOf(prog, mode, { setup: (s) => s.dp.acc.data.set([0, 0, 0, 0, 1, 0, 2, 0], 0) });
