@@ -181,6 +181,15 @@ describe.each(MODES)("%s mode", (mode) => {
       expectFault(faultOf(big, mode), { cycle: 0, unit: "weights", instruction: "pc 0: RDW", detail: /weight memory address 3/ });
     });
 
+    it("two non-finite weights land in the same cycle: the fault names the first (address 0, not 3)", () => {
+      // W = 16 bytes/cycle: the whole 2 x 2 bf16 tile (8 bytes) lands in cycle 0, in address order
+      // 0, 1, 2, 3; the lowest element written that cycle is the one named.
+      const two = program([ins("RDW", { wm: 0, wstride: 2, rows: 2, cols: 2 }), ins("HALT")], [
+        { memory: "weights", address: 0, values: new Float32Array([NaN, 2, 3, -Infinity]) },
+      ]);
+      expectFault(faultOf(two, mode), { cycle: 0, unit: "weights", instruction: "pc 0: RDW", detail: /weight memory address 0$/ });
+    });
+
     it("an accumulator overflow in a pass", () => {
       const prog = program(
         [
