@@ -170,6 +170,15 @@ describe.each(MODES)("%s mode", (mode) => {
       expectFault(faultOf(prog, mode), { cycle: 0, unit: "dma", instruction: "pc 0: RHM", detail: /unified buffer address 0/ });
     });
 
+    it("non-finite values in two rows that land in the same cycle: the fault names the first (address 0, not 2)", () => {
+      // H = 16 bytes/cycle: the 2 x 2 bf16 block (8 bytes) lands in cycle 0, row 0 (addresses 0, 1)
+      // then row 1 (2, 3); the lowest element written that cycle is the one named.
+      const prog = program([ins("RHM", { host: 0, hstride: 2, ub: 0, ustride: 2, rows: 2, cols: 2 }), ins("HALT")], [
+        { memory: "host", address: 0, values: new Float32Array([Infinity, 1, NaN, 2]) },
+      ]);
+      expectFault(faultOf(prog, mode), { cycle: 0, unit: "dma", instruction: "pc 0: RHM", detail: /unified buffer address 0$/ });
+    });
+
     it("NaN in weight memory through RDW (transposed), and a weight that rounds to infinity", () => {
       const nan = program([ins("RDW", { wm: 0, wstride: 2, rows: 2, cols: 2, transpose: 1 }), ins("HALT")], [
         { memory: "weights", address: 0, values: new Float32Array([1, 2, NaN, 4]) },
