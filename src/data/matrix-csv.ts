@@ -59,20 +59,7 @@ export function parseMatrixCsv(text: string, file: string, opts: { header?: bool
       throw headerError(file, lineNo);
     }
 
-    let count = 0;
-    let col = 1;
-    for (const raw of line.split(",")) {
-      const lead = raw.length - raw.trimStart().length;
-      const cell = raw.trim();
-      const value = parseCell(cell);
-      if (value === undefined) {
-        const detail = cell === "" ? `value ${count + 1} of the row is empty` : `"${cell}" is not a number`;
-        throw new UserInputError(detail, { file, line: lineNo, col: col + lead });
-      }
-      values.push(value);
-      count++;
-      col += raw.length + 1;
-    }
+    const count = parseCsvRow(line, file, lineNo, (value) => values.push(value));
     if (rows === 0) {
       cols = count;
       firstRowLine = lineNo;
