@@ -48,9 +48,11 @@ export function explainUsage(message: string, context: FlagContext): string {
   const words = unknown[1].split(",").map((w) => w.trim());
   const hints: string[] = [];
   for (const word of words) {
-    const isFlag = flags.has(word);
+    // yargs names a misspelt negation (--no-simulat) by its base word (simulat).
+    const negated = !flags.has(word) && flags.has(`no-${word}`);
+    const isFlag = negated || flags.has(word);
     const near = nearest(word, isFlag ? context.options : context.commands);
-    const dash = isFlag ? "--" : "";
+    const dash = negated ? "--no-" : isFlag ? "--" : "";
     if (near !== undefined) hints.push(words.length === 1 ? `${dash}${near}` : `${dash}${near} for ${dash}${word}`);
   }
   return hints.length === 0 ? text : `${text}; did you mean ${hints.join(", ")}?`;

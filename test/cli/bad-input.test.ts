@@ -319,6 +319,12 @@ cases("flags: unknown ones and bad values are rejected in one line that points a
     usage: true,
   },
   {
+    name: "a misspelt negated flag suggests the negation of the nearest one",
+    args: () => ["compile", WORKLOAD, "--no-simulat"],
+    expect: ["Unknown argument: simulat; did you mean --no-simulate?", "(see tpusim compile --help)"],
+    usage: true,
+  },
+  {
     name: "a flag given twice says so plainly (regression: 'got 0,32', issue 19)",
     args: () => ["train", WORKLOAD, "--batch", "0", "--batch", "32"],
     expect: ["--batch was given 2 times (0, 32); give it once"],
