@@ -81,6 +81,11 @@ describe.skipIf(NO_BROWSER !== null)(`report pages in chromium: training, evalua
     expect(await countMarks(page, "chart-units", "rect")).toBe(5);
     expect(await countMarks(page, "chart-timeline", "rect")).toBe(r.timeline.segments.length);
     expect(r.timeline.cycles).toBe(r.windows[0].stats.cycles);
+    // The step's timeline and its detail fit their figures at 1280 px: nothing to scroll sideways.
+    for (const id of ["chart-timeline", "chart-timeline-detail"]) {
+      const fit = await page.$eval(`#${id}`, (f) => [f.scrollWidth, f.clientWidth]);
+      expect(fit[0], `${id}: scroll width vs figure width`).toBeLessThanOrEqual(fit[1]);
+    }
     // A bar's hover text names its instruction.
     const firstPc = r.timeline.segments.find((s: number[]) => s[4] >= 0)[4];
     const titles = await page.locator("#chart-timeline title").allTextContents();

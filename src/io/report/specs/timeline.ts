@@ -6,9 +6,15 @@ import type { ChartSpec } from "../render-chart.js";
 import type { Timeline } from "../views.js";
 import { CYCLE_COLOURS, CYCLE_KINDS, STALLED_COLOUR, chart } from "./common.js";
 
-/** Pixels per cycle are chosen so a bar of a few cycles stays visible; the page scrolls sideways. */
+/**
+ * The whole-run timeline fits the page (a report is read at 1280 px and up): one-cycle bars stay
+ * visible through their hairline stroke, and the detail chart below shows about a pixel per cycle.
+ * 1,040 px of plot plus the lane labels fit a section at a 1280 px wide window.
+ */
+export const TIMELINE_MAX_WIDTH = 1040;
+
 export function timelineWidth(cycles: number): number {
-  return Math.round(Math.min(3600, Math.max(720, cycles * 0.25)));
+  return Math.round(Math.min(TIMELINE_MAX_WIDTH, Math.max(720, cycles * 0.25)));
 }
 
 export interface TimelineRow {
@@ -68,7 +74,7 @@ export function timelineChart(t: Timeline, window?: [number, number]): ChartSpec
     : `Timeline of ${t.label}: ${t.cycles.toLocaleString("en-US")} cycles`;
   return chart({
     title,
-    width: window ? Math.min(3600, Math.max(720, to - from)) : timelineWidth(t.cycles),
+    width: window ? Math.min(TIMELINE_MAX_WIDTH, Math.max(720, to - from)) : timelineWidth(t.cycles),
     height: { step: 26 },
     data: { values: rows },
     mark: { type: "rect", height: { band: 0.8 }, strokeWidth: 0.6 },
