@@ -11,15 +11,17 @@
  *             - above the `MMUL switch` consuming the tile loaded weightFifoTiles loads earlier: the
  *               loader issues only into a free FIFO slot and issue is in order, so a load placed
  *               earlier could wait for a slot that only a later MMUL frees (deadlock).
- * Before that, each VSGD moves down past the passes that follow it until its gradient pass has
- * completed (sinkUpdates): a VSGD issued too early holds in-order issue, so the next layer's
- * gradient passes would wait for it.
+ * Before that, the VSGDs are merged into the other instructions by an estimate of when each could
+ * issue (schedule-updates.ts): a VSGD issued before the vector unit is free holds in-order issue,
+ * so the gradient passes behind it would wait, and one placed too late leaves the vector unit idle.
+ * (sinkUpdates, the earlier rule, stays exported for its test and comparison.)
  * MMUL order itself is fixed by tile.ts (which avoids back-to-back accumulation into the same rows).
  */
 import type { HwConfig } from "../config/hw-config.js";
 import type { Instruction } from "../isa/opcodes.js";
 import { footprint, overlaps } from "./footprint.js";
 import type { CompilerIr } from "./ir.js";
+import { placeUpdates } from "./schedule-updates.js";
 
 const isLoad = (ins: Instruction) => ins.op === "RDW" || ins.op === "RDWU";
 
@@ -30,7 +32,7 @@ export function schedule(ir: CompilerIr, hw: HwConfig): CompilerIr {
     // Not push(...op.code): one op can hold more instructions than a call has room for arguments.
     for (const ins of op.code) flat.push(ins);
   }
-  return { ...ir, program: hoistLoads(sinkUpdates(flat, hw.rows, hw.cols), hw.weightFifoTiles) };
+  return { ...ir, program: hoistLoads(placeUpdates(flat, hw), hw.weightFifoTiles) };
 }
 
 const isMatrixSide = (ins: Instruction) => ins.op === "MMUL" || isLoad(ins);
