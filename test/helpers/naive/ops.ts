@@ -44,7 +44,7 @@ export interface NaiveOp {
 const blk = (mem: MemName, addr: number, stride: number, rows: number, cols: number): Block => ({ mem, addr, stride, rows, cols });
 const accRows = (acc: number, rows: number): Block => blk("acc", acc, 1, rows, 1);
 
-/** [lo, hi): the bounding range the scoreboard holds. */
+/** [lo, hi): a block's bounding range (the operand checks; the scoreboard compares elements). */
 export function boundingRange(b: Block): [number, number] {
   return [b.addr, b.addr + (b.rows - 1) * b.stride + b.cols];
 }
