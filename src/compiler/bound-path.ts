@@ -24,7 +24,11 @@ export interface DependencePath {
   readonly cycles: number;
 }
 
-export function dependencePath(instructions: readonly Instruction[], hw: HwConfig): DependencePath {
+/**
+ * `refine`: a second forward sweep with each instruction's head floored by `floor` (issue times
+ * every run respects, e.g. the weight path's; bound-weights.ts), reusing the tails already computed.
+ */
+export function dependencePath(instructions: readonly Instruction[], hw: HwConfig, refine?: { floor: Float64Array; after: Float64Array }): DependencePath {
   let n = instructions.findIndex((x) => x.op === "HALT");
   if (n < 0) n = instructions.length;
   const duration = new Float64Array(n);
@@ -51,8 +55,8 @@ export function dependencePath(instructions: readonly Instruction[], hw: HwConfi
     for (const b of blocksOf(instructions[i])) if (b.write) written.add(b.mem);
   }
   const blocks = (ins: Instruction) => blocksOf(ins).filter((b) => written.has(b.mem));
-  const head = forward(instructions, n, hw, duration, tileOf, loadIndex, loads, blocks);
-  const after = backward(instructions, n, hw, duration, tileOf, loadIndex, loads, blocks);
+  const head = forward(instructions, n, hw, duration, tileOf, loadIndex, loads, blocks, refine?.floor);
+  const after = refine ? refine.after : backward(instructions, n, hw, duration, tileOf, loadIndex, loads, blocks);
   let cycles = 1;
   for (let i = 0; i < n; i++) cycles = Math.max(cycles, head[i] + duration[i] - 1 + after[i]);
   return { count: n, duration, head, after, cycles };
@@ -62,7 +66,7 @@ type BlocksOf = (ins: Instruction) => Block[];
 
 function forward(
   instructions: readonly Instruction[], n: number, hw: HwConfig, duration: Float64Array, tileOf: Int32Array, loadIndex: Int32Array, loads: number,
-  blocksOf: BlocksOf,
+  blocksOf: BlocksOf, floor?: Float64Array,
 ): Float64Array {
   const R = hw.rows;
   const m = memories(-1); // latest completion of an earlier writer / reader of each element
@@ -82,7 +86,7 @@ function forward(
       continue;
     }
     const blocks = blocksOf(ins);
-    let t0 = fence;
+    let t0 = floor ? Math.max(fence, floor[i]) : fence;
     for (const b of blocks) {
       forRows(b, (lo, hi) => {
         t0 = Math.max(t0, m.written[b.mem].max(lo, hi) + 1);

@@ -12,11 +12,19 @@ import type { HwConfig } from "../config/hw-config.js";
 import type { Instruction } from "../isa/opcodes.js";
 import type { DependencePath } from "./bound-path.js";
 
-export function weightPathCycles(instructions: readonly Instruction[], hw: HwConfig, path: DependencePath): number {
+export interface WeightPath {
+  /** The run lasts at least this many cycles. */
+  readonly cycles: number;
+  /** Per instruction, the earliest issue this recurrence allows a pass or a load (0 for the rest). */
+  readonly earliest: Float64Array;
+}
+
+export function weightPath(instructions: readonly Instruction[], hw: HwConfig, path: DependencePath): WeightPath {
   const R = hw.rows;
   const C = hw.cols;
   const F = hw.weightFifoTiles;
   const { head, after, duration } = path;
+  const earliest = new Float64Array(path.count);
   const loads: number[] = [];
   // Passes (instruction indices) grouped by tile: group 0 holds those before the first switch.
   const groups: number[][] = [[]];
@@ -35,6 +43,7 @@ export function weightPathCycles(instructions: readonly Instruction[], hw: HwCon
     for (const i of passes) {
       const t0 = Math.max(matrixFree, head[i], first < 0 ? firstAt : 0);
       if (first < 0) first = t0;
+      earliest[i] = t0;
       matrixFree = t0 + instructions[i].f.rows;
       end = Math.max(end, t0 + duration[i] - 1 + after[i]);
     }
@@ -50,6 +59,7 @@ export function weightPathCycles(instructions: readonly Instruction[], hw: HwCon
     const i = loads[k];
     let t0 = Math.max(loadDone + 1, head[i]);
     if (k >= F && k - F < shift.length) t0 = Math.max(t0, shift[k - F] + R);
+    earliest[i] = t0;
     loadDone = t0 + duration[i] - 1;
     end = Math.max(end, loadDone + after[i]);
     if (k >= tiles) continue; // loaded, never switched to: its shift is not bounded here
@@ -61,5 +71,5 @@ export function weightPathCycles(instructions: readonly Instruction[], hw: HwCon
     firstPass.push(run.first);
     lastEnd.push(run.end);
   }
-  return end;
+  return { cycles: end, earliest };
 }

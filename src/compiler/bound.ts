@@ -8,7 +8,7 @@
 import type { HwConfig } from "../config/hw-config.js";
 import type { Program } from "../isa/program.js";
 import { dependencePath, type DependencePath } from "./bound-path.js";
-import { weightPathCycles } from "./bound-weights.js";
+import { weightPath } from "./bound-weights.js";
 import { instructionWork, type InstructionWork } from "./bound-work.js";
 
 export type BoundTermKind = "unit" | "link" | "shift" | "path";
@@ -59,7 +59,10 @@ function resources(hw: HwConfig): Resource[] {
  * cycle after the last completion, so work that must end at cycle t bounds a run by t + 2 cycles.
  */
 export function programBound(program: Program, hw: HwConfig): ProgramBound {
-  const path = dependencePath(program.instructions, hw);
+  // The weight path's issue times floor the dependence heads, so a unit whose work waits behind the
+  // shift-rule-bound passes starts no earlier than they allow (docs/BOUND.md "Heads").
+  const plain = dependencePath(program.instructions, hw);
+  const path = dependencePath(program.instructions, hw, { floor: weightPath(program.instructions, hw, plain).earliest, after: plain.after });
   const works = program.instructions.slice(0, path.count).map((ins) => instructionWork(ins, hw));
   let tiles = 0;
   let lastSwitchB = 0;
@@ -79,12 +82,12 @@ export function programBound(program: Program, hw: HwConfig): ProgramBound {
     // Shift k starts at >= 1 + R*k (a load takes a cycle; R cycles per shift); the last tile's
     // switching pass issues R - 1 after its shift starts and completes B + R + C - 1 later.
     { name: "weight shifter", kind: "unit", cycles: tiles > 0 ? R * tiles + lastSwitchB + R + C + 1 : 0 },
-    { name: "shift rule", kind: "shift", cycles: weightPathCycles(program.instructions, hw, path) },
     { name: "critical path", kind: "path", cycles: path.cycles },
+    { name: "shift rule", kind: "shift", cycles: weightPath(program.instructions, hw, path).cycles },
   ];
   let best = terms[0];
-  // Of equal terms the last wins: the critical path or the shift rule explains more than a unit whose
-  // work merely lies on it.
+  // Of equal terms the last wins: the critical path explains more than a unit whose work merely lies
+  // on it, and the shift rule (whose issue times floor the path's heads) more than the path.
   for (const t of terms) if (t.cycles >= best.cycles) best = t;
   return { cycles: best.cycles, binding: best.name, terms };
 }

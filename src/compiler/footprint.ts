@@ -1,7 +1,9 @@
 /**
  * Shared by schedule and verify (not a pass itself): the memory ranges an instruction reads and
- * writes, as the scoreboard sees them (ARCHITECTURE.md "Controller": strided blocks use their bounding
- * range). Accumulator ranges are in rows, the others in elements; `end` is exclusive.
+ * writes, each strided block as its bounding range. The scoreboard compares elements exactly
+ * (ARCHITECTURE.md "Controller"), so two instructions whose ranges do not overlap never conflict; the
+ * schedule only ever keeps more pairs in order than it must. Accumulator ranges are in rows, the
+ * others in elements; `end` is exclusive.
  */
 import { OPCODE_BY_MNEMONIC, VECTOR_FUNCTIONS } from "../isa/opcodes.js";
 import type { Instruction } from "../isa/opcodes.js";

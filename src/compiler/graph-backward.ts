@@ -93,7 +93,7 @@ export function backwardOps(spec: WorkloadSpec, geo: readonly LayerGeometry[], f
     ops.push({ kind: "vector", phase: "loss", layer: L - 1, note: `loss: delta${L - 1} = (2/B) e ⊙ ${act}'(A)`, fn: derivativeFn(act), dst: rowsOf(D[L - 1], n), a: rowsOf(error, n), b: A, imm: Math.fround(2 / B) });
   }
   const lr = Math.fround(spec.learningRate);
-  /** The gradient products (and their VSGDs) come after the whole error chain: critical chain first. */
+  /** The gradient products (and their VSGDs) come after the whole error chain: critical chain first; the output layer's last. */
   const gradients: Op[] = [];
   for (let l = L - 1; l >= 0; l--) {
     const g = geo[l];
@@ -143,6 +143,10 @@ export function backwardOps(spec: WorkloadSpec, geo: readonly LayerGeometry[], f
       ...(step.split ? { accumulation: { group: `gradient of layer ${l}`, first: step.first, last: step.last } } : {}),
     });
   }
+  // The output layer's product last: it streams only `outputs` vectors per tile (its tiles cost the
+  // shift rule's spacing for little VSGD work), and the vector unit waits for the products whose
+  // VSGDs are long (docs/PERFORMANCE.md "How a training step is scheduled").
+  if (gradients.length > 1) gradients.push(gradients.shift()!);
   ops.push(...gradients);
   return ops;
 }

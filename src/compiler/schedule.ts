@@ -11,15 +11,16 @@
  *             - above the `MMUL switch` consuming the tile loaded weightFifoTiles loads earlier: the
  *               loader issues only into a free FIFO slot and issue is in order, so a load placed
  *               earlier could wait for a slot that only a later MMUL frees (deadlock).
- * Before that, each VSGD moves down past the passes that follow it until its gradient pass has
- * completed (sinkUpdates): a VSGD issued too early holds in-order issue, so the next layer's
- * gradient passes would wait for it.
+ * Before that, the VSGDs are merged into the other instructions by an estimate of when each could
+ * issue (schedule-updates.ts): a VSGD issued before the vector unit is free holds in-order issue,
+ * so the gradient passes behind it would wait, and one placed too late leaves the vector unit idle.
  * MMUL order itself is fixed by tile.ts (which avoids back-to-back accumulation into the same rows).
  */
 import type { HwConfig } from "../config/hw-config.js";
 import type { Instruction } from "../isa/opcodes.js";
 import { footprint, overlaps } from "./footprint.js";
 import type { CompilerIr } from "./ir.js";
+import { placeUpdates } from "./schedule-updates.js";
 
 const isLoad = (ins: Instruction) => ins.op === "RDW" || ins.op === "RDWU";
 
@@ -30,48 +31,7 @@ export function schedule(ir: CompilerIr, hw: HwConfig): CompilerIr {
     // Not push(...op.code): one op can hold more instructions than a call has room for arguments.
     for (const ins of op.code) flat.push(ins);
   }
-  return { ...ir, program: hoistLoads(sinkUpdates(flat, hw.rows, hw.cols), hw.weightFifoTiles) };
-}
-
-const isMatrixSide = (ins: Instruction) => ins.op === "MMUL" || isLoad(ins);
-const conflict = (a: Instruction, b: Instruction) =>
-  footprint(a).some((x) => footprint(b).some((y) => x.space === y.space && (x.write || y.write) && overlaps(x, y)));
-
-/**
- * The VSGD rule above, on a flat list; exported for its test. A VSGD waits at the head of in-order
- * issue until the pass producing its gradient has its last result (B + R + C - 1 cycles after that
- * pass issued). When fewer passes than that follow the producer before the VSGD, it moves down past
- * the next passes (and their loads) until the passes between producer and VSGD take at least
- * R + C - 1 cycles (each at least max(B, (B+R+C)/2): the shift rule), stopping at any instruction
- * of another unit and at any memory conflict (the scoreboard's ranges), so no order of accesses to
- * one address changes.
- */
-export function sinkUpdates(flat: readonly Instruction[], R: number, C: number): Instruction[] {
-  const out = [...flat];
-  const spacing = (m: Instruction) => Math.max(m.f.rows, Math.floor((m.f.rows + R + C) / 2));
-  for (let i = 0; i < out.length; i++) {
-    const sgd = out[i];
-    if (sgd.op !== "VSGD") continue;
-    // Cycles of the passes between the producer (the last MMUL writing its rows) and the VSGD.
-    let covered = 0;
-    let j = i - 1;
-    for (; j >= 0; j--) {
-      const m = out[j];
-      if (m.op !== "MMUL") continue;
-      if (m.f.acc < sgd.f.acc + sgd.f.rows && sgd.f.acc < m.f.acc + m.f.rows) break;
-      covered += spacing(m);
-    }
-    if (j < 0) continue;
-    let at = i;
-    while (covered < R + C - 1 && at + 1 < out.length && isMatrixSide(out[at + 1]) && !conflict(sgd, out[at + 1])) {
-      if (out[at + 1].op === "MMUL") covered += spacing(out[at + 1]);
-      out[at] = out[at + 1];
-      at++;
-    }
-    out[at] = sgd;
-    if (at > i) i--; // the instruction now at i has not been looked at
-  }
-  return out;
+  return { ...ir, program: hoistLoads(placeUpdates(flat, hw), hw.weightFifoTiles) };
 }
 
 /** The prefetch rule above, on a flat list; exported for its test. */

@@ -1,7 +1,8 @@
 /**
  * Instructions prepared for the controller: opcode as a small integer, the executing unit, and the
- * address ranges each one reads and writes (the scoreboard's view; strided blocks use their bounding
- * range). Prepared once per program load, not per cycle.
+ * strided blocks each one reads and writes (the scoreboard's view: rows of `cols` elements `stride`
+ * apart, compared element-exactly; docs/ARCHITECTURE.md "Controller"). Prepared once per program
+ * load, not per cycle.
  */
 import type { Instruction } from "../isa/opcodes.js";
 import { VEC_COPY } from "../numerics/vector-ops.js";
@@ -48,10 +49,14 @@ export const MEMORY_NAMES = ["unified buffer", "accumulators", "weight memory", 
 
 export interface Access {
   readonly mem: number;
+  /** Bounding range [lo, hi) of the block. */
   readonly lo: number;
-  /** Exclusive. */
   readonly hi: number;
   readonly write: boolean;
+  /** The block itself: `rows` rows of `cols` elements, row i at lo + i*stride. */
+  readonly stride: number;
+  readonly rows: number;
+  readonly cols: number;
 }
 
 export interface DecodedOp {
@@ -65,11 +70,11 @@ export interface DecodedOp {
 
 function block(mem: number, addr: number, stride: number, rows: number, cols: number, write: boolean): Access {
   const hi = rows > 0 && cols > 0 ? addr + (rows - 1) * stride + cols : addr;
-  return { mem, lo: addr, hi, write };
+  return { mem, lo: addr, hi, write, stride, rows: rows > 0 && cols > 0 ? rows : 0, cols };
 }
 
 function rowsOf(mem: number, first: number, rows: number, write: boolean): Access {
-  return { mem, lo: first, hi: first + rows, write };
+  return { mem, lo: first, hi: first + rows, write, stride: rows, rows: rows > 0 ? 1 : 0, cols: rows };
 }
 
 export function decodeOp(ins: Instruction, pc: number): DecodedOp {
@@ -132,8 +137,39 @@ export function conflicts(x: DecodedOp, y: DecodedOp): boolean {
     for (const q of y.accesses) {
       if (p.mem !== q.mem || !(p.write || q.write)) continue;
       if (bothMatrix && p.mem === MEM_ACC) continue;
-      if (p.lo < q.hi && q.lo < p.hi) return true;
+      if (p.lo < q.hi && q.lo < p.hi && blocksShare(p, q)) return true;
     }
   }
   return false;
+}
+
+/**
+ * Do two blocks share an element? Row i of p is [p.lo + i*sp, p.lo + i*sp + p.cols), row j of q
+ * likewise, and they meet iff d - p.cols < i*sp - j*sq < d + q.cols (d = q.lo - p.lo). With one
+ * stride s that matters this asks for an integer k (i - j, -j or i) in a range with k*s inside that
+ * open interval: the smallest k above its lower end decides. Otherwise each row of the block with
+ * fewer rows is tested that way against the other block.
+ */
+export function blocksShare(p: Access, q: Access): boolean {
+  if (p.rows === 0 || q.rows === 0) return false;
+  const sp = p.rows === 1 ? 0 : p.stride;
+  const sq = q.rows === 1 ? 0 : q.stride;
+  const d = q.lo - p.lo;
+  // One stride: k = i - j (equal strides), k = -j (p one row), k = i (q one row).
+  if (sp === sq) return strideMeets(d, p.cols, q.cols, sp, -(q.rows - 1), p.rows - 1);
+  if (sp === 0) return strideMeets(d, p.cols, q.cols, sq, -(q.rows - 1), 0);
+  if (sq === 0) return strideMeets(d, p.cols, q.cols, sp, 0, p.rows - 1);
+  if (p.rows > q.rows) return blocksShare(q, p);
+  for (let i = 0; i < p.rows; i++) {
+    if (strideMeets(d - i * sp, p.cols, q.cols, sq, -(q.rows - 1), 0)) return true;
+  }
+  return false;
+}
+
+/** Is there an integer k in [kLo, kHi] with d - wp < k*s < d + wq? */
+function strideMeets(d: number, wp: number, wq: number, s: number, kLo: number, kHi: number): boolean {
+  if (s === 0) return d - wp < 0 && 0 < d + wq;
+  if (s < 0) return strideMeets(d, wp, wq, -s, -kHi, -kLo);
+  const k = Math.max(kLo, Math.floor((d - wp) / s) + 1);
+  return k <= kHi && k * s < d + wq;
 }

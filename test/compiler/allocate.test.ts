@@ -34,8 +34,9 @@ describe("allocate", () => {
     verify(ir, hw);
     const bases = ir.ops.filter((o): o is MatmulOp => o.kind === "matmul").map((o) => [o.role, o.accBase]);
     // forward0 takes 2 slots x 6 rows at 0, forward1 6 rows at 12; error1 (12 rows) wraps to 0,
-    // gradient1 (2 slots x 3 rows) follows at 12, gradient0 (2 slots x 7 rows) wraps again.
-    expect(bases).toEqual([["forward", 0], ["forward", 12], ["error", 0], ["gradient", 12], ["gradient", 0]]);
+    // gradient0 (2 slots x 7 rows; the output layer's product comes last) does not fit at 12 and
+    // wraps again, gradient1 (2 slots x 3 rows) follows at 14.
+    expect(bases).toEqual([["forward", 0], ["forward", 12], ["error", 0], ["gradient", 0], ["gradient", 14]]);
     expect(ir.layout!.accumulatorRows).toBeLessThanOrEqual(20);
   });
 

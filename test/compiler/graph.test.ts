@@ -19,7 +19,7 @@ describe("graph", () => {
       "transpose", "error2", "drelumul", // the error chain first (it is the critical path) ...
       "transpose", "error1", "dsigmul",
       "transpose",
-      "gradient2", "gradient1", "gradient0", // ... then the gradients, each with its VSGDs
+      "gradient1", "gradient0", "gradient2", // ... then the gradients, each with its VSGDs, the output layer's last
       "halt",
     ]);
     const f0 = ir.ops[0] as MatmulOp;

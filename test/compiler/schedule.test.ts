@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileTrainingStep } from "../../src/compiler/index.js";
-import { hoistLoads, sinkUpdates } from "../../src/compiler/schedule.js";
+import { hoistLoads } from "../../src/compiler/schedule.js";
+import { placeUpdates } from "../../src/compiler/schedule-updates.js";
 import { checkProgram } from "../../src/compiler/verify-program.js";
 import { makeInstruction as I } from "../../src/isa/opcodes.js";
 import type { Instruction } from "../../src/isa/opcodes.js";
@@ -31,20 +32,34 @@ describe("schedule", () => {
     expect(names(hoistLoads(flat, 4))).toEqual(["M0", "ACT", "U102", "M1", "S0", "L40", "L0", "M2", "M3", "HALT"]);
   });
 
-  it("moves a VSGD down past passes until its gradient pass has completed", () => {
-    // 4x4, 2-vector passes: each at least max(2, (2+4+4)/2) = 5 cycles apart; the producer needs
-    // R + C - 1 = 7 more cycles after the next pass issues: two passes (10 >= 7), not one (5).
-    const flat = [mmul(0), sgd(0), rdw(0), mmul(10), mmul(20), mmul(30), I("HALT")];
-    expect(names(sinkUpdates(flat, 4, 4))).toEqual(["M0", "L0", "M10", "M20", "S0", "M30", "HALT"]);
-    // Already two passes after its producer: it stays.
-    expect(names(sinkUpdates([mmul(0), mmul(10), mmul(20), sgd(0), mmul(30)], 4, 4))).toEqual(["M0", "M10", "M20", "S0", "M30"]);
-    // A pass writing the rows it reads (acc 1 overlaps 0..1), or another unit's instruction, stops it.
-    expect(names(sinkUpdates([mmul(0), sgd(0), mmul(1), mmul(20)], 4, 4))).toEqual(["M0", "S0", "M1", "M20"]);
-    const act = I("ACT", { acc: 40, rows: 2, cols: 2, ub: 100, ustride: 2 });
-    expect(names(sinkUpdates([mmul(0), sgd(0), mmul(10), act, mmul(20)], 4, 4))).toEqual(["M0", "M10", "S0", "ACT", "M20"]);
-    // A VSGD never passes another (the vector unit's order): S0 (one pass after M0) stays before S2,
-    // which then moves past two passes.
-    expect(names(sinkUpdates([mmul(0), mmul(2), sgd(0), sgd(2), mmul(10), mmul(20), mmul(30)], 4, 4))).toEqual(["M0", "M2", "S0", "M10", "M20", "S2", "M30"]);
+  it("places each VSGD by estimated issue: after the passes that can issue before its gradient is done", () => {
+    // grid(4, 4): W = 16 B/cycle, 4 lanes, bf16. A 2-vector switching pass keeps the matrix unit
+    // max(2, ceil((2+4+4-2)/2)) = 4 cycles and completes t0 + 2+4+4 - 1 = t0 + 9. M0 issues at 0,
+    // so S0 could issue at 10; M10 (at 4) and M20 (at 8) come first, M30 (at 12) after S0.
+    const hw = grid(4, 4);
+    expect(names(placeUpdates([mmul(0), sgd(0), rdw(0), mmul(10), mmul(20), mmul(30), I("HALT")], hw))).toEqual(["M0", "L0", "M10", "M20", "S0", "M30", "HALT"]);
+    // A 2x16 VSGD moves 320 bytes: 20 cycles. S0 issues at 10 and holds the vector unit to 30, so
+    // S2 (gradient M2 at 4, done 13) waits for it: M20 .. M50 (12, 16, 20, 24) go first, and S2
+    // must precede HALT.
+    const big = (acc: number) => I("VSGD", { wm: 100 * (acc + 1), wstride: 16, acc, rows: 2, cols: 16 });
+    const flat = [mmul(0), mmul(2), big(0), big(2), mmul(10), mmul(20), mmul(30), mmul(40), mmul(50), I("HALT")];
+    expect(names(placeUpdates(flat, hw))).toEqual(["M0", "M2", "M10", "S0", "M20", "M30", "M40", "M50", "S2", "HALT"]);
+  });
+
+  it("never moves a VSGD past what conflicts with it, a vector-unit instruction, or another VSGD", () => {
+    const hw = grid(4, 4);
+    // The RDW reads the weights S0 updates: S0 goes before it although its gradient is not done.
+    const load = I("RDW", { wm: 100, wstride: 2, rows: 2, cols: 2 });
+    expect(names(placeUpdates([mmul(0), sgd(0), mmul(10), load, mmul(20), I("HALT")], hw))).toEqual(["M0", "M10", "S0", "L100", "M20", "HALT"]);
+    // A pass writing the rows S0 reads (acc 1 overlaps 0..1) must come after it.
+    expect(names(placeUpdates([mmul(0), sgd(0), mmul(1), mmul(20)], hw))).toEqual(["M0", "S0", "M1", "M20"]);
+    // VTR runs on the vector unit: S0 stays in front of it.
+    const vtr = I("VTR", { src: 200, sstride: 2, rows: 2, cols: 2, dst: 300, dstride: 2 });
+    expect(names(placeUpdates([mmul(0), sgd(0), mmul(10), vtr, mmul(20)], hw))).toEqual(["M0", "M10", "S0", "VTR", "M20"]);
+    // S0's gradient (M0, done 9) is ready before S2's (M2 at 4, done 13), but S2 comes first in the
+    // program and VSGDs keep their order: S2 at 14 (3 cycles), then S0 waits for the vector unit
+    // (17) behind M30 (16).
+    expect(names(placeUpdates([mmul(0), mmul(2), sgd(2), sgd(0), mmul(10), mmul(20), mmul(30)], hw))).toEqual(["M0", "M2", "M10", "M20", "S2", "M30", "S0"]);
   });
 
   it("compiled programs keep the FIFO protocol and put a load before every switch", () => {

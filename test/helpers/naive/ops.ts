@@ -44,7 +44,7 @@ export interface NaiveOp {
 const blk = (mem: MemName, addr: number, stride: number, rows: number, cols: number): Block => ({ mem, addr, stride, rows, cols });
 const accRows = (acc: number, rows: number): Block => blk("acc", acc, 1, rows, 1);
 
-/** [lo, hi): the bounding range the scoreboard holds. */
+/** [lo, hi): a block's bounding range (the operand checks; the scoreboard compares elements). */
 export function boundingRange(b: Block): [number, number] {
   return [b.addr, b.addr + (b.rows - 1) * b.stride + b.cols];
 }
@@ -115,9 +115,22 @@ function rangesOverlap(a: Block, b: Block): boolean {
   return alo < bhi && blo < ahi;
 }
 
-/** The scoreboard conflict of `later` with an in-flight `earlier` (RAW, WAW, WAR), per memory. */
+/** Do two blocks share an element? Every row of one against every row of the other. */
+function blocksShareNaive(a: Block, b: Block): boolean {
+  if (a.mem !== b.mem) return false;
+  for (let i = 0; i < a.rows; i++) {
+    const alo = a.addr + i * a.stride;
+    for (let j = 0; j < b.rows; j++) {
+      const blo = b.addr + j * b.stride;
+      if (alo < blo + b.cols && blo < alo + a.cols) return true;
+    }
+  }
+  return false;
+}
+
+/** The scoreboard conflict of `later` with an in-flight `earlier` (RAW, WAW, WAR), per memory, element-exact. */
 export function conflicts(earlier: NaiveOp, later: NaiveOp, skipAcc: boolean): boolean {
-  const hit = (xs: Block[], ys: Block[]) => xs.some((x) => ys.some((y) => !(skipAcc && x.mem === "acc") && rangesOverlap(x, y)));
+  const hit = (xs: Block[], ys: Block[]) => xs.some((x) => ys.some((y) => !(skipAcc && x.mem === "acc") && blocksShareNaive(x, y)));
   return hit(earlier.writes, later.reads) || hit(earlier.writes, later.writes) || hit(earlier.reads, later.writes);
 }
 
