@@ -93,9 +93,11 @@ class CountingSink implements TraceSink {
   rows = 0;
   kept: TraceRow[] = [];
   constructor(readonly keep: number) {}
-  cycle(row: Readonly<TraceRow>): void {
-    this.rows++;
-    if (this.kept.length < this.keep) this.kept.push({ ...row, pc: row.pc.slice(), state: row.state.slice() });
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    this.rows += count;
+    for (let i = 0; i < count && this.kept.length < this.keep; i++) {
+      this.kept.push({ ...row, cycle: row.cycle + i, pc: row.pc.slice(), state: row.state.slice() });
+    }
   }
   pe(): void {}
   instruction(): void {}
@@ -139,7 +141,7 @@ async function traceThroughput(): Promise<Record<string, TracePart>> {
     c0 = process.cpuUsage();
     t0 = performance.now();
     for (let i = 0; i < counting.kept.length; i++) {
-      replay.cycle(counting.kept[i]);
+      replay.cycle(counting.kept[i], 1);
       if ((i & 4095) === 4095 && replay.needsFlush) await replay.flush();
     }
     await replay.close();

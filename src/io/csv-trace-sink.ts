@@ -4,7 +4,8 @@
  * the json2csv pipeline the PE CSV sink reuses.
  *
  * Memory stays bounded however long the run: rows are copied into small records and handed to
- * json2csv in batches straight away; when a stream refuses more (write() returns false)
+ * json2csv in batches straight away (a run of repeated rows as one record, written as the file
+ * takes it); when a stream refuses more (write() returns false)
  * `needsFlush` asks the runner to await flush(), which waits for that stream's 'drain'.
  */
 import { once } from "node:events";
@@ -16,10 +17,12 @@ import {
   TRACE_COUNTERS,
   TRACE_UNITS,
   UNIT_STATE_NAMES,
+  runInWindow,
   type PeTraceRow,
   type TraceRow,
   type TraceSink,
   type TraceUnit,
+  type WindowedRun,
 } from "../sim/trace.js";
 import { describeWriteError, openAtomicStream, type AtomicStream } from "./atomic-write.js";
 
@@ -185,11 +188,25 @@ export function csvString(value: string): string {
  * A CSV file with a fixed header: records go to json2csv's object-mode Transform in batches (its
  * `transforms` option expands one batch into its rows), and the Transform is piped into the file.
  * The file ends with a newline; json2csv writes none after the last row.
+ *
+ * A run of rows that differ only in their first cell (a cycle number counting up by a step) is one
+ * record placed in the batches once per row: column 0's getter counts up while json2csv meets the
+ * same record again, so no row of the run is an object of its own. A run is written as far as the
+ * file takes it without waiting (`needsFlush` stays true while some is left); flush() writes the
+ * rest, waiting for the file to drain between chunks, so memory stays bounded however long it is.
  */
 export class CsvOutput {
   private readonly file: SinkFile;
   private readonly transform: Transform<CsvRecord[], CsvRecord>;
   private batch: CsvRecord[] = [];
+  /** Index of the hidden cell holding a repeated record's step (past the last column). */
+  private readonly stepCell: number;
+  /** The record json2csv read last and the first cell it gave for it. */
+  private lastRecord: CsvRecord | null = null;
+  private lastFirstCell = 0;
+  /** The run not yet handed to json2csv: its record and how many rows are left. */
+  private pending: CsvRecord | null = null;
+  private pendingRows = 0;
 
   /**
    * `preEscaped`: every string cell was already passed through csvString (names from fixed
@@ -201,8 +218,9 @@ export class CsvOutput {
     preEscaped = false,
   ) {
     this.file = new SinkFile(path);
+    this.stepCell = columns.length;
     const options: ParserOptions<CsvRecord[], CsvRecord> = {
-      fields: columns.map((label, i) => ({ label, value: (record: CsvRecord) => record[i] })),
+      fields: columns.map((label, i) => ({ label, value: i === 0 ? (record: CsvRecord) => this.firstCell(record) : (record: CsvRecord) => record[i] })),
       eol: "\n",
       formatters: { string: preEscaped ? identity : csvString, header: csvString },
       // Our rows always have a cycle number, so json2csv's test for all-empty rows is skipped.
@@ -214,23 +232,66 @@ export class CsvOutput {
     this.transform.pipe(this.file.stream, { end: false });
   }
 
-  add(record: CsvRecord): void {
-    this.batch.push(record);
-    if (this.batch.length >= CSV_BATCH_ROWS) {
-      this.file.push(this.transform, this.batch);
-      this.batch = [];
+  /** json2csv reads each row's cells in order, once: a record met again is the next row of its run. */
+  private firstCell(record: CsvRecord): number | string {
+    if (record !== this.lastRecord) {
+      this.lastRecord = record;
+      const first = record[0];
+      if (typeof first === "number") this.lastFirstCell = first;
+      return first;
     }
+    this.lastFirstCell += record[this.stepCell] as number;
+    return this.lastFirstCell;
+  }
+
+  add(record: CsvRecord): void {
+    if (this.pendingRows > 0) this.writePending(Number.POSITIVE_INFINITY);
+    this.batch.push(record);
+    if (this.batch.length >= CSV_BATCH_ROWS) this.writeBatch();
+  }
+
+  /** `rows` rows of `record` (a new array, not changed afterwards), the first cell counting up by `step` from record[0]. */
+  repeat(record: CsvRecord, rows: number, step: number): void {
+    if (this.pendingRows > 0) this.writePending(Number.POSITIVE_INFINITY);
+    record[this.stepCell] = step;
+    this.pending = record;
+    this.pendingRows = rows;
+    this.writePending(0);
+  }
+
+  private writeBatch(): void {
+    this.file.push(this.transform, this.batch);
+    this.batch = [];
+  }
+
+  /** Hands the pending run to json2csv until the file is full, but at least `atLeast` rows. */
+  private writePending(atLeast: number): void {
+    const record = this.pending;
+    let written = 0;
+    while (this.pendingRows > 0 && (written < atLeast || !this.file.needsDrain)) {
+      const n = Math.min(this.pendingRows, CSV_BATCH_ROWS - this.batch.length);
+      for (let i = 0; i < n; i++) this.batch.push(record as CsvRecord);
+      this.pendingRows -= n;
+      written += n;
+      if (this.batch.length >= CSV_BATCH_ROWS) this.writeBatch();
+    }
+    if (this.pendingRows === 0) this.pending = null;
   }
 
   get needsFlush(): boolean {
-    return this.file.needsDrain;
+    return this.pendingRows > 0 || this.file.needsDrain;
   }
 
-  flush(): Promise<void> {
-    return this.file.drain();
+  async flush(): Promise<void> {
+    await this.file.drain();
+    while (this.pendingRows > 0) {
+      this.writePending(0);
+      await this.file.drain();
+    }
   }
 
   async close(): Promise<void> {
+    await this.flush();
     if (this.batch.length > 0) this.file.push(this.transform, this.batch);
     this.batch = [];
     await this.file.drain();
@@ -243,6 +304,8 @@ export class CsvOutput {
 
   async abort(): Promise<void> {
     this.batch = [];
+    this.pending = null;
+    this.pendingRows = 0;
     this.transform.unpipe();
     this.transform.destroy();
     await this.file.abort();
@@ -284,7 +347,7 @@ export abstract class CsvFileSink implements AbortableTraceSink {
     this.output = new CsvOutput(path, columns, preEscaped);
   }
 
-  cycle(_row: Readonly<TraceRow>): void {}
+  cycle(_row: Readonly<TraceRow>, _count: number): void {}
 
   pe(_row: Readonly<PeTraceRow>): void {}
 
@@ -320,11 +383,15 @@ export class CsvTraceSink extends CsvFileSink {
     super(path, TRACE_CSV_COLUMNS, window, true);
   }
 
-  override cycle(row: Readonly<TraceRow>): void {
-    if (!inWindow(this, row.cycle)) return;
+  private readonly run: WindowedRun = { start: 0, n: 0 };
+
+  override cycle(row: Readonly<TraceRow>, count: number): void {
+    const { start, n } = runInWindow(this, row.cycle, count, this.run);
+    if (n === 0) return;
+    // One record per run; the output repeats it with the cycle counting up.
     const record: CsvRecord = new Array(TRACE_CSV_COLUMNS.length);
     let i = 0;
-    record[i++] = row.cycle;
+    record[i++] = start;
     for (let u = 0; u < TRACE_UNITS.length; u++) {
       record[i++] = row.pc[u];
       record[i++] = this.stateNames[row.state[u]] ?? csvString(unitStateName(row.state[u]));
@@ -332,6 +399,7 @@ export class CsvTraceSink extends CsvFileSink {
     record[i++] = this.stallNames[row.stall] ?? csvString(stallCauseName(row.stall));
     record[i++] = row.headPc;
     for (let k = 0; k < TRACE_COUNTERS.length; k++) record[i++] = row[TRACE_COUNTERS[k].field];
-    this.output.add(record);
+    if (n === 1) this.output.add(record);
+    else this.output.repeat(record, n, this.every);
   }
 }

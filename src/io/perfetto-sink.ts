@@ -13,11 +13,12 @@
  * free from its issue cycle on. Instructions arrive in completion order, so a track's last slice is
  * the one that ends latest.
  */
-import { TRACE_COUNTERS, TRACE_UNITS, type PeTraceRow, type TraceRow, type TraceUnit } from "../sim/trace.js";
+import {
+  TRACE_COUNTERS, TRACE_UNITS, runInWindow, type PeTraceRow, type TraceRow, type TraceUnit, type WindowedRun,
+} from "../sim/trace.js";
 import {
   FULL_WINDOW,
   SinkFile,
-  inWindow,
   type AbortableTraceSink,
   type TraceWindow,
 } from "./csv-trace-sink.js";
@@ -51,6 +52,7 @@ export class PerfettoSink implements AbortableTraceSink {
   /** Per unit, per track: its thread id and the cycle after its last slice ends. */
   private readonly lanes: { tid: number; end: number }[][] = TRACE_UNITS.map((unit) => [{ tid: perfettoTid(unit), end: Number.NEGATIVE_INFINITY }]);
   private nextTid = TRACE_UNITS.length + 1;
+  private readonly run: WindowedRun = { start: 0, n: 0 };
 
   /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
   constructor(path: string, window: TraceWindow = FULL_WINDOW) {
@@ -91,15 +93,17 @@ export class PerfettoSink implements AbortableTraceSink {
     this.file.append(`,\n${JSON.stringify(event)}`);
   }
 
-  cycle(row: Readonly<TraceRow>): void {
-    if (!inWindow(this, row.cycle)) return;
+  /** The run's first sampled cycle writes what changed; the rest repeat it, so nothing changes. */
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    const { start, n } = runInWindow(this, row.cycle, count, this.run);
+    if (n === 0) return;
     for (let i = 0; i < COUNTERS.length; i++) {
       const value = COUNTERS[i].read(row);
       if (value === this.lastCounter[i]) continue;
       this.lastCounter[i] = value;
       const name = COUNTERS[i].name;
       const tid = PERFETTO_COUNTER_TID;
-      this.event({ name, ph: "C", ts: row.cycle, pid: PERFETTO_PID, tid, args: { [name]: value } });
+      this.event({ name, ph: "C", ts: start, pid: PERFETTO_PID, tid, args: { [name]: value } });
     }
   }
 
