@@ -128,7 +128,7 @@ function fillRunRow(m: Simulator, t: number): void {
  * read, psum reads, result writes, MACs) may differ from cycle t's. Each is, per pass, zero, then
  * a ramp, a plateau, a ramp down and zero again (timing.ts); on a ramp every cycle is its own.
  */
-export function matrixRowSteadyUntil(m: Simulator, t: number): number {
+function matrixRowSteadyUntil(m: Simulator, t: number): number {
   const R = m.hw.rows;
   const C = m.hw.cols;
   // The stall column is `none` until the matrix unit frees.
