@@ -82,7 +82,10 @@ async function epoch(array: string): Promise<{ seconds: number; loss: number; cy
   return { seconds: (performance.now() - t0) / 1000, loss: r.epochs[0].loss, cycles: r.stats.cycles };
 }
 
-/** A sink that takes every row and writes nothing: the simulator's own cost of a traced cycle. */
+/**
+ * A sink that takes every run of rows and writes nothing: the simulator's own cost of a traced
+ * cycle. Keeps copies of the first runs (up to `keep` rows) for the writer's replay.
+ */
 class CountingSink implements TraceSink {
   readonly from = 0;
   readonly to = Number.POSITIVE_INFINITY;
@@ -91,11 +94,17 @@ class CountingSink implements TraceSink {
   readonly peRegion = { r0: 0, r1: 0, c0: 0, c1: 0 };
   readonly needsFlush = false;
   rows = 0;
-  kept: TraceRow[] = [];
+  runs = 0;
+  keptRows = 0;
+  kept: { row: TraceRow; count: number }[] = [];
   constructor(readonly keep: number) {}
-  cycle(row: Readonly<TraceRow>): void {
-    this.rows++;
-    if (this.kept.length < this.keep) this.kept.push({ ...row, pc: row.pc.slice(), state: row.state.slice() });
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    this.rows += count;
+    this.runs++;
+    if (this.keptRows >= this.keep) return;
+    const n = Math.min(count, this.keep - this.keptRows);
+    this.kept.push({ row: { ...row, pc: row.pc.slice(), state: row.state.slice() }, count: n });
+    this.keptRows += n;
   }
   pe(): void {}
   instruction(): void {}
@@ -105,6 +114,8 @@ class CountingSink implements TraceSink {
 
 interface TracePart {
   rows: number;
+  /** Calls the sink got (a run of repeated rows is one call). */
+  runs?: number;
   seconds: number;
   cpuSeconds: number;
   rowsPerSecond: number;
@@ -117,9 +128,10 @@ function part(rows: number, seconds: number, cpu: number): TracePart {
 
 /**
  * The per-cycle trace of an 8x8 fast-mode GEMM of about a million cycles, and what each part costs:
- * the simulator stepping every cycle (a sink that writes nothing), the CSV writer alone (rows
- * recorded from that run replayed into the CSV sink: records, json2csv, the file), and the whole run
- * into CSV, VCD and Perfetto files.
+ * the simulator producing the rows (a sink that writes nothing; fast mode hands over runs of
+ * repeated rows), the CSV writer alone (runs recorded from that run replayed into the CSV sink as
+ * the simulator hands them, and the same rows one call per row: records, json2csv, the file), and
+ * the whole run into CSV, VCD and Perfetto files.
  */
 async function traceThroughput(): Promise<Record<string, TracePart>> {
   const hw = buildHwConfig("tpu-v2", { rows: 8, cols: 8 });
@@ -134,16 +146,31 @@ async function traceThroughput(): Promise<Record<string, TracePart>> {
     let c0 = process.cpuUsage();
     let t0 = performance.now();
     await driveToHalt(sim, { sink: counting });
-    out.simulatorOnly = part(counting.rows, (performance.now() - t0) / 1000, cpuSince(c0));
-    const replay = new CsvTraceSink(join(dir, "replay.csv"));
+    out.simulatorOnly = { ...part(counting.rows, (performance.now() - t0) / 1000, cpuSince(c0)), runs: counting.runs };
+    let replay = new CsvTraceSink(join(dir, "replay.csv"));
     c0 = process.cpuUsage();
     t0 = performance.now();
-    for (let i = 0; i < counting.kept.length; i++) {
-      replay.cycle(counting.kept[i]);
-      if ((i & 4095) === 4095 && replay.needsFlush) await replay.flush();
+    for (const { row, count } of counting.kept) {
+      replay.cycle(row, count);
+      if (replay.needsFlush) await replay.flush();
     }
     await replay.close();
-    out.csvWriterOnly = part(counting.kept.length, (performance.now() - t0) / 1000, cpuSince(c0));
+    out.csvWriterOnly = { ...part(counting.keptRows, (performance.now() - t0) / 1000, cpuSince(c0)), runs: counting.kept.length };
+    replay = new CsvTraceSink(join(dir, "replay-rows.csv"));
+    const one = { ...counting.kept[0].row };
+    c0 = process.cpuUsage();
+    t0 = performance.now();
+    let rows = 0;
+    for (const { row, count } of counting.kept) {
+      Object.assign(one, row);
+      for (let i = 0; i < count; i++, rows++) {
+        one.cycle = row.cycle + i;
+        replay.cycle(one, 1);
+        if ((rows & 4095) === 4095 && replay.needsFlush) await replay.flush();
+      }
+    }
+    await replay.close();
+    out.csvWriterOnlyRowByRow = part(rows, (performance.now() - t0) / 1000, cpuSince(c0));
     counting.kept = [];
     for (const ext of ["csv", "vcd", "perfetto.json"]) {
       const sink = createTraceSink({ path: join(dir, `run.${ext}`) });
@@ -317,7 +344,7 @@ async function main(): Promise<void> {
     const r = await traceThroughput();
     results.trace = r;
     for (const [k, v] of Object.entries(r)) {
-      log(`per-cycle trace, ${k}: ${v.rows} rows in ${v.seconds.toFixed(2)} s = ${(v.rowsPerSecond / 1e3).toFixed(0)} k rows/s (${(v.rowsPerCpuSecond / 1e3).toFixed(0)} k per CPU second)`);
+      log(`per-cycle trace, ${k}: ${v.rows} rows${v.runs === undefined ? "" : ` (${v.runs} runs)`} in ${v.seconds.toFixed(2)} s = ${(v.rowsPerSecond / 1e3).toFixed(0)} k rows/s (${(v.rowsPerCpuSecond / 1e3).toFixed(0)} k per CPU second)`);
     }
   }
   if (only.includes("verilator")) {

@@ -144,11 +144,12 @@ function whenClosed(stream: WriteStream): Promise<void> {
 }
 
 /**
- * Opens a streaming atomic writer. The temp file is opened synchronously, so a missing or
+ * Opens a streaming atomic writer (`highWaterMark`: bytes the stream buffers before write() asks
+ * the producer to wait; Node's default, 16 KiB, when not given). The temp file is opened synchronously, so a missing or
  * unwritable folder throws OutputError here, before a long simulation runs; errors that happen
  * while writing (a full disk) are reported by commit().
  */
-export function openAtomicStream(path: string): AtomicStream {
+export function openAtomicStream(path: string, highWaterMark?: number): AtomicStream {
   const tempPath = tempPathFor(path);
   let fd: number;
   try {
@@ -157,7 +158,7 @@ export function openAtomicStream(path: string): AtomicStream {
     throw new OutputError(describeWriteError(err, path));
   }
   // flush: the stream fsyncs before closing, so the rename publishes data that is on disk.
-  const stream = createWriteStream(tempPath, { fd, flush: true });
+  const stream = createWriteStream(tempPath, highWaterMark === undefined ? { fd, flush: true } : { fd, flush: true, highWaterMark });
   const entry: PendingStream = { tempPath, stream, state: "open" };
   let firstError: unknown;
   stream.on("error", (err) => {

@@ -1,27 +1,27 @@
 /**
- * The per-cycle CSV trace (docs/TRACES.md "CSV"), streamed through @json2csv/node, plus the file
- * plumbing every trace sink shares: the cycle window, an atomic output file with backpressure, and
- * the json2csv pipeline the PE CSV sink reuses.
+ * The per-cycle CSV trace (docs/TRACES.md "CSV"), streamed through @json2csv/node, plus what every
+ * trace sink shares: the cycle window, the output file (sink-file.ts, re-exported here) and the
+ * json2csv pipeline the PE CSV sink reuses.
  *
  * Memory stays bounded however long the run: rows are copied into small records and handed to
- * json2csv in batches straight away; when a stream refuses more (write() returns false)
+ * json2csv in batches straight away (a run of repeated rows as one record, written as the file
+ * takes it); when a stream refuses more (write() returns false)
  * `needsFlush` asks the runner to await flush(), which waits for that stream's 'drain'.
  */
-import { once } from "node:events";
-import type { Writable } from "node:stream";
 import { Transform, type ParserOptions } from "@json2csv/node";
-import { OutputError } from "../errors.js";
 import {
   STALL_CAUSES,
   TRACE_COUNTERS,
   TRACE_UNITS,
   UNIT_STATE_NAMES,
+  runInWindow,
   type PeTraceRow,
   type TraceRow,
   type TraceSink,
   type TraceUnit,
+  type WindowedRun,
 } from "../sim/trace.js";
-import { describeWriteError, openAtomicStream, type AtomicStream } from "./atomic-write.js";
+import { SinkFile } from "./sink-file.js";
 
 /** Cycles a sink records: `from..to` inclusive, every `every`-th cycle counted from `from`. */
 export interface TraceWindow {
@@ -43,128 +43,7 @@ export interface AbortableTraceSink extends TraceSink {
   abort(): Promise<void>;
 }
 
-/** Characters of text gathered before they are handed to the file stream. */
-const TEXT_CHUNK_CHARS = 1 << 16;
-
-/**
- * One output file written through openAtomicStream, with Node's backpressure protocol: chunks are
- * written as soon as they are complete; once a write() returns false `needsDrain` is set, and
- * drain() waits for the stream's 'drain'. Write errors (full disk, the stream destroyed by
- * abortPendingWrites) become an OutputError; on the first one the temp file is removed at once,
- * so no partial file outlives the error, and every later call rethrows it.
- */
-export class SinkFile {
-  readonly stream: Writable;
-  private readonly atomic: AtomicStream;
-  private failure: OutputError | undefined;
-  private readonly failed: Promise<never>;
-  private reject: (err: OutputError) => void = () => {};
-  private state: "open" | "committing" | "done" = "open";
-  private text = "";
-  private full: Writable | undefined;
-
-  constructor(readonly path: string) {
-    this.atomic = openAtomicStream(path);
-    this.stream = this.atomic.stream as Writable;
-    this.failed = new Promise<never>((_, reject) => (this.reject = reject));
-    this.failed.catch(() => {});
-    this.watch(this.stream);
-    this.stream.on("close", () => {
-      if (this.state === "open") this.fail(new Error("the output stream was closed before the trace ended"));
-    });
-  }
-
-  private fail(err: unknown): void {
-    if (this.failure !== undefined) return;
-    this.failure = new OutputError(describeWriteError(err, this.path));
-    this.reject(this.failure);
-  }
-
-  /** Treats an 'error' on `emitter` (this file's stream, or a stream feeding it) as a failure of the file. */
-  watch(emitter: NodeJS.EventEmitter): void {
-    emitter.on("error", (err: unknown) => this.fail(err));
-  }
-
-  /** Gathers text into chunks for the file stream. */
-  append(text: string): void {
-    this.text += text;
-    if (this.text.length >= TEXT_CHUNK_CHARS) this.writeText();
-  }
-
-  private writeText(): void {
-    const text = this.text;
-    this.text = "";
-    if (text.length > 0) this.push(this.stream, text);
-  }
-
-  /** Writes `chunk` to `target` (this file's stream or a stream piped into it); remembers a full one. */
-  push(target: Writable, chunk: unknown): void {
-    if (this.failure !== undefined || this.state !== "open") return;
-    if (!target.write(chunk)) this.full = target;
-  }
-
-  /** A write was refused (or failed): the producer should await drain(). */
-  get needsDrain(): boolean {
-    return this.full !== undefined || this.failure !== undefined;
-  }
-
-  /** Writes gathered text, then waits until the stream that was full has drained. Throws the write error. */
-  async drain(): Promise<void> {
-    await this.check();
-    this.writeText();
-    const full = this.full;
-    this.full = undefined;
-    if (full?.writableNeedDrain) await this.until(full, "drain");
-    await this.check();
-  }
-
-  /** Waits for `event` on `emitter`, or rejects with the write error if the file fails first. */
-  async until(emitter: NodeJS.EventEmitter, event: string): Promise<void> {
-    const stop = new AbortController();
-    try {
-      await Promise.race([once(emitter, event, { signal: stop.signal }), this.failed]);
-    } catch (err) {
-      if (this.failure !== undefined) await this.discard();
-      throw err;
-    } finally {
-      stop.abort();
-    }
-  }
-
-  /** Writes gathered text, fsyncs and renames the temp file to the final name. */
-  async commit(): Promise<void> {
-    await this.drain();
-    this.state = "committing";
-    try {
-      await this.atomic.commit();
-    } catch (err) {
-      throw err instanceof OutputError ? err : new OutputError(describeWriteError(err, this.path));
-    } finally {
-      this.state = "done";
-    }
-  }
-
-  async abort(): Promise<void> {
-    this.state = "done";
-    this.text = "";
-    await this.atomic.abort();
-  }
-
-  private async check(): Promise<void> {
-    if (this.failure !== undefined) {
-      await this.discard();
-      throw this.failure;
-    }
-    if (this.state !== "open") throw new Error(`trace output ${this.path} is already closed`);
-  }
-
-  private async discard(): Promise<void> {
-    if (this.state === "open") {
-      this.state = "done";
-      await this.atomic.abort();
-    }
-  }
-}
+export { SinkFile } from "./sink-file.js";
 
 export type CsvRecord = (number | string)[];
 
@@ -185,11 +64,25 @@ export function csvString(value: string): string {
  * A CSV file with a fixed header: records go to json2csv's object-mode Transform in batches (its
  * `transforms` option expands one batch into its rows), and the Transform is piped into the file.
  * The file ends with a newline; json2csv writes none after the last row.
+ *
+ * A run of rows that differ only in their first cell (a cycle number counting up by a step) is one
+ * record placed in the batches once per row: column 0's getter counts up while json2csv meets the
+ * same record again, so no row of the run is an object of its own. A run is written as far as the
+ * file takes it without waiting (`needsFlush` stays true while some is left); flush() writes the
+ * rest, waiting for the file to drain between chunks, so memory stays bounded however long it is.
  */
 export class CsvOutput {
   private readonly file: SinkFile;
   private readonly transform: Transform<CsvRecord[], CsvRecord>;
   private batch: CsvRecord[] = [];
+  /** Index of the hidden cell holding a repeated record's step (past the last column). */
+  private readonly stepCell: number;
+  /** The record json2csv read last and the first cell it gave for it. */
+  private lastRecord: CsvRecord | null = null;
+  private lastFirstCell = 0;
+  /** The run not yet handed to json2csv: its record and how many rows are left. */
+  private pending: CsvRecord | null = null;
+  private pendingRows = 0;
 
   /**
    * `preEscaped`: every string cell was already passed through csvString (names from fixed
@@ -201,8 +94,9 @@ export class CsvOutput {
     preEscaped = false,
   ) {
     this.file = new SinkFile(path);
+    this.stepCell = columns.length;
     const options: ParserOptions<CsvRecord[], CsvRecord> = {
-      fields: columns.map((label, i) => ({ label, value: (record: CsvRecord) => record[i] })),
+      fields: columns.map((label, i) => ({ label, value: i === 0 ? (record: CsvRecord) => this.firstCell(record) : (record: CsvRecord) => record[i] })),
       eol: "\n",
       formatters: { string: preEscaped ? identity : csvString, header: csvString },
       // Our rows always have a cycle number, so json2csv's test for all-empty rows is skipped.
@@ -214,23 +108,66 @@ export class CsvOutput {
     this.transform.pipe(this.file.stream, { end: false });
   }
 
-  add(record: CsvRecord): void {
-    this.batch.push(record);
-    if (this.batch.length >= CSV_BATCH_ROWS) {
-      this.file.push(this.transform, this.batch);
-      this.batch = [];
+  /** json2csv reads each row's cells in order, once: a record met again is the next row of its run. */
+  private firstCell(record: CsvRecord): number | string {
+    if (record !== this.lastRecord) {
+      this.lastRecord = record;
+      const first = record[0];
+      if (typeof first === "number") this.lastFirstCell = first;
+      return first;
     }
+    this.lastFirstCell += record[this.stepCell] as number;
+    return this.lastFirstCell;
+  }
+
+  add(record: CsvRecord): void {
+    if (this.pendingRows > 0) this.writePending(Number.POSITIVE_INFINITY);
+    this.batch.push(record);
+    if (this.batch.length >= CSV_BATCH_ROWS) this.writeBatch();
+  }
+
+  /** `rows` rows of `record` (a new array, not changed afterwards), the first cell counting up by `step` from record[0]. */
+  repeat(record: CsvRecord, rows: number, step: number): void {
+    if (this.pendingRows > 0) this.writePending(Number.POSITIVE_INFINITY);
+    record[this.stepCell] = step;
+    this.pending = record;
+    this.pendingRows = rows;
+    this.writePending(0);
+  }
+
+  private writeBatch(): void {
+    this.file.push(this.transform, this.batch);
+    this.batch = [];
+  }
+
+  /** Hands the pending run to json2csv until the file is full, but at least `atLeast` rows. */
+  private writePending(atLeast: number): void {
+    const record = this.pending;
+    let written = 0;
+    while (this.pendingRows > 0 && (written < atLeast || !this.file.needsDrain)) {
+      const n = Math.min(this.pendingRows, CSV_BATCH_ROWS - this.batch.length);
+      for (let i = 0; i < n; i++) this.batch.push(record as CsvRecord);
+      this.pendingRows -= n;
+      written += n;
+      if (this.batch.length >= CSV_BATCH_ROWS) this.writeBatch();
+    }
+    if (this.pendingRows === 0) this.pending = null;
   }
 
   get needsFlush(): boolean {
-    return this.file.needsDrain;
+    return this.pendingRows > 0 || this.file.needsDrain;
   }
 
-  flush(): Promise<void> {
-    return this.file.drain();
+  async flush(): Promise<void> {
+    await this.file.drain();
+    while (this.pendingRows > 0) {
+      this.writePending(0);
+      await this.file.drain();
+    }
   }
 
   async close(): Promise<void> {
+    await this.flush();
     if (this.batch.length > 0) this.file.push(this.transform, this.batch);
     this.batch = [];
     await this.file.drain();
@@ -243,6 +180,8 @@ export class CsvOutput {
 
   async abort(): Promise<void> {
     this.batch = [];
+    this.pending = null;
+    this.pendingRows = 0;
     this.transform.unpipe();
     this.transform.destroy();
     await this.file.abort();
@@ -284,7 +223,7 @@ export abstract class CsvFileSink implements AbortableTraceSink {
     this.output = new CsvOutput(path, columns, preEscaped);
   }
 
-  cycle(_row: Readonly<TraceRow>): void {}
+  cycle(_row: Readonly<TraceRow>, _count: number): void {}
 
   pe(_row: Readonly<PeTraceRow>): void {}
 
@@ -320,11 +259,15 @@ export class CsvTraceSink extends CsvFileSink {
     super(path, TRACE_CSV_COLUMNS, window, true);
   }
 
-  override cycle(row: Readonly<TraceRow>): void {
-    if (!inWindow(this, row.cycle)) return;
+  private readonly run: WindowedRun = { start: 0, n: 0 };
+
+  override cycle(row: Readonly<TraceRow>, count: number): void {
+    const { start, n } = runInWindow(this, row.cycle, count, this.run);
+    if (n === 0) return;
+    // One record per run; the output repeats it with the cycle counting up.
     const record: CsvRecord = new Array(TRACE_CSV_COLUMNS.length);
     let i = 0;
-    record[i++] = row.cycle;
+    record[i++] = start;
     for (let u = 0; u < TRACE_UNITS.length; u++) {
       record[i++] = row.pc[u];
       record[i++] = this.stateNames[row.state[u]] ?? csvString(unitStateName(row.state[u]));
@@ -332,6 +275,7 @@ export class CsvTraceSink extends CsvFileSink {
     record[i++] = this.stallNames[row.stall] ?? csvString(stallCauseName(row.stall));
     record[i++] = row.headPc;
     for (let k = 0; k < TRACE_COUNTERS.length; k++) record[i++] = row[TRACE_COUNTERS[k].field];
-    this.output.add(record);
+    if (n === 1) this.output.add(record);
+    else this.output.repeat(record, n, this.every);
   }
 }

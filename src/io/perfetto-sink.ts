@@ -13,11 +13,12 @@
  * free from its issue cycle on. Instructions arrive in completion order, so a track's last slice is
  * the one that ends latest.
  */
-import { TRACE_COUNTERS, TRACE_UNITS, type PeTraceRow, type TraceRow, type TraceUnit } from "../sim/trace.js";
+import {
+  TRACE_COUNTERS, TRACE_UNITS, runInWindow, type PeTraceRow, type TraceRow, type TraceUnit, type WindowedRun,
+} from "../sim/trace.js";
 import {
   FULL_WINDOW,
   SinkFile,
-  inWindow,
   type AbortableTraceSink,
   type TraceWindow,
 } from "./csv-trace-sink.js";
@@ -39,6 +40,24 @@ function sortIndex(unitIndex: number, lane: number): number {
 /** Counters sampled from per-cycle rows: event name (also its args key, the CSV column) and the row field. */
 const COUNTERS = TRACE_COUNTERS.map((c) => ({ name: c.column, read: (row: Readonly<TraceRow>) => row[c.field] }));
 
+/**
+ * A counter event's text around its cycle and value, exactly as JSON.stringify writes
+ * `{ name, ph: "C", ts, pid, tid, args: { [name]: value } }` (counters change on most cycles of a
+ * pass's wavefront, so the per-event object and stringify were most of this sink's cost).
+ */
+const COUNTER_TEXT = COUNTERS.map(({ name }) => {
+  const n = JSON.stringify(name);
+  return {
+    head: `,\n{"name":${n},"ph":"C","ts":`,
+    middle: `,"pid":${PERFETTO_PID},"tid":${PERFETTO_COUNTER_TID},"args":{${n}:`,
+  };
+});
+
+/** A number as JSON.stringify writes it (integers and other finite numbers: their shortest text). */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? `${value}` : "null";
+}
+
 /** Writes the trace-event JSON. Ignores PE rows. */
 export class PerfettoSink implements AbortableTraceSink {
   readonly from: number;
@@ -51,6 +70,7 @@ export class PerfettoSink implements AbortableTraceSink {
   /** Per unit, per track: its thread id and the cycle after its last slice ends. */
   private readonly lanes: { tid: number; end: number }[][] = TRACE_UNITS.map((unit) => [{ tid: perfettoTid(unit), end: Number.NEGATIVE_INFINITY }]);
   private nextTid = TRACE_UNITS.length + 1;
+  private readonly run: WindowedRun = { start: 0, n: 0 };
 
   /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
   constructor(path: string, window: TraceWindow = FULL_WINDOW) {
@@ -91,16 +111,19 @@ export class PerfettoSink implements AbortableTraceSink {
     this.file.append(`,\n${JSON.stringify(event)}`);
   }
 
-  cycle(row: Readonly<TraceRow>): void {
-    if (!inWindow(this, row.cycle)) return;
+  /** The run's first sampled cycle writes what changed; the rest repeat it, so nothing changes. */
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    const { start, n } = runInWindow(this, row.cycle, count, this.run);
+    if (n === 0) return;
+    let out = "";
     for (let i = 0; i < COUNTERS.length; i++) {
       const value = COUNTERS[i].read(row);
       if (value === this.lastCounter[i]) continue;
       this.lastCounter[i] = value;
-      const name = COUNTERS[i].name;
-      const tid = PERFETTO_COUNTER_TID;
-      this.event({ name, ph: "C", ts: row.cycle, pid: PERFETTO_PID, tid, args: { [name]: value } });
+      const text = COUNTER_TEXT[i];
+      out += `${text.head}${jsonNumber(start)}${text.middle}${jsonNumber(value)}}}`;
     }
+    if (out !== "") this.file.append(out);
   }
 
   pe(_row: Readonly<PeTraceRow>): void {}

@@ -196,8 +196,8 @@ export class MultiSink implements AbortableTraceSink {
       : { r0: 0, r1: 0, c0: 0, c1: 0 };
   }
 
-  cycle(row: Readonly<TraceRow>): void {
-    for (const s of this.sinks) s.cycle(row);
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    for (const s of this.sinks) s.cycle(row, count);
   }
 
   pe(row: Readonly<PeTraceRow>): void {

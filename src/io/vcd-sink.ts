@@ -10,17 +10,21 @@ import {
   TRACE_COUNTERS,
   TRACE_UNITS,
   UNIT_STATE_NAMES,
+  runInWindow,
   type PeTraceRow,
   type TraceRow,
   type TraceUnit,
+  type WindowedRun,
 } from "../sim/trace.js";
 import {
   FULL_WINDOW,
   SinkFile,
-  inWindow,
   type AbortableTraceSink,
   type TraceWindow,
 } from "./csv-trace-sink.js";
+
+/** Clock pulses of a repeated row written between two looks at the file's backpressure. */
+const PULSES_PER_CHECK = 1024;
 
 /** Time units (100 ps) per clock cycle. */
 export const VCD_TICKS_PER_CYCLE = 10;
@@ -79,7 +83,7 @@ export interface VcdSinkOptions {
   readonly date?: string;
 }
 
-/** Writes the VCD. Rows must come in increasing cycle order. Ignores PE rows and instructions. */
+/** Writes the VCD. Runs must come in increasing cycle order. Ignores PE rows and instructions. */
 export class VcdSink implements AbortableTraceSink {
   readonly from: number;
   readonly to: number;
@@ -92,10 +96,17 @@ export class VcdSink implements AbortableTraceSink {
   private readonly last = new Float64Array(VCD_SIGNALS.length);
   private readonly now = new Float64Array(VCD_SIGNALS.length);
   private lastCycle = -1;
+  /** Repeated cycles after lastCycle whose clock pulses are not written yet. */
+  private pulsesLeft = 0;
+  private readonly run: WindowedRun = { start: 0, n: 0 };
+  private readonly rise: string;
+  private readonly fall: string;
 
   /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
   constructor(path: string, window: TraceWindow = FULL_WINDOW, options: VcdSinkOptions = {}) {
     ({ from: this.from, to: this.to, every: this.every } = window);
+    this.rise = this.change(0, 1);
+    this.fall = this.change(0, 0);
     this.file = new SinkFile(path);
     this.file.append(this.header(options.date ?? new Date().toUTCString()));
   }
@@ -122,11 +133,17 @@ export class VcdSink implements AbortableTraceSink {
     return `b${bits.toString(2)} ${this.ids[i]}\n`;
   }
 
-  cycle(row: Readonly<TraceRow>): void {
-    if (!inWindow(this, row.cycle)) return;
-    if (row.cycle <= this.lastCycle) {
+  /**
+   * The first sampled cycle of the run dumps what changed; the others repeat the row, so they get
+   * only their clock pulse. Pulses not yet written are left for flush() when the file is full.
+   */
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    const { start, n } = runInWindow(this, row.cycle, count, this.run);
+    if (n === 0) return;
+    if (this.pulsesLeft > 0) this.writePulses(Number.POSITIVE_INFINITY);
+    if (start <= this.lastCycle) {
       throw new Error(
-        `VCD trace rows must come in increasing cycle order (${row.cycle} after ${this.lastCycle})`,
+        `VCD trace rows must come in increasing cycle order (${start} after ${this.lastCycle})`,
       );
     }
     const v = this.now;
@@ -140,9 +157,9 @@ export class VcdSink implements AbortableTraceSink {
     for (const c of TRACE_COUNTERS) v[k++] = row[c.field];
 
     const first = this.lastCycle < 0;
-    const t = row.cycle * VCD_TICKS_PER_CYCLE;
+    const t = start * VCD_TICKS_PER_CYCLE;
     let out = first ? `#${t}\n$dumpvars\n` : `#${t}\n`;
-    out += this.change(0, 1);
+    out += this.rise;
     for (let i = 1; i < v.length; i++) {
       if (first || v[i] !== this.last[i]) {
         out += this.change(i, v[i]);
@@ -150,9 +167,34 @@ export class VcdSink implements AbortableTraceSink {
       }
     }
     if (first) out += "$end\n";
-    out += `#${t + VCD_TICKS_PER_CYCLE / 2}\n${this.change(0, 0)}`;
+    out += `#${t + VCD_TICKS_PER_CYCLE / 2}\n${this.fall}`;
     this.file.append(out);
-    this.lastCycle = row.cycle;
+    this.lastCycle = start;
+    if (n > 1) {
+      this.pulsesLeft = n - 1;
+      this.writePulses(0);
+    }
+  }
+
+  /** Clock pulses of the repeated cycles after lastCycle, until the file is full but at least `atLeast`. */
+  private writePulses(atLeast: number): void {
+    const { every, rise, fall } = this;
+    const half = VCD_TICKS_PER_CYCLE / 2;
+    let written = 0;
+    while (this.pulsesLeft > 0 && (written < atLeast || !this.file.needsDrain)) {
+      const n = Math.min(this.pulsesLeft, PULSES_PER_CHECK);
+      let cycle = this.lastCycle;
+      let out = "";
+      for (let i = 0; i < n; i++) {
+        cycle += every;
+        const t = cycle * VCD_TICKS_PER_CYCLE;
+        out += `#${t}\n${rise}#${t + half}\n${fall}`;
+      }
+      this.file.append(out);
+      this.lastCycle = cycle;
+      this.pulsesLeft -= n;
+      written += n;
+    }
   }
 
   pe(_row: Readonly<PeTraceRow>): void {}
@@ -160,20 +202,26 @@ export class VcdSink implements AbortableTraceSink {
   instruction(_unit: TraceUnit, _pc: number, _text: string, _issue: number, _complete: number): void {}
 
   get needsFlush(): boolean {
-    return this.file.needsDrain;
+    return this.pulsesLeft > 0 || this.file.needsDrain;
   }
 
-  flush(): Promise<void> {
-    return this.file.drain();
+  async flush(): Promise<void> {
+    await this.file.drain();
+    while (this.pulsesLeft > 0) {
+      this.writePulses(0);
+      await this.file.drain();
+    }
   }
 
   /** Ends the dump at the end of the last traced cycle, so viewers show that cycle's full width. */
   async close(): Promise<void> {
+    await this.flush();
     if (this.lastCycle >= 0) this.file.append(`#${(this.lastCycle + 1) * VCD_TICKS_PER_CYCLE}\n`);
     await this.file.commit();
   }
 
   abort(): Promise<void> {
+    this.pulsesLeft = 0;
     return this.file.abort();
   }
 }

@@ -30,6 +30,7 @@ import { passCompleteCycle } from "./timing.js";
 import { STALL, bankFreeAt, blockReason, classifyCycle, type MachineState } from "./hazards.js";
 import { fillTraceRow } from "./trace-fill.js";
 import { nextEvent, skip } from "./events.js";
+import { skipTraced } from "./trace-runs.js";
 import { checkFaults } from "./faults.js";
 import { PeProbe } from "./pe-probe.js";
 import { NULL_SINK, makeTraceRow, type StallCause, type TraceSink } from "./trace.js";
@@ -126,7 +127,8 @@ export class Simulator implements MachineState {
   readonly totals = new UnitTotals();
   private readonly future = new Float64Array(COUNTER_COUNT);
   private readonly ctx: IssueContext;
-  private readonly row = makeTraceRow();
+  /** The trace row the core fills and hands to the sink (trace-runs.ts fills it too). */
+  readonly row = makeTraceRow();
   private readonly peProbe: PeProbe;
 
   constructor(
@@ -191,18 +193,24 @@ export class Simulator implements MachineState {
         }
         if (t >= sliceEnd) break;
         // A sliced run also returns when the sink's stream is full, so the caller can await its
-        // drain before more rows pile up in memory (checked every 1024 cycles: a field read).
-        if (sliced && (t & 1023) === 0 && sink.needsFlush && t > this.now) break;
+        // drain before more rows pile up in memory (detailed mode, stepping every cycle, looks
+        // every 1024 cycles; fast mode between events: a field read either way).
+        if (sliced && sink.needsFlush && t > this.now && (!this.detailed || (t & 1023) === 0)) break;
         const changed = this.stepCycle(t, sink);
         if (this.halted) {
           t++;
           break;
         }
         let next = t + 1;
-        if (this.detailed || (next >= sink.from && next <= sink.to)) {
+        if (this.detailed) {
           // Stepping every cycle: still detect a machine that can never move again (deadlock).
           if (!changed && this.inflight.length === 0) nextEvent(this, t, changed, t + 1);
-          if (this.detailed) next = this.matrixBurst(next, Math.min(maxCycles, sliceEnd), sink);
+          next = this.matrixBurst(next, Math.min(maxCycles, sliceEnd), sink);
+        } else if (next >= sink.from && next <= sink.to) {
+          // Inside the trace window: the same jumps, one trace row per stretch of identical rows.
+          const limit = Math.min(maxCycles, sliceEnd, sink.to + 1);
+          next = nextEvent(this, t, changed, limit);
+          if (next > t + 1) next = skipTraced(this, t + 1, next, limit, sink, sliced);
         } else {
           const limit = Math.min(maxCycles, sliceEnd, sink.from > t ? sink.from : Number.POSITIVE_INFINITY);
           next = nextEvent(this, t, changed, limit);
@@ -279,7 +287,7 @@ export class Simulator implements MachineState {
     if (!this.detailed) fifo.commit();
     if (tracing) {
       this.row.fifoTiles = fifo.occupancy;
-      sink.cycle(this.row);
+      sink.cycle(this.row, 1);
     }
     if (head && head.code === OP_HALT && reason === STALL.none) this.halted = true;
     return changed;

@@ -104,7 +104,7 @@ export function skip(m: Simulator, from: number, to: number, limit: number, sink
 }
 
 /** The first cycle > t at which an accumulating pass starts (t0 + 1) or stops (t0 + B + C) reading psum inputs. */
-function nextPsumChange(m: Simulator, t: number): number {
+export function nextPsumChange(m: Simulator, t: number): number {
   const C = m.hw.cols;
   let next = Number.POSITIVE_INFINITY;
   for (let i = 0; i < m.inflight.length; i++) {
@@ -117,7 +117,7 @@ function nextPsumChange(m: Simulator, t: number): number {
 }
 
 /** The first cycle >= t in which a pass in flight completes or writes a held bad value. */
-function nextPassEvent(m: Simulator, t: number): number {
+export function nextPassEvent(m: Simulator, t: number): number {
   let next = Number.POSITIVE_INFINITY;
   for (let i = 0; i < m.inflight.length; i++) {
     const e = m.inflight[i];
@@ -129,7 +129,7 @@ function nextPassEvent(m: Simulator, t: number): number {
 }
 
 /** Charge cycles [from, to) to the cause of `from` (the controller's state is the same throughout). */
-function chargeStretch(m: Simulator, from: number, to: number): void {
+export function chargeStretch(m: Simulator, from: number, to: number): void {
   if (to <= from) return;
   const head = m.pc < m.ops.length ? m.ops[m.pc] : null;
   const reason = head ? blockReason(m, head, from) : STALL.drain;

@@ -1,7 +1,9 @@
 /**
- * Per-cycle trace rows and the sink interface. The simulator fills one reused row per cycle and hands
- * it to the sink; a sink must copy what it keeps. NULL_SINK is used when nothing is traced, so the
- * per-cycle loop pays one predictable call at most. Columns are documented in docs/TRACES.md.
+ * Per-cycle trace rows and the sink interface. The simulator fills one reused row and hands it to
+ * the sink with a count: the row stands for that many consecutive cycles in which nothing but the
+ * cycle number changes (fast mode's stretches between events; detailed mode sends count 1). A sink
+ * must copy what it keeps. NULL_SINK is used when nothing is traced, so the per-cycle loop pays one
+ * predictable call at most. Columns are documented in docs/TRACES.md.
  */
 
 /** Unit state codes in trace rows. */
@@ -110,7 +112,12 @@ export interface TraceSink {
   /** Does this sink want per-PE rows (forces detailed stepping inside the window)? */
   readonly wantsPe: boolean;
   readonly peRegion: { r0: number; r1: number; c0: number; c1: number };
-  cycle(row: Readonly<TraceRow>): void;
+  /**
+   * `row` repeated for `count` (>= 1) consecutive cycles: row.cycle .. row.cycle + count - 1, every
+   * column but the cycle number the same. The run may reach outside the window; the sink keeps only
+   * the sampled cycles inside it. A long run may be kept pending and written by flush() or close().
+   */
+  cycle(row: Readonly<TraceRow>, count: number): void;
   pe(row: Readonly<PeTraceRow>): void;
   /** Instruction lifetimes for timeline views: unit, pc, mnemonic text, issue and completion cycles. */
   instruction(unit: TraceUnit, pc: number, text: string, issue: number, complete: number): void;
@@ -135,3 +142,22 @@ class NullSink implements TraceSink {
 }
 
 export const NULL_SINK: TraceSink = new NullSink();
+
+/** Where a run of cycles meets a window: the first sampled cycle inside it and how many (n 0: none). */
+export interface WindowedRun {
+  start: number;
+  n: number;
+}
+
+/** The cycles of `first .. first + count - 1` that a sink with window `w` records, into `out`. */
+export function runInWindow(
+  w: { readonly from: number; readonly to: number; readonly every: number }, first: number, count: number, out: WindowedRun,
+): WindowedRun {
+  const last = Math.min(first + count - 1, w.to);
+  let start = first > w.from ? first : w.from;
+  const r = (start - w.from) % w.every;
+  if (r !== 0) start += w.every - r;
+  out.start = start;
+  out.n = start > last ? 0 : Math.floor((last - start) / w.every) + 1;
+  return out;
+}

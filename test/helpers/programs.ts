@@ -11,7 +11,7 @@ import { buildHwConfig, type DType, type HwConfig } from "../../src/config/hw-co
 import { makeInstruction, type Instruction } from "../../src/isa/opcodes.js";
 import type { DataSegment, Program } from "../../src/isa/program.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
-import type { PeTraceRow, TraceRow, TraceSink, TraceUnit } from "../../src/sim/trace.js";
+import { runInWindow, type PeTraceRow, type TraceRow, type TraceSink, type TraceUnit } from "../../src/sim/trace.js";
 import { Rng, bf16FromBits } from "./reference-matmul.js";
 
 export const ins = makeInstruction;
@@ -65,8 +65,12 @@ export class RecordingSink implements TraceSink {
     if (pe) Object.assign(this.peRegion, pe);
   }
 
-  cycle(row: Readonly<TraceRow>): void {
-    this.rows.push({ ...row, pc: Array.from(row.pc), state: Array.from(row.state) });
+  /** A run is kept as one record per cycle (those of the window), as if each cycle were stepped. */
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    const { start, n } = runInWindow(this, row.cycle, count, { start: 0, n: 0 });
+    for (let i = 0; i < n; i++) {
+      this.rows.push({ ...row, cycle: start + i * this.every, pc: Array.from(row.pc), state: Array.from(row.state) });
+    }
   }
   pe(row: Readonly<PeTraceRow>): void {
     this.pes.push({ ...row });

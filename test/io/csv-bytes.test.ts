@@ -52,9 +52,10 @@ class Tee implements TraceSink {
   }
   readonly wantsPe = false;
   readonly peRegion = { r0: 0, r1: 0, c0: 0, c1: 0 };
-  cycle(row: Readonly<TraceRow>): void {
-    this.lines.push(plainLine(row));
-    this.csv.cycle(row);
+  /** Each cycle of a run as its own line: the row with that cycle number. */
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    for (let i = 0; i < count; i++) this.lines.push(plainLine({ ...row, cycle: row.cycle + i }));
+    this.csv.cycle(row, count);
   }
   pe(_row: Readonly<PeTraceRow>): void {}
   instruction(_u: TraceUnit, _pc: number, _text: string, _issue: number, _complete: number): void {}

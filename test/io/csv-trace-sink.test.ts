@@ -61,7 +61,7 @@ function expectedCells(row: Readonly<TraceRow>): string[] {
 async function drive(sink: TraceSink, rows: Iterable<Readonly<TraceRow>>, slice = 250): Promise<void> {
   let n = 0;
   for (const row of rows) {
-    sink.cycle(row);
+    sink.cycle(row, 1);
     if (++n % slice === 0 && sink.needsFlush) await sink.flush();
   }
   await sink.close();
@@ -126,7 +126,7 @@ describe("CsvTraceSink", () => {
 
   it("abort() leaves no file, final or temp", async () => {
     const sink = new CsvTraceSink(join(dir, "gone.csv"));
-    for (const row of syntheticRows(2000)) sink.cycle(row);
+    for (const row of syntheticRows(2000)) sink.cycle(row, 1);
     await sink.flush();
     await sink.abort();
     expect(readdirSync(dir)).toEqual([]);
@@ -141,7 +141,7 @@ describe("CsvTraceSink", () => {
     let n = 0;
     const started = performance.now();
     for (const row of syntheticRows(total)) {
-      sink.cycle(row);
+      sink.cycle(row, 1);
       if (++n % 1000 === 0) {
         if (sink.needsFlush) await sink.flush();
         if (n % 10_000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);

@@ -107,7 +107,7 @@ async function run(sink: PerfettoSink, cycles: number): Promise<{ instructions: 
     row.macs = cycle % 50 < 20 ? 64 : 0;
     fifo.push(row.fifoTiles);
     macs.push(row.macs);
-    sink.cycle(row);
+    sink.cycle(row, 1);
     if (cycle % 9 === 8) {
       const unit = TRACE_UNITS[cycle % TRACE_UNITS.length];
       const fed = { unit, pc: pc++, text: `MMUL "x" ${cycle}`, issue: cycle - 8 + (cycle % 3), complete: cycle };

@@ -64,7 +64,7 @@ async function drive(sink: TraceSink, cycles: number): Promise<void> {
     row.cycle = cycle;
     row.macs = cycle % 3;
     row.fifoTiles = (cycle >> 4) % 3;
-    sink.cycle(row);
+    sink.cycle(row, 1);
     if (sink.wantsPe) {
       const { r0, r1, c0, c1 } = sink.peRegion;
       for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) sink.pe(Object.assign(pe, { cycle, row: r, col: c }));
@@ -231,7 +231,7 @@ describe("trace sinks: output errors", () => {
   it("abort() on a MultiSink removes every temp file", async () => {
     const sink = createTraceSink({ path: join(dir, "t.csv"), pe: parsePeRegion("0:2,0:2") });
     const row = makeTraceRow();
-    sink.cycle(row);
+    sink.cycle(row, 1);
     await sink.abort();
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -129,7 +129,7 @@ describe("VcdSink", () => {
     const fed = new Map<number, Record<string, number>>();
     let n = 0;
     for (const row of syntheticRows(3000)) {
-      sink.cycle(row);
+      sink.cycle(row, 1);
       fed.set(row.cycle, expectedSignals(row));
       if (++n % 200 === 0 && sink.needsFlush) await sink.flush();
     }
@@ -182,7 +182,7 @@ describe("VcdSink", () => {
   it("keeps only the traced window, with one clock pulse per traced cycle", async () => {
     const path = join(dir, "window.vcd");
     const sink = new VcdSink(path, { from: 50, to: 150, every: 10 }, { date: "fixed" });
-    for (const row of syntheticRows(400)) sink.cycle(row);
+    for (const row of syntheticRows(400)) sink.cycle(row, 1);
     await sink.close();
     const vcd = await parseVcd(readFileSync(path, "utf8"));
     const clk = vcd.signal.find((s) => s.signalName === "clk")?.wave ?? [];
@@ -196,9 +196,9 @@ describe("VcdSink", () => {
     const sink = new VcdSink(join(dir, "order.vcd"));
     const row = makeTraceRow();
     row.cycle = 5;
-    sink.cycle(row);
+    sink.cycle(row, 1);
     row.cycle = 5;
-    expect(() => sink.cycle(row)).toThrow(/increasing cycle order/);
+    expect(() => sink.cycle(row, 1)).toThrow(/increasing cycle order/);
     return sink.abort();
   });
 });

@@ -50,8 +50,8 @@ class Recorder implements TraceSink {
   readonly needsFlush = false;
   readonly rows: NaiveCycleRecord[] = [];
   readonly lives: { pc: number; issue: number; complete: number }[] = [];
-  cycle(row: Readonly<TraceRow>): void {
-    this.rows.push(recordOf(row));
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    for (let i = 0; i < count; i++) this.rows.push({ ...recordOf(row), cycle: row.cycle + i });
   }
   pe(_row: Readonly<PeTraceRow>): void {}
   instruction(_unit: TraceUnit, pc: number, _text: string, issue: number, complete: number): void {

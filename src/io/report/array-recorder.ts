@@ -106,9 +106,9 @@ export class ArrayRecorder {
     this.psumOut[i] = row.psumOut;
   }
 
-  /** The cycle row comes after the PE rows of its cycle. */
-  cycle(row: Readonly<TraceRow>): void {
-    if (row.cycle !== this.current) return;
+  /** The cycle row comes after the PE rows of its cycle (detailed mode: a run of one cycle). */
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    if (this.current < row.cycle || this.current >= row.cycle + count) return;
     const k = this.cycles.length - 1;
     const U = TRACE_UNITS.length;
     for (let u = 0; u < U; u++) {

@@ -4,7 +4,7 @@
  * is the union of what it records and what the other sink wants; once a recorder is full its
  * window shrinks, so fast mode goes back to jumping from event to event.
  */
-import type { PeTraceRow, TraceRow, TraceSink, TraceUnit } from "../../sim/trace.js";
+import { makeTraceRow, runInWindow, type PeTraceRow, type TraceRow, type TraceSink, type TraceUnit, type WindowedRun } from "../../sim/trace.js";
 import type { AbortableTraceSink } from "../trace-sinks.js";
 import { ArrayRecorder, DEFAULT_ARRAY_LIMITS, type ArrayLimits } from "./array-recorder.js";
 import { DEFAULT_TIMELINE_LIMITS, TimelineRecorder, type TimelineLimits } from "./timeline-recorder.js";
@@ -28,6 +28,9 @@ export class CaptureSink implements AbortableTraceSink {
   private readonly timelineRecorder: TimelineRecorder | null;
   private readonly arrayRecorder: ArrayRecorder | null;
   private readonly forward: TraceSink | null;
+  private readonly run: WindowedRun = { start: 0, n: 0 };
+  /** A run clipped to the other sink's window (its typed arrays are shared with the simulator's row). */
+  private readonly clipped: TraceRow = makeTraceRow();
 
   constructor(opts: CaptureOptions) {
     this.timelineRecorder = opts.timeline ? new TimelineRecorder({ ...DEFAULT_TIMELINE_LIMITS, ...opts.timeline }) : null;
@@ -66,12 +69,22 @@ export class CaptureSink implements AbortableTraceSink {
     return to;
   }
 
-  cycle(row: Readonly<TraceRow>): void {
-    this.timelineRecorder?.cycle(row);
-    this.arrayRecorder?.cycle(row);
-    if (this.forward && row.cycle >= this.forward.from && row.cycle <= this.forward.to && (row.cycle - this.forward.from) % this.forward.every === 0) {
-      this.forward.cycle(row);
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    this.timelineRecorder?.cycle(row, count);
+    this.arrayRecorder?.cycle(row, count);
+    const f = this.forward;
+    if (f === null) return;
+    const { start, n } = runInWindow(f, row.cycle, count, this.run);
+    if (n === 0) return;
+    if (start === row.cycle) {
+      f.cycle(row, (n - 1) * f.every + 1);
+      return;
     }
+    // The run starts before the other sink's window: hand it the part from its first cycle on.
+    const clipped = this.clipped;
+    Object.assign(clipped, row);
+    clipped.cycle = start;
+    f.cycle(clipped, (n - 1) * f.every + 1);
   }
 
   pe(row: Readonly<PeTraceRow>): void {

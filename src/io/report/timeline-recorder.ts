@@ -49,8 +49,25 @@ export class TimelineRecorder {
     return this.full;
   }
 
-  cycle(row: Readonly<TraceRow>): void {
-    const t = row.cycle - this.limits.from;
+  /** `row` for `count` cycles: its first cycle in the window as one row, the rest only lengthen the open segments. */
+  cycle(row: Readonly<TraceRow>, count: number): void {
+    const { from, maxCycles, maxSegments } = this.limits;
+    const first = Math.max(row.cycle, from);
+    const last = row.cycle + count - 1;
+    if (last < first) return;
+    this.record(row, first);
+    if (last === first || this.full) return;
+    // The next cycle would stop a capture whose segments are already over the limit.
+    if (this.segments.length + TIMELINE_LANES.length > maxSegments) {
+      this.stop();
+      return;
+    }
+    this.last = Math.min(last - from, maxCycles - 1);
+    if (last - from >= maxCycles) this.stop();
+  }
+
+  private record(row: Readonly<TraceRow>, cycle: number): void {
+    const t = cycle - this.limits.from;
     if (this.full || t < 0 || t >= this.limits.maxCycles) {
       if (t >= this.limits.maxCycles) this.stop();
       return;

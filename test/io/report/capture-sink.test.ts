@@ -48,7 +48,7 @@ describe("timeline recorder", () => {
         row.state[matrix] = 1;
         row.stall = 0;
       }
-      rec.cycle(row);
+      rec.cycle(row, 1);
     }
     rec.instruction(0, "pc 0: RHM", 100, 102);
     rec.instruction(1, "pc 1: MMUL", 103, 110);
