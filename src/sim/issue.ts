@@ -55,7 +55,7 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
         return -1;
       }
       const shape = { rows: f.rows, cols: f.cols };
-      fast.start(U_DMA, op.code === OP_RHM ? K_RHM : op.code === OP_WHM ? K_WHM : K_WHMA, f.rows, f.cols);
+      startFastUnit(fast, op);
       if (op.code === OP_RHM) {
         const bad = hostToUnifiedBuffer(dp.host, f.host, f.hstride, dp.ub, f.ub, f.ustride, shape, hw.dtype, ctx.ubBits);
         if (bf16 && bad >= 0) fast.holdFault(U_DMA, bad, UB_FAULT + blockAddress(bad, f.cols, f.ub, f.ustride));
@@ -76,8 +76,7 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
         return -1;
       }
       const bad = readTile(rdw ? dp.wm : dp.ub, read, dp.fifo.tiles, offset, hw.cols, rdw ? hw.dtype : null, ctx.tileBits);
-      if (rdw) fast.start(U_WEIGHTS, K_RDW, f.rows, f.cols);
-      else fast.start(U_WEIGHTS, K_RDWU, read.transpose ? f.cols : f.rows, read.transpose ? f.rows : f.cols);
+      startFastUnit(fast, op);
       if (bf16 && bad >= 0) {
         const r = Math.floor(bad / f.cols);
         const c = bad - r * f.cols;
@@ -100,7 +99,7 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
         dp.activation.start(act);
         return -1;
       }
-      fast.start(U_ACTIVATION, K_ACT, f.rows, f.cols);
+      startFastUnit(fast, op);
       const bad = fastActivation(dp.acc.data, hw.cols, dp.ub, act, hw.dtype);
       if (bad >= 0) fast.holdFault(U_ACTIVATION, Math.floor(bad / f.cols), UB_FAULT + blockAddress(bad, f.cols, f.ub, f.ustride));
       return -1;
@@ -125,6 +124,7 @@ function issueVector(ctx: IssueContext, op: DecodedOp): void {
     });
     return;
   }
+  startFastUnit(fast, op);
   const n = f.rows * f.cols;
   let bad = -1;
   let text = UB_FAULT;
@@ -132,31 +132,58 @@ function issueVector(ctx: IssueContext, op: DecodedOp): void {
   switch (code) {
     case OP_VEC: {
       const vop = { fn: f.fn, dst: f.dst, dstride: f.dstride, a: f.a, astride: f.astride, b: f.b, bstride: f.bstride, rows: f.rows, cols: f.cols, imm: f.imm };
-      fast.start(U_VECTOR, K_VEC, f.rows, f.cols, f.fn === VEC_COPY ? 1 : 2);
       bad = vectorElementwise(dp.ub, vop, hw.dtype);
       addr = bad >= 0 ? blockAddress(bad, f.cols, f.dst, f.dstride) : 0;
       break;
     }
     case OP_VTR:
-      fast.start(U_VECTOR, K_VTR, f.rows, f.cols);
       if (ctx.scratch.length < n) ctx.scratch = new Float32Array(n);
       vectorTranspose(dp.ub, f.src, f.sstride, f.rows, f.cols, f.dst, f.dstride, ctx.scratch);
       return;
     case OP_VSMX:
-      fast.start(U_VECTOR, K_VSMX, f.rows, f.cols);
       if (ctx.scratch.length < n) ctx.scratch = new Float32Array(n);
       if (ctx.softmaxOut.length < f.cols) ctx.softmaxOut = new Float64Array(f.cols);
       bad = vectorSoftmax(dp.ub, f.src, f.sstride, f.dst, f.dstride, f.rows, f.cols, hw.dtype, ctx.scratch, ctx.softmaxOut);
       addr = bad >= 0 ? blockAddress(bad, f.cols, f.dst, f.dstride) : 0;
       break;
     case OP_VSGD:
-      fast.start(U_VECTOR, K_VSGD, f.rows, f.cols);
       bad = vectorSgd(dp.wm, f.wm, f.wstride, dp.acc.data, f.acc, hw.cols, f.rows, f.cols, f.lr, hw.dtype);
       text = "non-finite weight written to weight memory address ";
       addr = bad >= 0 ? blockAddress(bad, f.cols, f.wm, f.wstride) : 0;
       break;
   }
   if (hw.dtype === "bf16" && bad >= 0) fast.holdFault(U_VECTOR, bad, text + addr);
+}
+
+/**
+ * Fast mode: start the progress counter of the unit `op` runs on (the timing side of an issue; the
+ * data side is the rest of issueToUnit). MMUL, NOP, SYNC and HALT have none.
+ */
+export function startFastUnit(fast: FastUnits, op: DecodedOp): void {
+  const f = op.f;
+  switch (op.code) {
+    case OP_RHM:
+      return fast.start(U_DMA, K_RHM, f.rows, f.cols);
+    case OP_WHM:
+      return fast.start(U_DMA, K_WHM, f.rows, f.cols);
+    case OP_WHMA:
+      return fast.start(U_DMA, K_WHMA, f.rows, f.cols);
+    case OP_RDW:
+      return fast.start(U_WEIGHTS, K_RDW, f.rows, f.cols);
+    case OP_RDWU:
+      // Steps are the buffer rows read: the tile's columns when it is transposed.
+      return f.transpose === 1 ? fast.start(U_WEIGHTS, K_RDWU, f.cols, f.rows) : fast.start(U_WEIGHTS, K_RDWU, f.rows, f.cols);
+    case OP_ACT:
+      return fast.start(U_ACTIVATION, K_ACT, f.rows, f.cols);
+    case OP_VEC:
+      return fast.start(U_VECTOR, K_VEC, f.rows, f.cols, f.fn === VEC_COPY ? 1 : 2);
+    case OP_VTR:
+      return fast.start(U_VECTOR, K_VTR, f.rows, f.cols);
+    case OP_VSMX:
+      return fast.start(U_VECTOR, K_VSMX, f.rows, f.cols);
+    case OP_VSGD:
+      return fast.start(U_VECTOR, K_VSGD, f.rows, f.cols);
+  }
 }
 
 /** The address of block element e (row-major) of a rows x cols block at `addr` with `stride`. */
