@@ -15,7 +15,7 @@ import { VEC_COPY } from "../numerics/vector-ops.js";
 import {
   type DecodedOp, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD, OP_VSMX, OP_VTR, OP_WHM, OP_WHMA,
 } from "./decode.js";
-import { BankNonzeros, fastActivation, fastPassFloat, fastPassInt } from "./fast.js";
+import { BankNonzeros, fastActivation, fastPassFloat, fastPassInt, type PassOp } from "./fast.js";
 import { hostToUnifiedBuffer, readTile, unifiedBufferToHost, vectorElementwise, vectorSgd, vectorSoftmax, vectorTranspose } from "./fast-blocks.js";
 import { FastUnits, K_ACT, K_RDW, K_RDWU, K_RHM, K_VEC, K_VSGD, K_VSMX, K_VTR, K_WHM, K_WHMA } from "./fast-units.js";
 
@@ -34,6 +34,11 @@ export interface IssueContext {
 }
 
 const UB_FAULT = "non-finite value written to unified buffer address ";
+
+/** Fast mode's operands, reused by every instruction (the executors only read them). */
+const SHAPE = { rows: 0, cols: 0 };
+const TILE_READ = { addr: 0, stride: 0, rows: 0, cols: 0, transpose: false };
+const PASS: PassOp = { ub: 0, ustride: 0, vectors: 0, cols: 0, acc: 0, accumulate: false };
 
 /**
  * Start `op` at cycle t. RDW/RDWU load into `slot` (reserved by the caller). Returns, for a fast-mode
@@ -54,7 +59,9 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
         dp.dma.start({ kind, host: f.host, hstride: f.hstride, chip: whma ? f.acc : f.ub, cstride: whma ? 0 : f.ustride, rows: f.rows, cols: f.cols });
         return -1;
       }
-      const shape = { rows: f.rows, cols: f.cols };
+      const shape = SHAPE;
+      shape.rows = f.rows;
+      shape.cols = f.cols;
       startFastUnit(fast, op);
       if (op.code === OP_RHM) {
         const bad = hostToUnifiedBuffer(dp.host, f.host, f.hstride, dp.ub, f.ub, f.ustride, shape, hw.dtype, ctx.ubBits);
@@ -69,7 +76,13 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
     case OP_RDW:
     case OP_RDWU: {
       const rdw = op.code === OP_RDW;
-      const read = { addr: rdw ? f.wm : f.ub, stride: rdw ? f.wstride : f.ustride, rows: f.rows, cols: f.cols, transpose: f.transpose === 1 };
+      // The loader keeps its command; fast mode reuses one (nothing allocated per instruction).
+      const read = detailed ? { ...TILE_READ } : TILE_READ;
+      read.addr = rdw ? f.wm : f.ub;
+      read.stride = rdw ? f.wstride : f.ustride;
+      read.rows = f.rows;
+      read.cols = f.cols;
+      read.transpose = f.transpose === 1;
       const offset = dp.fifo.slotOffset(slot);
       if (detailed) {
         dp.loader.start(rdw ? LOAD_RDW : LOAD_RDWU, read, slot, offset);
@@ -87,7 +100,13 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
     }
     case OP_MMUL: {
       if (detailed) return -1;
-      const pass = { ub: f.ub, ustride: f.ustride, vectors: f.rows, cols: f.cols, acc: f.acc, accumulate: f.accumulate === 1 };
+      const pass = PASS;
+      pass.ub = f.ub;
+      pass.ustride = f.ustride;
+      pass.vectors = f.rows;
+      pass.cols = f.cols;
+      pass.acc = f.acc;
+      pass.accumulate = f.accumulate === 1;
       const nz = ctx.nonzeros;
       if (bf16) return fastPassFloat(dp.ub, dp.acc.data as Float32Array, hw.rows, hw.cols, tileCols, nz, bank, pass, ctx.f32);
       fastPassInt(dp.ub, dp.acc.data as Int32Array, hw.rows, hw.cols, tileCols, nz, bank, pass, ctx.f64);
