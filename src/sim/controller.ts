@@ -35,7 +35,7 @@ import { PeProbe } from "./pe-probe.js";
 import { NULL_SINK, makeTraceRow, type StallCause, type TraceSink } from "./trace.js";
 import { describeInstruction } from "./describe.js";
 import {
-  addStats, beginRecording, captureTiming, configKey, EV_ISSUE, EV_SHIFT, finishRecording, isIdle, ReplayMemo, replayData,
+  addStats, beginRecording, captureTimingInto, configKey, EV_ISSUE, EV_SHIFT, finishRecording, isIdle, ReplayMemo, replayData,
   restoreTiming, type RecordingStart, type ReplayFault,
 } from "./replay.js";
 import { startFastUnit } from "./issue.js";
@@ -149,6 +149,7 @@ export class Simulator implements MachineState {
    */
   dataDone = 0;
   private doneFault: ReplayFault | null = null;
+  private readonly timingScratch: number[] = [];
   private readonly row = makeTraceRow();
   private readonly peProbe: PeProbe;
 
@@ -268,7 +269,7 @@ export class Simulator implements MachineState {
    */
   private replayRun(memo: ReplayMemo, maxCycles: number): RecordingStart | true | null {
     if (!isIdle(this, this.now)) return null;
-    const start = captureTiming(this, this.now);
+    const start = captureTimingInto(this, this.now, this.timingScratch);
     const e = memo.find(this.ops, this.config, start);
     if (e === null) return beginRecording(this, start);
     // The watchdog would stop the simulated run: let it.

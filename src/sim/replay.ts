@@ -47,7 +47,7 @@ export class ReplayMemo {
   recorded = 0;
   faulted = 0;
 
-  find(ops: readonly DecodedOp[], config: string, start: Float64Array): ReplayEntry | null {
+  find(ops: readonly DecodedOp[], config: string, start: ArrayLike<number>): ReplayEntry | null {
     const list = this.byProgram.get(ops);
     if (list === undefined) return null;
     for (const e of list) if (e.config === config && sameValues(e.start, start) && sameOps(e.ops, ops)) return e;
@@ -68,7 +68,7 @@ export function configKey(hw: HwConfig): string {
   return JSON.stringify(hw);
 }
 
-function sameValues(a: Float64Array, b: Float64Array): boolean {
+function sameValues(a: Float64Array, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(a[i] !== a[i] && b[i] !== b[i])) return false;
   return true;
@@ -99,9 +99,15 @@ export function isIdle(m: Simulator, now: number): boolean {
  * current cycle), so any cycle further back is the same as `farPast` cycles back.
  */
 export function captureTiming(m: Simulator, base: number): Float64Array {
+  return Float64Array.from(captureTimingInto(m, base, []));
+}
+
+/** captureTiming into `v` (emptied first; a caller comparing many states reuses one array). */
+export function captureTimingInto(m: Simulator, base: number, v: number[]): number[] {
   const farPast = -2 * (m.hw.rows + m.hw.cols) - 16;
   const rel = (t: number) => Math.max(t - base, farPast);
-  const v: number[] = [rel(m.mmFreeAt), rel(m.streamT0), m.activeBank, rel(m.shiftStart), rel(m.shiftEnd), rel(m.fastGrantsCycle)];
+  v.length = 0;
+  v.push(rel(m.mmFreeAt), rel(m.streamT0), m.activeBank, rel(m.shiftStart), rel(m.shiftEnd), rel(m.fastGrantsCycle));
   for (let b = 0; b < 2; b++) {
     v.push(m.bankState[b], rel(m.bankReadyAt[b]), rel(m.bankLastUse[b]), m.bankSeq[b] - m.shiftSeq, m.bankRows[b], m.bankCols[b]);
   }
@@ -114,11 +120,11 @@ export function captureTiming(m: Simulator, base: number): Float64Array {
   for (const a of [g.granted, g.weightGranted, g.hostGranted, g.refusedBy]) for (const x of a) v.push(x);
   v.push(f.eventCycles);
   m.dp.fifo.saveControl(v);
-  return Float64Array.from(v);
+  return v;
 }
 
 /** Write back what captureTiming saved, relative to `base`, with the shift sequence at `shiftSeq`. */
-export function restoreTiming(m: Simulator, v: Float64Array, base: number, shiftSeq: number): void {
+export function restoreTiming(m: Simulator, v: ArrayLike<number>, base: number, shiftSeq: number): void {
   let i = 0;
   m.mmFreeAt = v[i++] + base;
   m.streamT0 = v[i++] + base;
@@ -159,9 +165,9 @@ export interface RecordingStart {
   readonly shiftSeq: number;
 }
 
-export function beginRecording(m: Simulator, start: Float64Array): RecordingStart {
+export function beginRecording(m: Simulator, start: ArrayLike<number>): RecordingStart {
   m.recording = [];
-  return { start, stats: cloneStats(m.stats), now: m.now, shiftSeq: m.shiftSeq };
+  return { start: Float64Array.from(start), stats: cloneStats(m.stats), now: m.now, shiftSeq: m.shiftSeq };
 }
 
 /** After a run that halted: store it, if it ended idle with nothing counted ahead. */
