@@ -69,9 +69,22 @@ export class WeightFifo {
   /**
    * Reserve the next slot for a load of a rows x cols tile (a command at issue, applied at once so
    * the loader can write it this cycle). Clears the old tile's extent: padding is zero.
+   * `clearTile` false: the slot's contents were already prepared (fast mode's replay, sim/replay.ts).
    */
-  reserve(rows: number, cols: number): number {
+  reserve(rows: number, cols: number, clearTile = true): number {
     const slot = (this.head + this.count) % this.depth;
+    if (clearTile) this.prepareSlot(slot, rows, cols);
+    else {
+      this.tileRows[slot] = rows;
+      this.tileCols[slot] = cols;
+    }
+    this.state[slot] = SLOT_FILLING;
+    this.count++;
+    return slot;
+  }
+
+  /** The contents' side of a reservation: clear the old tile's extent and note the new one. */
+  prepareSlot(slot: number, rows: number, cols: number): void {
     const base = slot * this.tileSize;
     const C = this.cols;
     const tiles = this.tiles;
@@ -80,9 +93,27 @@ export class WeightFifo {
     }
     this.tileRows[slot] = rows;
     this.tileCols[slot] = cols;
-    this.state[slot] = SLOT_FILLING;
-    this.count++;
-    return slot;
+  }
+
+  /** Registers other than the tiles' values, appended to `out` (fast mode's replay compares and restores them). */
+  saveControl(out: number[]): void {
+    out.push(this.head, this.count, this.readyPending, this.shiftPending ? 1 : 0, this.freePending ? 1 : 0);
+    for (let s = 0; s < this.depth; s++) out.push(this.state[s], this.tileRows[s], this.tileCols[s]);
+  }
+
+  /** Restore what saveControl wrote from v[at...]; returns the index after it. */
+  restoreControl(v: ArrayLike<number>, at: number): number {
+    this.head = v[at++];
+    this.count = v[at++];
+    this.readyPending = v[at++];
+    this.shiftPending = v[at++] === 1;
+    this.freePending = v[at++] === 1;
+    for (let s = 0; s < this.depth; s++) {
+      this.state[s] = v[at++];
+      this.tileRows[s] = v[at++];
+      this.tileCols[s] = v[at++];
+    }
+    return at;
   }
 
   stageReady(slot: number): void {

@@ -35,6 +35,11 @@ import { checkFaults } from "./faults.js";
 import { PeProbe } from "./pe-probe.js";
 import { NULL_SINK, makeTraceRow, type StallCause, type TraceSink } from "./trace.js";
 import { describeInstruction } from "./describe.js";
+import {
+  addStats, beginRecording, captureTimingInto, configKey, EV_ISSUE, EV_SHIFT, finishRecording, isIdle, ReplayMemo, replayData,
+  restoreTiming, type RecordingStart, type ReplayFault,
+} from "./replay.js";
+import { startFastUnit } from "./issue.js";
 
 export type SimMode = "fast" | "detailed";
 
@@ -42,6 +47,11 @@ export interface SimulatorOptions {
   mode: SimMode;
   /** Evaluate order of the datapath's units (tests permute it). */
   evaluateOrder?: readonly number[];
+  /**
+   * Fast mode: replay recorded runs of a program (sim/replay.ts). Default: a memo of this chip's own;
+   * `false` simulates every run; a shared memo serves several chips.
+   */
+  replay?: ReplayMemo | false;
 }
 
 export interface RunOptions {
@@ -99,7 +109,8 @@ export class Simulator implements MachineState {
   /** The current or last shift: first and last step. */
   shiftStart = -1e15;
   shiftEnd = -1e15;
-  private shiftSeq = 0;
+  /** Shifts started so far (orders the banks' tiles). */
+  shiftSeq = 0;
   /** See MachineState: a state counter and the cached block reason of the head. */
   epoch = 0;
   reasonPc = -1;
@@ -129,6 +140,19 @@ export class Simulator implements MachineState {
   private readonly ctx: IssueContext;
   /** The trace row the core fills and hands to the sink (trace-runs.ts fills it too). */
   readonly row = makeTraceRow();
+  /** Fast mode's replay (sim/replay.ts): the memo, this machine's key, the program start() began. */
+  readonly replay: ReplayMemo | null;
+  private readonly config: string;
+  private started: PreparedProgram | null = null;
+  /** While a run is recorded: its issue and shift events (EV_*). */
+  recording: number[] | null = null;
+  /**
+   * After a replay whose data raised a fault, the run is simulated in full: the first `dataDone`
+   * issue and shift events already moved their data, and the last of them holds `doneFault`.
+   */
+  dataDone = 0;
+  private doneFault: ReplayFault | null = null;
+  private readonly timingScratch: number[] = [];
   private readonly peProbe: PeProbe;
 
   constructor(
@@ -139,6 +163,8 @@ export class Simulator implements MachineState {
     this.detailed = options.mode === "detailed";
     this.fast = new FastUnits(hw);
     this.peProbe = new PeProbe(this.dp);
+    this.replay = this.detailed || options.replay === false ? null : (options.replay ?? new ReplayMemo());
+    this.config = configKey(hw);
     const ub = this.dp.ub;
     const tiles = this.dp.fifo.tiles;
     this.ctx = {
@@ -154,6 +180,10 @@ export class Simulator implements MachineState {
       softmaxOut: new Float64Array(0),
       nonzeros: new BankNonzeros(hw.rows, hw.cols),
     };
+  }
+
+  get issueContext(): IssueContext {
+    return this.ctx;
   }
 
   get mode(): SimMode {
@@ -177,6 +207,7 @@ export class Simulator implements MachineState {
     this.ops = p.ops;
     this.pc = 0;
     this.halted = false;
+    this.started = p;
   }
 
   /** Run until HALT (true) or until a slice ends (false). Throws RuntimeFault on faults. */
@@ -185,6 +216,17 @@ export class Simulator implements MachineState {
     const maxCycles = opts.maxCycles ?? DEFAULT_MAX_CYCLES;
     const sliced = opts.sliceCycles !== undefined && sink !== NULL_SINK;
     const sliceEnd = opts.sliceCycles !== undefined ? this.now + opts.sliceCycles : Number.POSITIVE_INFINITY;
+    const started = this.started;
+    this.started = null;
+    this.recording = null;
+    this.dataDone = 0;
+    this.doneFault = null;
+    let record: RecordingStart | null = null;
+    if (started !== null && this.replay !== null && sink === NULL_SINK && opts.sliceCycles === undefined && this.ops === started.ops && this.pc === 0) {
+      const r = this.replayRun(this.replay, maxCycles);
+      if (r === true) return true;
+      record = r;
+    }
     let t = this.now;
     try {
       while (!this.halted) {
@@ -225,7 +267,53 @@ export class Simulator implements MachineState {
     }
     this.stats.cycles += t - this.now;
     this.now = t;
+    if (record !== null && this.replay !== null) finishRecording(this, this.replay, this.config, record);
     return this.halted;
+  }
+
+  /**
+   * A fresh run of a prepared program in fast mode: replay it when this program ran from this state
+   * before (true), or start recording it (null: the run is simulated without recording).
+   */
+  private replayRun(memo: ReplayMemo, maxCycles: number): RecordingStart | true | null {
+    if (!isIdle(this, this.now)) return null;
+    const start = captureTimingInto(this, this.now, this.timingScratch);
+    const e = memo.find(this.ops, this.config, start);
+    if (e === null) return beginRecording(this, start);
+    // The watchdog would stop the simulated run: let it.
+    if (this.now + e.cycles >= maxCycles) return null;
+    const fault = replayData(this, e);
+    if (fault !== null) {
+      // Undo the units' starts and simulate; the data already moved are not moved again.
+      restoreTiming(this, start, this.now, this.shiftSeq);
+      memo.faulted++;
+      this.dataDone = fault.events;
+      this.doneFault = fault.fault;
+      return null;
+    }
+    memo.hits++;
+    const end = this.now + e.cycles;
+    restoreTiming(this, e.end, end, this.shiftSeq + e.shifts);
+    addStats(this.stats, e.stats);
+    this.pc = e.endPc;
+    this.halted = true;
+    this.epoch++;
+    this.now = end;
+    return true;
+  }
+
+  /** Issue of an instruction whose data a replay already moved: the unit's start and any fault it held. */
+  private issueDone(op: DecodedOp): number {
+    startFastUnit(this.fast, op);
+    if (--this.dataDone > 0 || this.doneFault === null) return -1;
+    const f = this.doneFault;
+    this.doneFault = null;
+    if (f.unit >= 0) {
+      this.fast.faultAt[f.unit] = f.faultAt;
+      this.fast.faultText[f.unit] = f.text;
+      this.fast.heldFaults++;
+    }
+    return f.passBad;
   }
 
   private headText(): string {
@@ -387,7 +475,9 @@ export class Simulator implements MachineState {
     if (this.detailed) this.dp.array.startShift(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
     else {
       // Fast mode keeps the bank as its nonzero weights only (sim/fast.ts BankNonzeros).
-      this.ctx.nonzeros.build(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
+      if (this.dataDone > 0) this.dataDone--;
+      else this.ctx.nonzeros.build(bank, fifo.tiles, fifo.slotOffset(slot), rows, cols);
+      if (this.recording !== null) this.recording.push(EV_SHIFT, bank, slot, rows, cols);
       shiftTotals(this.hw, this.totals.counts);
     }
     fifo.stageShiftStart();
@@ -459,9 +549,10 @@ export class Simulator implements MachineState {
       this.bankLastUse[this.activeBank] = t + vectors;
       this.mmFreeAt = t + vectors;
     }
-    const slot = op.code === OP_RDW || op.code === OP_RDWU ? this.dp.fifo.reserve(op.f.rows, op.f.cols) : -1;
+    const slot = op.code === OP_RDW || op.code === OP_RDWU ? this.dp.fifo.reserve(op.f.rows, op.f.cols, this.dataDone === 0) : -1;
     const entry: InFlight = { op, t0: t, tc: -1, vectors, tileRows, tileCols, slot, faultCycle: -1, faultRow: -1, faultCol: -1 };
-    const bad = issueToUnit(this.ctx, op, this.activeBank, tileCols, slot);
+    if (this.recording !== null) this.recording.push(EV_ISSUE, this.pc, this.activeBank, tileCols, slot);
+    const bad = this.dataDone > 0 ? this.issueDone(op) : issueToUnit(this.ctx, op, this.activeBank, tileCols, slot);
     if (op.code === OP_MMUL) {
       const { rows: R, cols: C } = this.hw;
       if (!this.detailed) {

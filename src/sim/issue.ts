@@ -15,7 +15,7 @@ import { VEC_COPY } from "../numerics/vector-ops.js";
 import {
   type DecodedOp, OP_ACT, OP_MMUL, OP_RDW, OP_RDWU, OP_RHM, OP_VEC, OP_VSGD, OP_VSMX, OP_VTR, OP_WHM, OP_WHMA,
 } from "./decode.js";
-import { BankNonzeros, fastActivation, fastPassFloat, fastPassInt } from "./fast.js";
+import { BankNonzeros, fastActivation, fastPassFloat, fastPassInt, type PassOp } from "./fast.js";
 import { hostToUnifiedBuffer, readTile, unifiedBufferToHost, vectorElementwise, vectorSgd, vectorSoftmax, vectorTranspose } from "./fast-blocks.js";
 import { FastUnits, K_ACT, K_RDW, K_RDWU, K_RHM, K_VEC, K_VSGD, K_VSMX, K_VTR, K_WHM, K_WHMA } from "./fast-units.js";
 
@@ -34,6 +34,11 @@ export interface IssueContext {
 }
 
 const UB_FAULT = "non-finite value written to unified buffer address ";
+
+/** Fast mode's operands, reused by every instruction (the executors only read them). */
+const SHAPE = { rows: 0, cols: 0 };
+const TILE_READ = { addr: 0, stride: 0, rows: 0, cols: 0, transpose: false };
+const PASS: PassOp = { ub: 0, ustride: 0, vectors: 0, cols: 0, acc: 0, accumulate: false };
 
 /**
  * Start `op` at cycle t. RDW/RDWU load into `slot` (reserved by the caller). Returns, for a fast-mode
@@ -54,8 +59,10 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
         dp.dma.start({ kind, host: f.host, hstride: f.hstride, chip: whma ? f.acc : f.ub, cstride: whma ? 0 : f.ustride, rows: f.rows, cols: f.cols });
         return -1;
       }
-      const shape = { rows: f.rows, cols: f.cols };
-      fast.start(U_DMA, op.code === OP_RHM ? K_RHM : op.code === OP_WHM ? K_WHM : K_WHMA, f.rows, f.cols);
+      const shape = SHAPE;
+      shape.rows = f.rows;
+      shape.cols = f.cols;
+      startFastUnit(fast, op);
       if (op.code === OP_RHM) {
         const bad = hostToUnifiedBuffer(dp.host, f.host, f.hstride, dp.ub, f.ub, f.ustride, shape, hw.dtype, ctx.ubBits);
         if (bf16 && bad >= 0) fast.holdFault(U_DMA, bad, UB_FAULT + blockAddress(bad, f.cols, f.ub, f.ustride));
@@ -69,15 +76,20 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
     case OP_RDW:
     case OP_RDWU: {
       const rdw = op.code === OP_RDW;
-      const read = { addr: rdw ? f.wm : f.ub, stride: rdw ? f.wstride : f.ustride, rows: f.rows, cols: f.cols, transpose: f.transpose === 1 };
+      // The loader keeps its command; fast mode reuses one (nothing allocated per instruction).
+      const read = detailed ? { ...TILE_READ } : TILE_READ;
+      read.addr = rdw ? f.wm : f.ub;
+      read.stride = rdw ? f.wstride : f.ustride;
+      read.rows = f.rows;
+      read.cols = f.cols;
+      read.transpose = f.transpose === 1;
       const offset = dp.fifo.slotOffset(slot);
       if (detailed) {
         dp.loader.start(rdw ? LOAD_RDW : LOAD_RDWU, read, slot, offset);
         return -1;
       }
       const bad = readTile(rdw ? dp.wm : dp.ub, read, dp.fifo.tiles, offset, hw.cols, rdw ? hw.dtype : null, ctx.tileBits);
-      if (rdw) fast.start(U_WEIGHTS, K_RDW, f.rows, f.cols);
-      else fast.start(U_WEIGHTS, K_RDWU, read.transpose ? f.cols : f.rows, read.transpose ? f.rows : f.cols);
+      startFastUnit(fast, op);
       if (bf16 && bad >= 0) {
         const r = Math.floor(bad / f.cols);
         const c = bad - r * f.cols;
@@ -88,7 +100,13 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
     }
     case OP_MMUL: {
       if (detailed) return -1;
-      const pass = { ub: f.ub, ustride: f.ustride, vectors: f.rows, cols: f.cols, acc: f.acc, accumulate: f.accumulate === 1 };
+      const pass = PASS;
+      pass.ub = f.ub;
+      pass.ustride = f.ustride;
+      pass.vectors = f.rows;
+      pass.cols = f.cols;
+      pass.acc = f.acc;
+      pass.accumulate = f.accumulate === 1;
       const nz = ctx.nonzeros;
       if (bf16) return fastPassFloat(dp.ub, dp.acc.data as Float32Array, hw.rows, hw.cols, tileCols, nz, bank, pass, ctx.f32);
       fastPassInt(dp.ub, dp.acc.data as Int32Array, hw.rows, hw.cols, tileCols, nz, bank, pass, ctx.f64);
@@ -100,7 +118,7 @@ export function issueToUnit(ctx: IssueContext, op: DecodedOp, bank: number, tile
         dp.activation.start(act);
         return -1;
       }
-      fast.start(U_ACTIVATION, K_ACT, f.rows, f.cols);
+      startFastUnit(fast, op);
       const bad = fastActivation(dp.acc.data, hw.cols, dp.ub, act, hw.dtype);
       if (bad >= 0) fast.holdFault(U_ACTIVATION, Math.floor(bad / f.cols), UB_FAULT + blockAddress(bad, f.cols, f.ub, f.ustride));
       return -1;
@@ -125,6 +143,7 @@ function issueVector(ctx: IssueContext, op: DecodedOp): void {
     });
     return;
   }
+  startFastUnit(fast, op);
   const n = f.rows * f.cols;
   let bad = -1;
   let text = UB_FAULT;
@@ -132,31 +151,58 @@ function issueVector(ctx: IssueContext, op: DecodedOp): void {
   switch (code) {
     case OP_VEC: {
       const vop = { fn: f.fn, dst: f.dst, dstride: f.dstride, a: f.a, astride: f.astride, b: f.b, bstride: f.bstride, rows: f.rows, cols: f.cols, imm: f.imm };
-      fast.start(U_VECTOR, K_VEC, f.rows, f.cols, f.fn === VEC_COPY ? 1 : 2);
       bad = vectorElementwise(dp.ub, vop, hw.dtype);
       addr = bad >= 0 ? blockAddress(bad, f.cols, f.dst, f.dstride) : 0;
       break;
     }
     case OP_VTR:
-      fast.start(U_VECTOR, K_VTR, f.rows, f.cols);
       if (ctx.scratch.length < n) ctx.scratch = new Float32Array(n);
       vectorTranspose(dp.ub, f.src, f.sstride, f.rows, f.cols, f.dst, f.dstride, ctx.scratch);
       return;
     case OP_VSMX:
-      fast.start(U_VECTOR, K_VSMX, f.rows, f.cols);
       if (ctx.scratch.length < n) ctx.scratch = new Float32Array(n);
       if (ctx.softmaxOut.length < f.cols) ctx.softmaxOut = new Float64Array(f.cols);
       bad = vectorSoftmax(dp.ub, f.src, f.sstride, f.dst, f.dstride, f.rows, f.cols, hw.dtype, ctx.scratch, ctx.softmaxOut);
       addr = bad >= 0 ? blockAddress(bad, f.cols, f.dst, f.dstride) : 0;
       break;
     case OP_VSGD:
-      fast.start(U_VECTOR, K_VSGD, f.rows, f.cols);
       bad = vectorSgd(dp.wm, f.wm, f.wstride, dp.acc.data, f.acc, hw.cols, f.rows, f.cols, f.lr, hw.dtype);
       text = "non-finite weight written to weight memory address ";
       addr = bad >= 0 ? blockAddress(bad, f.cols, f.wm, f.wstride) : 0;
       break;
   }
   if (hw.dtype === "bf16" && bad >= 0) fast.holdFault(U_VECTOR, bad, text + addr);
+}
+
+/**
+ * Fast mode: start the progress counter of the unit `op` runs on (the timing side of an issue; the
+ * data side is the rest of issueToUnit). MMUL, NOP, SYNC and HALT have none.
+ */
+export function startFastUnit(fast: FastUnits, op: DecodedOp): void {
+  const f = op.f;
+  switch (op.code) {
+    case OP_RHM:
+      return fast.start(U_DMA, K_RHM, f.rows, f.cols);
+    case OP_WHM:
+      return fast.start(U_DMA, K_WHM, f.rows, f.cols);
+    case OP_WHMA:
+      return fast.start(U_DMA, K_WHMA, f.rows, f.cols);
+    case OP_RDW:
+      return fast.start(U_WEIGHTS, K_RDW, f.rows, f.cols);
+    case OP_RDWU:
+      // Steps are the buffer rows read: the tile's columns when it is transposed.
+      return f.transpose === 1 ? fast.start(U_WEIGHTS, K_RDWU, f.cols, f.rows) : fast.start(U_WEIGHTS, K_RDWU, f.rows, f.cols);
+    case OP_ACT:
+      return fast.start(U_ACTIVATION, K_ACT, f.rows, f.cols);
+    case OP_VEC:
+      return fast.start(U_VECTOR, K_VEC, f.rows, f.cols, f.fn === VEC_COPY ? 1 : 2);
+    case OP_VTR:
+      return fast.start(U_VECTOR, K_VTR, f.rows, f.cols);
+    case OP_VSMX:
+      return fast.start(U_VECTOR, K_VSMX, f.rows, f.cols);
+    case OP_VSGD:
+      return fast.start(U_VECTOR, K_VSGD, f.rows, f.cols);
+  }
 }
 
 /** The address of block element e (row-major) of a rows x cols block at `addr` with `stride`. */

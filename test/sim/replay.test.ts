@@ -1,0 +1,225 @@
+/**
+ * Fast mode's replay of recorded runs (sim/replay.ts): a program run again from an equal idle state
+ * only moves its data and takes the recorded timing. Checked against fast mode without the memo and
+ * against detailed mode, run after run, with other data each time, from changing start states,
+ * across machine configurations sharing one memo, and with data that raise a fault.
+ */
+import { describe, expect, it } from "vitest";
+import { buildHwConfig, type DType, type HwConfig } from "../../src/config/hw-config.js";
+import { compileMatmul } from "../../src/compiler/matmul.js";
+import { RuntimeFault } from "../../src/errors.js";
+import type { Program } from "../../src/isa/program.js";
+import { NetworkOnChip } from "../../src/jobs/network.js";
+import { Simulator, type PreparedProgram, type SimMode } from "../../src/sim/controller.js";
+import { ReplayMemo } from "../../src/sim/replay.js";
+import { initParameters } from "../../src/workloads/init.js";
+import { grid, makeSpec, randomImages, randomLabels } from "../compiler/harness.js";
+import { expectSameBits } from "../helpers/expect-matmul.js";
+import { ins, program } from "../helpers/programs.js";
+import { Rng, randomBf16, randomInt8 } from "../helpers/reference-matmul.js";
+
+/** A machine with seeded port counts, link widths, latencies and FIFO depth. */
+function randomHw(seed: number, dtype: DType, overrides: Record<string, number> = {}): HwConfig {
+  const rng = new Rng(seed);
+  const cols = rng.int(2, 6);
+  return buildHwConfig("small", {
+    rows: rng.int(2, 6),
+    cols,
+    dtype,
+    vectorLanes: Math.min(cols, rng.int(1, 8)),
+    weightFifoTiles: rng.int(1, 4),
+    weightBytesPerCycle: rng.pick([1, 3, 8, 16, 64]),
+    hostBytesPerCycle: rng.pick([1, 4, 16, 32, 3]),
+    unifiedBufferReadPorts: rng.pick([1, 2, 3]),
+    unifiedBufferWritePorts: rng.pick([1, 2]),
+    accumulatorReadPorts: rng.pick([1, 2]),
+    activationLatency: rng.int(0, 3),
+    vectorLatency: rng.int(0, 3),
+    ...overrides,
+  });
+}
+
+/**
+ * C = A B of the given shape with seeded values. `bad`: B's last column is 2^127 from row R on, so
+ * the accumulating passes of the last column tile overflow to infinity (after the other tiles'
+ * accumulating passes have added into the accumulators).
+ */
+function matmul(hw: HwConfig, m: number, k: number, n: number, seed: number, bad = false): Program {
+  const rng = new Rng(seed);
+  const value = () => (hw.dtype === "int8" ? randomInt8(rng) : randomBf16(rng));
+  const a = Float32Array.from({ length: m * k }, value);
+  const b = Float32Array.from({ length: k * n }, value);
+  if (bad) for (let r = hw.rows; r < k; r++) b[r * n + n - 1] = 2 ** 127;
+  return compileMatmul(a, m, k, b, n, hw).program;
+}
+
+/** Put a program's data segments into a started chip (the same program with other data). */
+function putData(sim: Simulator, data: Program): void {
+  for (const seg of data.data) (seg.memory === "host" ? sim.dp.host : sim.dp.wm).set(seg.values, seg.address);
+}
+
+type Outcome = { halted: boolean; fault: string | null };
+
+function runOn(sim: Simulator, p: PreparedProgram, data: Program): Outcome {
+  sim.start(p);
+  putData(sim, data);
+  try {
+    return { halted: sim.run(), fault: null };
+  } catch (e) {
+    if (!(e instanceof RuntimeFault)) throw e;
+    return { halted: false, fault: `${e.message} @${e.cycle}` };
+  }
+}
+
+function expectSameMachine(got: Simulator, want: Simulator, what: string): void {
+  expect(got.stats, `${what}: statistics`).toEqual(want.stats);
+  expect(got.now, `${what}: cycle`).toBe(want.now);
+  expectSameBits(got.dp.ub, want.dp.ub, `${what}: unified buffer`);
+  expectSameBits(got.dp.acc.data, want.dp.acc.data, `${what}: accumulators`);
+  expectSameBits(got.dp.wm, want.dp.wm, `${what}: weight memory`);
+  expectSameBits(got.dp.host, want.dp.host, `${what}: host memory`);
+}
+
+function threeChips(hw: HwConfig) {
+  return {
+    replay: new Simulator(hw, { mode: "fast" }),
+    plain: new Simulator(hw, { mode: "fast", replay: false }),
+    detailed: new Simulator(hw, { mode: "detailed" }),
+  };
+}
+
+describe("replayed runs", () => {
+  it("equal fast mode without the memo and detailed mode, run after run, with other data and another program between", () => {
+    let hits = 0;
+    for (const seed of [21, 22, 23, 24]) {
+      const hw = randomHw(seed, seed % 2 ? "int8" : "bf16");
+      const data = [1, 2, 3].map((d) => matmul(hw, 7, 9, 5, seed * 10 + d));
+      // Another program leaves a tile in a bank: the next matmul starts from another state (its
+      // first pass uses that tile, and a bank less is free).
+      const other = program([ins("RDW", { wm: 0, wstride: hw.cols, rows: hw.rows, cols: hw.cols, transpose: 0 }), ins("HALT")], []);
+      const sims = threeChips(hw);
+      const prepared = Object.fromEntries(Object.entries(sims).map(([k, s]) => [k, { p: s.prepare(data[0]), q: s.prepare(other) }]));
+      const order = [0, 1, 2, 0, 1, -1, 2, 0, 1, 2, 0, 1];
+      order.forEach((d, step) => {
+        const out: Record<string, Outcome> = {};
+        for (const [k, s] of Object.entries(sims)) out[k] = d < 0 ? runOn(s, prepared[k].q, other) : runOn(s, prepared[k].p, data[d]);
+        const what = `seed ${seed}, run ${step}`;
+        expect(out.replay, what).toEqual({ halted: true, fault: null });
+        expectSameMachine(sims.replay, sims.plain, `${what}, memo against none`);
+        expectSameMachine(sims.replay, sims.detailed, `${what}, memo against detailed mode`);
+      });
+      hits += sims.replay.replay!.hits;
+    }
+    // The memo did replay (runs after the first from each start state; 48 runs in all).
+    expect(hits).toBeGreaterThanOrEqual(10);
+  });
+
+  it("training steps with prefetching programs: replayed steps equal detailed mode's, weights and statistics", async () => {
+    const spec = makeSpec(20, [[7, "sigmoid"], [5, "relu"], [3, "sigmoid"]], 6, { learningRate: 0.5 });
+    const steps = 8;
+    const images = randomImages(steps * spec.batch, spec.inputs, 31);
+    const labels = Uint8Array.from(randomLabels(steps * spec.batch, 3, 32));
+    const nets = (["fast", "detailed"] as SimMode[]).map((mode) => {
+      const net = new NetworkOnChip(spec, grid(4, 4, { dtype: "bf16" }), mode, "train-step");
+      net.setParams(initParameters(spec));
+      return net;
+    });
+    for (let s = 0; s < steps; s++) {
+      const next = s + 1 < steps ? { order: null, first: (s + 1) * spec.batch, count: spec.batch } : undefined;
+      for (const net of nets) await net.step(images, labels, null, s * spec.batch, spec.batch, {}, next);
+      expectSameMachine(nets[0].sim, nets[1].sim, `step ${s}`);
+    }
+    expect(nets[0].sim.replay!.hits).toBeGreaterThan(3);
+  });
+
+  it("a memo shared by chips of different configurations keys on the configuration", () => {
+    const hwA = randomHw(33, "int8");
+    // The same machine with narrower links: other cycles.
+    const hwB = randomHw(33, "int8", { hostBytesPerCycle: 1, weightBytesPerCycle: 1 });
+    const program = matmul(hwA, 6, 9, 7, 5);
+    const memo = new ReplayMemo();
+    const a = new Simulator(hwA, { mode: "fast", replay: memo });
+    const b = new Simulator(hwB, { mode: "fast", replay: memo });
+    const plainB = new Simulator(hwB, { mode: "fast", replay: false });
+    const p = a.prepare(program);
+    for (let i = 0; i < 6; i++) {
+      runOn(a, p, program);
+      runOn(b, p, program);
+      runOn(plainB, p, program);
+      expectSameMachine(b, plainB, `run ${i}`);
+    }
+    expect(b.now).not.toBe(a.now);
+    expect(memo.hits).toBeGreaterThan(3);
+  });
+
+  it("data that raise a fault in a replayed run: the same fault, cycle, statistics and memories as without the memo", () => {
+    let faulted = 0;
+    for (const seed of [41, 42, 43, 44, 45, 46]) {
+      const hw = randomHw(seed, "bf16");
+      const good = matmul(hw, 7, 9, 13, seed);
+      const bad = matmul(hw, 7, 9, 13, seed + 1, true);
+      const sims = threeChips(hw);
+      const list = [sims.replay, sims.plain, sims.detailed];
+      const ps = list.map((s) => s.prepare(good));
+      for (let i = 0; i < 5; i++) list.forEach((s, k) => runOn(s, ps[k], good));
+      const [got, want, wantDetailed] = list.map((s, k) => runOn(s, ps[k], bad));
+      expect(got.fault, `seed ${seed}`).toMatch(/non-finite/);
+      expect(got, `seed ${seed}`).toEqual(want);
+      expect(got.fault, `seed ${seed}`).toBe(wantDetailed.fault);
+      expectSameMachine(sims.replay, sims.plain, `seed ${seed}`);
+      faulted += sims.replay.replay!.faulted;
+    }
+    // Most of these faults were found by replays (then simulated), not by first runs from a new state.
+    expect(faulted).toBeGreaterThanOrEqual(4);
+  });
+
+  it("a fault found by a replay after an in-place update: the update is not applied twice", () => {
+    // Each run doubles unified-buffer row 0 in place, then reads host rows into another block; the
+    // last run's host rows hold infinities, which the replay finds after it has doubled row 0.
+    const hw = randomHw(61, "bf16");
+    const cols = Math.min(4, hw.cols);
+    const step = (hostRows: Float32Array) =>
+      program(
+        [
+          ins("VEC", { fn: 0, dst: 0, dstride: cols, a: 0, astride: cols, b: 0, bstride: cols, rows: 2, cols, imm: 1 }),
+          ins("RHM", { host: 0, hstride: cols, ub: 64, ustride: cols, rows: 2, cols }),
+          ins("HALT"),
+        ],
+        [{ memory: "host", address: 0, values: hostRows }],
+      );
+    const good = step(Float32Array.from({ length: 2 * cols }, (_, i) => i + 1));
+    const bad = step(Float32Array.from({ length: 2 * cols }, (_, i) => (i === cols + 1 ? Infinity : i)));
+    const sims = threeChips(hw);
+    const list = [sims.replay, sims.plain, sims.detailed];
+    const ps = list.map((s) => s.prepare(good));
+    for (const s of list) s.dp.ub.set([1.5, -2, 3, 0.25, 5, 6, -7, 8].slice(0, 2 * cols));
+    for (let i = 0; i < 4; i++) list.forEach((s, k) => runOn(s, ps[k], good));
+    const [got, want, wantDetailed] = list.map((s, k) => runOn(s, ps[k], bad));
+    expect(got.fault).toMatch(/non-finite value written to unified buffer address 6[4-9]/);
+    expect(got).toEqual(want);
+    expect(got.fault).toBe(wantDetailed.fault);
+    expect(sims.replay.replay!.faulted).toBe(1);
+    expectSameMachine(sims.replay, sims.plain, "after the fault");
+    expect(sims.replay.dp.ub[0]).toBe(1.5 * 2 ** 5);
+  });
+
+  it("a run the watchdog stops is simulated, and stops where it would without the memo", () => {
+    const hw = randomHw(51, "int8");
+    const program = matmul(hw, 5, 5, 5, 51);
+    const sims = [new Simulator(hw, { mode: "fast" }), new Simulator(hw, { mode: "fast", replay: false })];
+    const outs = sims.map((s) => {
+      const p = s.prepare(program);
+      for (let i = 0; i < 3; i++) runOn(s, p, program);
+      s.start(p);
+      try {
+        s.run({ maxCycles: s.now + 5 });
+        return "halted";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    });
+    expect(outs[0]).toMatch(/watchdog/);
+    expect(outs[0]).toBe(outs[1]);
+    expectSameMachine(sims[0], sims[1], "after the watchdog");
+  });
+});
