@@ -63,6 +63,9 @@ export class Accumulators {
   /** top[] may hold nonzeros / writes may be staged (skips idle clears and scans). */
   private topDirty = false;
   private pendingWrites = false;
+  /** mod(t, N) of cycle phaseT, stepped by one when t follows the last cycle asked for (no modulo). */
+  private phaseT = 0;
+  private phase = 0;
 
   constructor(cfg: Readonly<HwConfig>) {
     this.rows = cfg.accumulatorRows;
@@ -83,11 +86,20 @@ export class Accumulators {
     this.writePass = new Int32Array(this.C);
   }
 
+  /** The ring slot of cycle t + d (-N < d <= 0). */
+  private slotOf(t: number, d: number): number {
+    if (t !== this.phaseT) {
+      this.phase = t === this.phaseT + 1 ? (this.phase === this.N - 1 ? 0 : this.phase + 1) : ((t % this.N) + this.N) % this.N;
+      this.phaseT = t;
+    }
+    const s = this.phase + d;
+    return s < 0 ? s + this.N : s;
+  }
+
   /** Compute top[] for cycle t from current registers. Must run before the array evaluates. */
   evaluateTop(t: number): void {
     const { C, N } = this;
     const top = this.top;
-    let s = (((t - 1) % N) + N) % N;
     if (this.psumReaders === 0) {
       // No accumulating vector in the read window: every column's top input is 0.
       if (this.topDirty) top.fill(0);
@@ -95,6 +107,7 @@ export class Accumulators {
       return;
     }
     this.topDirty = true;
+    let s = this.slotOf(t, -1);
     for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
       top[c] = this.ctrlValid[s] && this.ctrlAccumulate[s] ? this.data[this.ctrlRow[s] * C + c] : 0;
     }
@@ -104,7 +117,7 @@ export class Accumulators {
   evaluateBottom(t: number, array: BottomRow): void {
     const { C, N, R } = this;
     this.completingPass = -1;
-    let s = (((t - R - 1) % N) + N) % N;
+    let s = this.slotOf(t, -R - 1);
     if (array.psum === undefined || array.bottomOffset === undefined) {
       this.stageBottom(t, s, array);
       return;
@@ -170,10 +183,10 @@ export class Accumulators {
       this.completedCycle = t;
     }
     // The psum-read window moves on: the entry latched at t - C leaves it, this cycle's enters.
-    const leaving = (((t - C) % N) + N) % N;
+    const leaving = this.slotOf(t, -C);
     if (this.ctrlValid[leaving] && this.ctrlAccumulate[leaving]) this.psumReaders--;
     if (this.inValid && this.inAccumulate) this.psumReaders++;
-    const s = t % N;
+    const s = this.slotOf(t, 0);
     this.ctrlValid[s] = this.inValid;
     this.ctrlRow[s] = this.inRow;
     this.ctrlAccumulate[s] = this.inAccumulate;

@@ -206,36 +206,51 @@ export class TpuDatapath {
    * clocked.
    */
   clockMatrixOnly(t: number, n: number, pass: StreamPass | null, counts: Float64Array, busy: Float64Array): number {
-    const { array, acc } = this;
-    const eb = this.cfg.elementBytes;
+    const { array, acc, ub } = this;
+    // The stream command goes straight to the units (the vector is latched from the buffer at the
+    // array's commit, not copied through inVector); counters are summed here and added once.
+    let macs = 0;
+    let valuesRead = 0;
+    let valuesWritten = 0;
+    let streamed = 0;
+    let clocked = n;
     for (let i = 0; i < n; i++, t++) {
       const b = pass === null ? -1 : t - pass.t0;
-      if (pass !== null && b >= 0 && b < pass.vectors) {
-        this.streamValid = true;
-        this.streamAddr = pass.ub + b * pass.ustride;
-        this.streamCols = pass.cols;
-        this.streamTag = pass.tag;
-        this.streamAccRow = pass.acc + b;
-        this.streamAccumulate = pass.accumulate;
-        this.streamPass = pass.pc;
-        this.streamLast = b === pass.vectors - 1;
-      } else this.streamValid = false;
-      this.driveInputs();
+      const valid = pass !== null && b >= 0 && b < pass.vectors;
+      if (valid) {
+        array.inTag = pass.tag;
+        acc.inValid = 1;
+        acc.inRow = pass.acc + b;
+        acc.inAccumulate = pass.accumulate ? 1 : 0;
+        acc.inPass = pass.pc;
+        acc.inLast = b === pass.vectors - 1 ? 1 : 0;
+        streamed++;
+      } else {
+        array.inTag = 0;
+        acc.inValid = 0;
+      }
       acc.evaluateTop(t);
       array.evaluate(t, acc.top);
       acc.evaluateBottom(t, array);
-      array.commit(t);
+      if (valid) array.commitFrom(t, ub, pass.ub + b * pass.ustride, pass.cols);
+      else array.commitFrom(t, ub, 0, 0);
       acc.commit(t);
-      counts[CNT_MACS] += array.macs;
-      counts[CNT_ACC_READ] += 4 * acc.valuesRead;
-      counts[CNT_ACC_WRITTEN] += 4 * acc.valuesWritten;
-      if (this.streamValid) {
-        counts[CNT_UB_READ] += this.streamCols * eb;
-        busy[U_MATRIX] += 1;
+      macs += array.macs;
+      valuesRead += acc.valuesRead;
+      valuesWritten += acc.valuesWritten;
+      if (acc.completedCycle === t || acc.faultRow >= 0) {
+        clocked = i + 1;
+        break;
       }
-      if (acc.completedCycle === t || acc.faultRow >= 0) return i + 1;
     }
-    return n;
+    counts[CNT_MACS] += macs;
+    counts[CNT_ACC_READ] += 4 * valuesRead;
+    counts[CNT_ACC_WRITTEN] += 4 * valuesWritten;
+    if (streamed > 0) {
+      counts[CNT_UB_READ] += streamed * (pass as StreamPass).cols * this.cfg.elementBytes;
+      busy[U_MATRIX] += streamed;
+    }
+    return clocked;
   }
 
   private commit(t: number): void {
