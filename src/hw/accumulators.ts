@@ -67,13 +67,14 @@ export class Accumulators {
   private phaseT = 0;
   private phase = 0;
 
-  constructor(cfg: Readonly<HwConfig>) {
+  /** `top`: a buffer of C elements to compute top[] into (the array's SIMD kernel reads it from its own memory). */
+  constructor(cfg: Readonly<HwConfig>, top: Int32Array | Float32Array | null = null) {
     this.rows = cfg.accumulatorRows;
     this.C = cfg.cols;
     this.R = cfg.rows;
     this.int = cfg.dtype === "int8";
     this.data = this.int ? new Int32Array(this.rows * this.C) : new Float32Array(this.rows * this.C);
-    this.top = this.int ? new Int32Array(this.C) : new Float32Array(this.C);
+    this.top = top ?? (this.int ? new Int32Array(this.C) : new Float32Array(this.C));
     this.N = this.R + this.C + 2;
     this.ctrlValid = new Uint8Array(this.N);
     this.ctrlRow = new Int32Array(this.N);
@@ -153,12 +154,9 @@ export class Accumulators {
   }
 
   commit(t: number): void {
-    const { C, N } = this;
-    this.valuesRead = this.psumReaders;
-    this.valuesWritten = 0;
+    let written = 0;
     if (this.pendingWrites) {
-      const { writePending, writeRow, writeValue, data } = this;
-      let written = 0;
+      const { C, writePending, writeRow, writeValue, data } = this;
       for (let c = 0; c < C; c++) {
         if (!writePending[c]) continue;
         writePending[c] = 0;
@@ -175,9 +173,45 @@ export class Accumulators {
         }
         data[writeRow[c] * C + c] = v + 0;
       }
-      this.valuesWritten = written;
     }
     this.pendingWrites = false;
+    this.endCycle(t, written);
+  }
+
+  /**
+   * evaluateBottom(t, array) and commit(t) in one step, each result written straight to data: the
+   * same, when nothing reads data or the staged writes in between (the matrix-only burst: top[] was
+   * computed before and the array reads only top[]). `psum` at `base` is the array's bottom row.
+   */
+  clockBottom(t: number, psum: Float32Array | Int32Array, base: number): void {
+    const { C, N, ctrlValid, ctrlRow, data } = this;
+    this.completingPass = -1;
+    let s = this.slotOf(t, -this.R - 1);
+    let written = 0;
+    for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
+      if (!ctrlValid[s]) continue;
+      written++;
+      const v = psum[base + c];
+      if (c === C - 1 && this.ctrlLast[s]) this.completingPass = this.ctrlPass[s];
+      if (this.int) {
+        data[ctrlRow[s] * C + c] = v;
+        continue;
+      }
+      if ((v !== v || v === Infinity || v === -Infinity) && this.faultRow < 0) {
+        this.faultRow = ctrlRow[s];
+        this.faultCol = c;
+        this.faultPass = this.ctrlPass[s];
+      }
+      data[ctrlRow[s] * C + c] = v + 0;
+    }
+    this.endCycle(t, written);
+  }
+
+  /** The rest of a commit: counters, completion, and the control ring moving on. */
+  private endCycle(t: number, written: number): void {
+    const C = this.C;
+    this.valuesRead = this.psumReaders;
+    this.valuesWritten = written;
     if (this.completingPass >= 0) {
       this.completedPass = this.completingPass;
       this.completedCycle = t;

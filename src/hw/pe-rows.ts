@@ -60,18 +60,15 @@ export function rowSegmentInt(
 /**
  * The whole window in one run of bank tag g (slot g of the weights): PE row r adds lane r of the
  * vectors latched at t-1-r-c to its psum, column by column (rowSegmentInt with c0 = 0, c1 = C-1, for
- * every row). jHi and pRow are row 0's newest vector slot and psum ring row. Returns the useful MACs.
+ * every row). jHi and pRow are row 0's newest vector slot and psum ring row.
  */
 export function wholeWindowInt(
-  psum: Int32Array, top: Int32Array, setup: Int32Array, weights: Int32Array, rowCols: Int32Array,
+  psum: Int32Array, top: Int32Array, setup: Int32Array, weights: Int32Array,
   R: number, C: number, N: number, g: number, jHi: number, pRow: number,
-): number {
+): void {
   const S = 2 * N;
-  let macs = 0;
   let w = g * R * C;
   for (let r = 0; r < R; r++, w += C) {
-    const u = rowCols[g * R + r];
-    macs += u < C ? u : C;
     const p = pRow * C;
     const a = r * S + N + jHi;
     if (r === 0) {
@@ -89,20 +86,16 @@ export function wholeWindowInt(
     jHi = jHi === 0 ? N - 1 : jHi - 1;
     pRow = pRow === R ? 0 : pRow + 1;
   }
-  return macs;
 }
 
 /** The float twin of wholeWindowInt (rowSegmentFloat's arithmetic, in the same order). */
 export function wholeWindowFloat(
-  psum: Float32Array, top: Float32Array, setup: Float32Array, weights: Float32Array, rowCols: Int32Array,
+  psum: Float32Array, top: Float32Array, setup: Float32Array, weights: Float32Array,
   R: number, C: number, N: number, g: number, jHi: number, pRow: number,
-): number {
+): void {
   const S = 2 * N;
-  let macs = 0;
   let w = g * R * C;
   for (let r = 0; r < R; r++, w += C) {
-    const u = rowCols[g * R + r];
-    macs += u < C ? u : C;
     const p = pRow * C;
     const a = r * S + N + jHi;
     if (r === 0) {
@@ -120,5 +113,4 @@ export function wholeWindowFloat(
     jHi = jHi === 0 ? N - 1 : jHi - 1;
     pRow = pRow === R ? 0 : pRow + 1;
   }
-  return macs;
 }

@@ -28,6 +28,7 @@
 import type { HwConfig } from "../config/hw-config.js";
 import { copyTileExtent } from "./tile-copy.js";
 import { rowSegmentFloat, rowSegmentInt, wholeWindowFloat, wholeWindowInt } from "./pe-rows.js";
+import { wasmRegisters, type WasmRegisters } from "./pe-rows-wasm.js";
 
 export interface PeSample {
   actIn: number;
@@ -49,6 +50,14 @@ export class SystolicArray {
   readonly weights: Float32Array | Int32Array;
   /** Valid columns of each bank row's tile row (0 outside the tile): shifts in with the weights. */
   private readonly rowCols: Int32Array;
+  /** Useful MACs of a whole window of each weight slot's tag: sum over rows of min(C, rowCols). */
+  private readonly bankMacs = new Int32Array(3);
+  private readonly wasm: WasmRegisters | null;
+  /**
+   * The buffer the accumulators should compute top[] into (null: any): the SIMD kernel reads the
+   * top input from its own memory, and evaluate falls back to JavaScript for any other buffer.
+   */
+  readonly topInput: Int32Array | null;
   /** Input vector of this cycle: written by the datapath before evaluate. */
   readonly inVector: Float32Array;
   inTag = 0;
@@ -92,10 +101,13 @@ export class SystolicArray {
     this.RC = this.R * this.C;
     this.N = this.R + this.C + 1;
     this.int = cfg.dtype === "int8";
-    this.setup = this.int ? new Int32Array(this.R * 2 * this.N) : new Float32Array(this.R * 2 * this.N);
+    // int8 arrays of whole 4-column groups keep their registers in a SIMD kernel's memory.
+    this.wasm = this.int && this.C % 4 === 0 ? wasmRegisters(this.R, this.C, this.N) : null;
+    this.topInput = this.wasm?.top ?? null;
+    this.setup = this.wasm?.setup ?? (this.int ? new Int32Array(this.R * 2 * this.N) : new Float32Array(this.R * 2 * this.N));
     this.tags = new Uint8Array(this.N);
-    this.psum = this.int ? new Int32Array((this.R + 1) * this.C) : new Float32Array((this.R + 1) * this.C);
-    this.weights = this.int ? new Int32Array(3 * this.RC) : new Float32Array(3 * this.RC);
+    this.psum = this.wasm?.psum ?? (this.int ? new Int32Array((this.R + 1) * this.C) : new Float32Array((this.R + 1) * this.C));
+    this.weights = this.wasm?.weights ?? (this.int ? new Int32Array(3 * this.RC) : new Float32Array(3 * this.RC));
     this.rowCols = new Int32Array(3 * this.R);
     this.inVector = new Float32Array(this.R);
     this.shiftSource = new Float32Array(0);
@@ -213,9 +225,15 @@ export class SystolicArray {
     if (runs === 1) {
       // One live run over the whole window (the steady state of a pass): every row's C columns.
       const g = runTag[0];
-      this.macs = this.int
-        ? wholeWindowInt(this.psum as Int32Array, top as Int32Array, this.setup as Int32Array, this.weights as Int32Array, rowCols, R, C, N, g, jHi, pRow)
-        : wholeWindowFloat(this.psum as Float32Array, top as Float32Array, this.setup as Float32Array, this.weights as Float32Array, rowCols, R, C, N, g, jHi, pRow);
+      const wasm = this.wasm;
+      if (wasm !== null && top === wasm.top) {
+        wasm.whole(wasm.psum.byteOffset, wasm.top.byteOffset, wasm.setup.byteOffset, wasm.weights.byteOffset + 4 * g * RC, R, C, N, jHi, pRow);
+      } else if (this.int) {
+        wholeWindowInt(this.psum as Int32Array, top as Int32Array, this.setup as Int32Array, this.weights as Int32Array, R, C, N, g, jHi, pRow);
+      } else {
+        wholeWindowFloat(this.psum as Float32Array, top as Float32Array, this.setup as Float32Array, this.weights as Float32Array, R, C, N, g, jHi, pRow);
+      }
+      this.macs = this.bankMacs[g];
       return;
     }
     let macs = 0;
@@ -324,6 +342,7 @@ export class SystolicArray {
     const rc = (this.shiftBank + 1) * R;
     this.rowCols.copyWithin(rc + 1, rc, rc + k);
     this.rowCols[rc] = R - 1 - k < this.shiftRows ? this.shiftCols : 0;
+    this.countBankMacs(this.shiftBank + 1);
     this.shiftStepDone = k;
     this.shiftStep++;
     if (this.shiftStep === R) {
@@ -341,5 +360,12 @@ export class SystolicArray {
     for (let r = 0; r < this.R; r++) if (this.rowCols[rc + r] > 0) (oldRows = r + 1), (oldCols = Math.max(oldCols, this.rowCols[rc + r]));
     copyTileExtent(tile, offset, this.weights, base, this.C, rows, cols, oldRows, oldCols);
     for (let r = 0; r < this.R; r++) this.rowCols[rc + r] = r < rows ? cols : 0;
+    this.countBankMacs(bank + 1);
+  }
+
+  private countBankMacs(g: number): void {
+    let macs = 0;
+    for (let r = 0; r < this.R; r++) macs += Math.min(this.C, this.rowCols[g * this.R + r]);
+    this.bankMacs[g] = macs;
   }
 }

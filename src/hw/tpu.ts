@@ -81,9 +81,9 @@ export class TpuDatapath {
   ) {
     this.ub = new Float32Array(cfg.unifiedBufferElements);
     this.wm = new Float32Array(cfg.weightMemoryElements);
-    this.acc = new Accumulators(cfg);
-    this.fifo = new WeightFifo(cfg);
     this.array = new SystolicArray(cfg);
+    this.acc = new Accumulators(cfg, this.array.topInput);
+    this.fifo = new WeightFifo(cfg);
     this.activation = new ActivationUnit(cfg);
     this.loader = new WeightLoader(cfg);
     this.vector = new VectorUnit(cfg);
@@ -231,10 +231,9 @@ export class TpuDatapath {
       }
       acc.evaluateTop(t);
       array.evaluate(t, acc.top);
-      acc.evaluateBottom(t, array);
+      acc.clockBottom(t, array.psum, array.bottomOffset(t));
       if (valid) array.commitFrom(t, ub, pass.ub + b * pass.ustride, pass.cols);
       else array.commitFrom(t, ub, 0, 0);
-      acc.commit(t);
       macs += array.macs;
       valuesRead += acc.valuesRead;
       valuesWritten += acc.valuesWritten;
