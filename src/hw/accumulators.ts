@@ -207,6 +207,18 @@ export class Accumulators {
     this.endCycle(t, written);
   }
 
+  /**
+   * Cycles from t before a pass can complete (the last vector of a pass already latched reaches the
+   * last column), Infinity when none is in the ring. Vectors latched from t on are the caller's.
+   */
+  cyclesBeforeCompletion(t: number): number {
+    const { R, C, N } = this;
+    for (let x = t - R - C, s = this.slotOf(t, -R - C); x < t; x++, s = s === N - 1 ? 0 : s + 1) {
+      if (this.ctrlValid[s] && this.ctrlLast[s]) return x + R + C - t;
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+
   /** The rest of a commit: counters, completion, and the control ring moving on. */
   private endCycle(t: number, written: number): void {
     const C = this.C;

@@ -28,7 +28,7 @@
 import type { HwConfig } from "../config/hw-config.js";
 import { copyTileExtent } from "./tile-copy.js";
 import { rowSegmentFloat, rowSegmentInt, wholeWindowFloat, wholeWindowInt } from "./pe-rows.js";
-import { wasmRegisters, type WasmRegisters } from "./pe-rows-wasm.js";
+import { STEP_BATCH, wasmRegisters, type WasmRegisters } from "./pe-rows-wasm.js";
 
 export interface PeSample {
   actIn: number;
@@ -262,6 +262,45 @@ export class SystolicArray {
       pRow = pRow === R ? 0 : pRow + 1;
     }
     this.macs = macs;
+  }
+
+  /**
+   * How many cycles from t clockSteps may run with bank tag g (0: none): an int8 array in SIMD
+   * memory, the shifter still, and every vector in the window already of tag g, so each cycle is
+   * one whole-window run while the vectors latched keep tag g.
+   */
+  stepCycles(t: number, g: number): number {
+    if (this.wasm === null || g === 0 || this.busy || this.lastTag !== g || this.tagChangedAt > t - this.R - this.C) return 0;
+    return STEP_BATCH;
+  }
+
+  /** The k (<= STEP_BATCH) vectors clockSteps latches, R lanes each (null without SIMD registers). */
+  get stepInput(): Int32Array | null {
+    return this.wasm?.input ?? null;
+  }
+
+  /** The bottom rows as seen during the cycles of the last clockSteps, C columns each. */
+  get stepOutput(): Int32Array | null {
+    return this.wasm?.output ?? null;
+  }
+
+  /**
+   * Cycles t .. t+k-1 (k <= stepCycles(t, g)), each an evaluate with a zero top input (no
+   * accumulating vector in the window) and a commit latching vector i of stepInput with tag g, in one
+   * SIMD call; the bottom row seen in each cycle goes to stepOutput (the accumulators write it).
+   */
+  clockSteps(t: number, k: number, g: number): void {
+    const wasm = this.wasm as WasmRegisters;
+    const { R, C, N, RC } = this;
+    this.phaseAt(t);
+    const slot = this.phaseN;
+    wasm.steps(wasm.psum.byteOffset, wasm.top.byteOffset, wasm.setup.byteOffset, wasm.weights.byteOffset + 4 * g * RC, R, C, N, slot === 0 ? N - 1 : slot - 1, this.phaseP, wasm.input.byteOffset, wasm.output.byteOffset, k, slot);
+    for (let i = 0, x = slot; i < k; i++, x = x === N - 1 ? 0 : x + 1) this.tags[x] = g;
+    this.phaseAt(t + k - 1);
+    this.inTag = g;
+    this.macs = this.bankMacs[g];
+    this.shiftStepDone = -1;
+    this.shiftEnded = false;
   }
 
   /** Bank tag of the vector in PE(r,c) during cycle t (0: bubble). */

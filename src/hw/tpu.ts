@@ -217,6 +217,18 @@ export class TpuDatapath {
     for (let i = 0; i < n; i++, t++) {
       const b = pass === null ? -1 : t - pass.t0;
       const valid = pass !== null && b >= 0 && b < pass.vectors;
+      if (valid && !pass.accumulate && acc.psumReaders === 0) {
+        // Steady stretch of a pass: clock a batch of cycles in the array's SIMD kernel.
+        const k = Math.min(array.stepCycles(t, pass.tag), n - i, pass.vectors - 1 - b, acc.cyclesBeforeCompletion(t));
+        if (k >= 2) {
+          valuesWritten += this.clockSteps(t, k, pass, b);
+          macs += k * array.macs;
+          streamed += k;
+          i += k - 1;
+          t += k - 1;
+          continue;
+        }
+      }
       if (valid) {
         array.inTag = pass.tag;
         acc.inValid = 1;
@@ -250,6 +262,40 @@ export class TpuDatapath {
       busy[U_MATRIX] += streamed;
     }
     return clocked;
+  }
+
+  /**
+   * Cycles t .. t+k-1 of clockMatrixOnly, vectors b .. b+k-1 of `pass` (none its last, none
+   * accumulating, no accumulating vector in the window, no pass completing): the array clocks them in
+   * one call (SystolicArray.clockSteps), then the accumulators take each cycle's bottom row in
+   * order. Returns the values written.
+   */
+  private clockSteps(t: number, k: number, pass: StreamPass, b: number): number {
+    const { array, acc, ub } = this;
+    const input = array.stepInput as Int32Array;
+    const output = array.stepOutput as Int32Array;
+    const R = this.cfg.rows;
+    const C = this.cfg.cols;
+    const n = pass.cols;
+    for (let i = 0, o = 0; i < k; i++) {
+      const base = pass.ub + (b + i) * pass.ustride;
+      let r = 0;
+      for (; r < n; r++, o++) input[o] = ub[base + r];
+      for (; r < R; r++, o++) input[o] = 0;
+    }
+    acc.evaluateTop(t); // top[] is zero: no accumulating vector in the window
+    array.clockSteps(t, k, pass.tag);
+    let written = 0;
+    acc.inValid = 1;
+    acc.inAccumulate = 0;
+    acc.inPass = pass.pc;
+    acc.inLast = 0;
+    for (let i = 0; i < k; i++) {
+      acc.inRow = pass.acc + b + i;
+      acc.clockBottom(t + i, output, i * C);
+      written += acc.valuesWritten;
+    }
+    return written;
   }
 
   private commit(t: number): void {

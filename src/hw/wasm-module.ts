@@ -49,6 +49,11 @@ export const W = {
   i32Sub: [0x6b],
   i32Mul: [0x6c],
   i32Eq: [0x46],
+  i32GeU: [0x4f],
+  call: (f: number) => [0x10, ...uleb(f)],
+  /** memarg: alignment exponent, then offset. */
+  i32Load: (offset = 0) => [0x28, 2, ...uleb(offset)],
+  i32Store: (offset = 0) => [0x36, 2, ...uleb(offset)],
   i32LtU: [0x49],
   i32Eqz: [0x45],
   block: [0x02, 0x40],
