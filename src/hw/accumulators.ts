@@ -208,6 +208,47 @@ export class Accumulators {
   }
 
   /**
+   * Cycles t .. t+k-1 of a steady int8 stretch, as k clockBottom calls with bottom row i at
+   * out[i*C ..] and the control input of cycle t+i a non-accumulating, not-last vector for row
+   * row0 + i of pass `pass` (the caller guarantees no accumulating entry in the read window and no
+   * completion in these cycles: cyclesBeforeCompletion). Returns the values written.
+   */
+  clockBottomSteps(t: number, k: number, out: Int32Array, row0: number, pass: number): number {
+    const { C, N, ctrlValid, ctrlRow, ctrlAccumulate, ctrlPass, ctrlLast } = this;
+    const data = this.data as Int32Array;
+    let read = this.slotOf(t, -this.R - 1);
+    let leaving = this.slotOf(t, -C);
+    let s = this.slotOf(t, 0);
+    let written = 0;
+    for (let i = 0, o = 0; i < k; i++) {
+      for (let c = 0, x = read; c < C; c++, o++, x = x === 0 ? N - 1 : x - 1) {
+        if (!ctrlValid[x]) continue;
+        written++;
+        data[ctrlRow[x] * C + c] = out[o];
+      }
+      if (ctrlValid[leaving] && ctrlAccumulate[leaving]) this.psumReaders--;
+      ctrlValid[s] = 1;
+      ctrlRow[s] = row0 + i;
+      ctrlAccumulate[s] = 0;
+      ctrlPass[s] = pass;
+      ctrlLast[s] = 0;
+      read = read === N - 1 ? 0 : read + 1;
+      leaving = leaving === N - 1 ? 0 : leaving + 1;
+      s = s === N - 1 ? 0 : s + 1;
+    }
+    this.slotOf(t + k - 1, 0);
+    this.completingPass = -1;
+    this.valuesRead = this.psumReaders;
+    this.valuesWritten = written;
+    this.inValid = 1;
+    this.inRow = row0 + k - 1;
+    this.inAccumulate = 0;
+    this.inPass = pass;
+    this.inLast = 0;
+    return written;
+  }
+
+  /**
    * Cycles from t before a pass can complete (the last vector of a pass already latched reaches the
    * last column), Infinity when none is in the ring. Vectors latched from t on are the caller's.
    */

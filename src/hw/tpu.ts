@@ -285,17 +285,7 @@ export class TpuDatapath {
     }
     acc.evaluateTop(t); // top[] is zero: no accumulating vector in the window
     array.clockSteps(t, k, pass.tag);
-    let written = 0;
-    acc.inValid = 1;
-    acc.inAccumulate = 0;
-    acc.inPass = pass.pc;
-    acc.inLast = 0;
-    for (let i = 0; i < k; i++) {
-      acc.inRow = pass.acc + b + i;
-      acc.clockBottom(t + i, output, i * C);
-      written += acc.valuesWritten;
-    }
-    return written;
+    return acc.clockBottomSteps(t, k, output, pass.acc + b, pass.pc);
   }
 
   private commit(t: number): void {
