@@ -109,3 +109,13 @@ export function wasmRegisters(R: number, C: number, N: number): WasmRegisters {
   const [psum, top, setup, weights, input, output] = counts.map(take);
   return { whole: exports.whole, steps: exports.steps, psum, top, setup, weights, input, output };
 }
+
+/** wasmRegisters, or null where WebAssembly memory cannot be had (the JavaScript kernels then run). */
+export function wasmRegistersOrNull(R: number, C: number, N: number): WasmRegisters | null {
+  try {
+    return wasmRegisters(R, C, N);
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof WebAssembly.RuntimeError || e instanceof WebAssembly.CompileError) return null;
+    throw e;
+  }
+}

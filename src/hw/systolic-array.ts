@@ -28,7 +28,7 @@
 import type { HwConfig } from "../config/hw-config.js";
 import { copyTileExtent } from "./tile-copy.js";
 import { rowSegmentFloat, rowSegmentInt, wholeWindowFloat, wholeWindowInt } from "./pe-rows.js";
-import { STEP_BATCH, wasmRegisters, type WasmRegisters } from "./pe-rows-wasm.js";
+import { STEP_BATCH, wasmRegistersOrNull, type WasmRegisters } from "./pe-rows-wasm.js";
 
 export interface PeSample {
   actIn: number;
@@ -102,7 +102,7 @@ export class SystolicArray {
     this.N = this.R + this.C + 1;
     this.int = cfg.dtype === "int8";
     // int8 arrays of whole 4-column groups keep their registers in a SIMD kernel's memory.
-    this.wasm = this.int && this.C % 4 === 0 ? wasmRegisters(this.R, this.C, this.N) : null;
+    this.wasm = this.int && this.C % 4 === 0 ? wasmRegistersOrNull(this.R, this.C, this.N) : null;
     this.topInput = this.wasm?.top ?? null;
     this.setup = this.wasm?.setup ?? (this.int ? new Int32Array(this.R * 2 * this.N) : new Float32Array(this.R * 2 * this.N));
     this.tags = new Uint8Array(this.N);
