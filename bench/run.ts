@@ -190,12 +190,12 @@ async function traceThroughput(): Promise<Record<string, TracePart>> {
 
 /**
  * Verilator on the equivalent RTL (bench/verilator/): build time and PE updates per second of a
- * full stream at 16x16, 64x64 and 128x128. Skipped when `verilator` is not installed.
+ * full stream at 8x8, 16x16, 32x32, 64x64 and 128x128. Skipped when `verilator` is not installed.
  */
 function verilatorSpeed(): Record<string, unknown> | null {
   if (spawnSync("verilator", ["--version"]).status !== 0) return null;
   const out: Record<string, unknown> = { version: spawnSync("verilator", ["--version"]).stdout.toString().trim() };
-  for (const [n, cycles] of [[16, 300_000], [64, 20_000], [128, 5_000]] as const) {
+  for (const [n, cycles] of [[8, 1_000_000], [16, 300_000], [32, 100_000], [64, 20_000], [128, 5_000]] as const) {
     const dir = join(tmpdir(), `tpusim-verilator-${n}`);
     const t0 = performance.now();
     const build = spawnSync("sh", ["bench/verilator/build.sh", String(n), dir], { encoding: "utf8" });

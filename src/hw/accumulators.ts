@@ -63,14 +63,18 @@ export class Accumulators {
   /** top[] may hold nonzeros / writes may be staged (skips idle clears and scans). */
   private topDirty = false;
   private pendingWrites = false;
+  /** mod(t, N) of cycle phaseT, stepped by one when t follows the last cycle asked for (no modulo). */
+  private phaseT = 0;
+  private phase = 0;
 
-  constructor(cfg: Readonly<HwConfig>) {
+  /** `top`: a buffer of C elements to compute top[] into (the array's SIMD kernel reads it from its own memory). */
+  constructor(cfg: Readonly<HwConfig>, top: Int32Array | Float32Array | null = null) {
     this.rows = cfg.accumulatorRows;
     this.C = cfg.cols;
     this.R = cfg.rows;
     this.int = cfg.dtype === "int8";
     this.data = this.int ? new Int32Array(this.rows * this.C) : new Float32Array(this.rows * this.C);
-    this.top = this.int ? new Int32Array(this.C) : new Float32Array(this.C);
+    this.top = top ?? (this.int ? new Int32Array(this.C) : new Float32Array(this.C));
     this.N = this.R + this.C + 2;
     this.ctrlValid = new Uint8Array(this.N);
     this.ctrlRow = new Int32Array(this.N);
@@ -83,11 +87,20 @@ export class Accumulators {
     this.writePass = new Int32Array(this.C);
   }
 
+  /** The ring slot of cycle t + d (-N < d <= 0). */
+  private slotOf(t: number, d: number): number {
+    if (t !== this.phaseT) {
+      this.phase = t === this.phaseT + 1 ? (this.phase === this.N - 1 ? 0 : this.phase + 1) : ((t % this.N) + this.N) % this.N;
+      this.phaseT = t;
+    }
+    const s = this.phase + d;
+    return s < 0 ? s + this.N : s;
+  }
+
   /** Compute top[] for cycle t from current registers. Must run before the array evaluates. */
   evaluateTop(t: number): void {
     const { C, N } = this;
     const top = this.top;
-    let s = (((t - 1) % N) + N) % N;
     if (this.psumReaders === 0) {
       // No accumulating vector in the read window: every column's top input is 0.
       if (this.topDirty) top.fill(0);
@@ -95,6 +108,7 @@ export class Accumulators {
       return;
     }
     this.topDirty = true;
+    let s = this.slotOf(t, -1);
     for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
       top[c] = this.ctrlValid[s] && this.ctrlAccumulate[s] ? this.data[this.ctrlRow[s] * C + c] : 0;
     }
@@ -104,7 +118,7 @@ export class Accumulators {
   evaluateBottom(t: number, array: BottomRow): void {
     const { C, N, R } = this;
     this.completingPass = -1;
-    let s = (((t - R - 1) % N) + N) % N;
+    let s = this.slotOf(t, -R - 1);
     if (array.psum === undefined || array.bottomOffset === undefined) {
       this.stageBottom(t, s, array);
       return;
@@ -140,12 +154,9 @@ export class Accumulators {
   }
 
   commit(t: number): void {
-    const { C, N } = this;
-    this.valuesRead = this.psumReaders;
-    this.valuesWritten = 0;
+    let written = 0;
     if (this.pendingWrites) {
-      const { writePending, writeRow, writeValue, data } = this;
-      let written = 0;
+      const { C, writePending, writeRow, writeValue, data } = this;
       for (let c = 0; c < C; c++) {
         if (!writePending[c]) continue;
         writePending[c] = 0;
@@ -162,18 +173,107 @@ export class Accumulators {
         }
         data[writeRow[c] * C + c] = v + 0;
       }
-      this.valuesWritten = written;
     }
     this.pendingWrites = false;
+    this.endCycle(t, written);
+  }
+
+  /**
+   * evaluateBottom(t, array) and commit(t) in one step, each result written straight to data: the
+   * same, when nothing reads data or the staged writes in between (the matrix-only burst: top[] was
+   * computed before and the array reads only top[]). `psum` at `base` is the array's bottom row.
+   */
+  clockBottom(t: number, psum: Float32Array | Int32Array, base: number): void {
+    const { C, N, ctrlValid, ctrlRow, data } = this;
+    this.completingPass = -1;
+    let s = this.slotOf(t, -this.R - 1);
+    let written = 0;
+    for (let c = 0; c < C; c++, s = s === 0 ? N - 1 : s - 1) {
+      if (!ctrlValid[s]) continue;
+      written++;
+      const v = psum[base + c];
+      if (c === C - 1 && this.ctrlLast[s]) this.completingPass = this.ctrlPass[s];
+      if (this.int) {
+        data[ctrlRow[s] * C + c] = v;
+        continue;
+      }
+      if ((v !== v || v === Infinity || v === -Infinity) && this.faultRow < 0) {
+        this.faultRow = ctrlRow[s];
+        this.faultCol = c;
+        this.faultPass = this.ctrlPass[s];
+      }
+      data[ctrlRow[s] * C + c] = v + 0;
+    }
+    this.endCycle(t, written);
+  }
+
+  /**
+   * Cycles t .. t+k-1 of a steady int8 stretch, as k clockBottom calls with bottom row i at
+   * out[i*C ..] and the control input of cycle t+i a non-accumulating, not-last vector for row
+   * row0 + i of pass `pass` (the caller guarantees no accumulating entry in the read window and no
+   * completion in these cycles: cyclesBeforeCompletion). Returns the values written.
+   */
+  clockBottomSteps(t: number, k: number, out: Int32Array, row0: number, pass: number): number {
+    const { C, N, ctrlValid, ctrlRow, ctrlAccumulate, ctrlPass, ctrlLast } = this;
+    const data = this.data as Int32Array;
+    let read = this.slotOf(t, -this.R - 1);
+    let leaving = this.slotOf(t, -C);
+    let s = this.slotOf(t, 0);
+    let written = 0;
+    for (let i = 0, o = 0; i < k; i++) {
+      for (let c = 0, x = read; c < C; c++, o++, x = x === 0 ? N - 1 : x - 1) {
+        if (!ctrlValid[x]) continue;
+        written++;
+        data[ctrlRow[x] * C + c] = out[o];
+      }
+      if (ctrlValid[leaving] && ctrlAccumulate[leaving]) this.psumReaders--;
+      ctrlValid[s] = 1;
+      ctrlRow[s] = row0 + i;
+      ctrlAccumulate[s] = 0;
+      ctrlPass[s] = pass;
+      ctrlLast[s] = 0;
+      read = read === N - 1 ? 0 : read + 1;
+      leaving = leaving === N - 1 ? 0 : leaving + 1;
+      s = s === N - 1 ? 0 : s + 1;
+    }
+    this.slotOf(t + k - 1, 0);
+    this.completingPass = -1;
+    this.valuesRead = this.psumReaders;
+    this.valuesWritten = written;
+    this.inValid = 1;
+    this.inRow = row0 + k - 1;
+    this.inAccumulate = 0;
+    this.inPass = pass;
+    this.inLast = 0;
+    return written;
+  }
+
+  /**
+   * Cycles from t before a pass can complete (the last vector of a pass already latched reaches the
+   * last column), Infinity when none is in the ring. Vectors latched from t on are the caller's.
+   */
+  cyclesBeforeCompletion(t: number): number {
+    const { R, C, N } = this;
+    for (let x = t - R - C, s = this.slotOf(t, -R - C); x < t; x++, s = s === N - 1 ? 0 : s + 1) {
+      if (this.ctrlValid[s] && this.ctrlLast[s]) return x + R + C - t;
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /** The rest of a commit: counters, completion, and the control ring moving on. */
+  private endCycle(t: number, written: number): void {
+    const C = this.C;
+    this.valuesRead = this.psumReaders;
+    this.valuesWritten = written;
     if (this.completingPass >= 0) {
       this.completedPass = this.completingPass;
       this.completedCycle = t;
     }
     // The psum-read window moves on: the entry latched at t - C leaves it, this cycle's enters.
-    const leaving = (((t - C) % N) + N) % N;
+    const leaving = this.slotOf(t, -C);
     if (this.ctrlValid[leaving] && this.ctrlAccumulate[leaving]) this.psumReaders--;
     if (this.inValid && this.inAccumulate) this.psumReaders++;
-    const s = t % N;
+    const s = this.slotOf(t, 0);
     this.ctrlValid[s] = this.inValid;
     this.ctrlRow[s] = this.inRow;
     this.ctrlAccumulate[s] = this.inAccumulate;

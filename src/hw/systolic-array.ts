@@ -27,6 +27,8 @@
  */
 import type { HwConfig } from "../config/hw-config.js";
 import { copyTileExtent } from "./tile-copy.js";
+import { rowSegmentFloat, rowSegmentInt, wholeWindowFloat, wholeWindowInt } from "./pe-rows.js";
+import { STEP_BATCH, wasmRegistersOrNull, type WasmRegisters } from "./pe-rows-wasm.js";
 
 export interface PeSample {
   actIn: number;
@@ -48,6 +50,14 @@ export class SystolicArray {
   readonly weights: Float32Array | Int32Array;
   /** Valid columns of each bank row's tile row (0 outside the tile): shifts in with the weights. */
   private readonly rowCols: Int32Array;
+  /** Useful MACs of a whole window of each weight slot's tag: sum over rows of min(C, rowCols). */
+  private readonly bankMacs = new Int32Array(3);
+  private readonly wasm: WasmRegisters | null;
+  /**
+   * The buffer the accumulators should compute top[] into (null: any): the SIMD kernel reads the
+   * top input from its own memory, and evaluate falls back to JavaScript for any other buffer.
+   */
+  readonly topInput: Int32Array | null;
   /** Input vector of this cycle: written by the datapath before evaluate. */
   readonly inVector: Float32Array;
   inTag = 0;
@@ -60,6 +70,13 @@ export class SystolicArray {
   /** The last cycle whose latched tag differs from the one latched the cycle before. */
   private tagChangedAt = 0;
   private lastTag = 0;
+  /**
+   * Ring phases of cycle phaseT: mod(t, N) and mod(-t, R+1), stepped by one when t follows the last
+   * cycle asked for (a modulo per use costs more than a row of a small array).
+   */
+  private phaseT = 0;
+  private phaseN = 0;
+  private phaseP = 0;
 
   private shiftBank = -1;
   private shiftStep = 0;
@@ -84,10 +101,13 @@ export class SystolicArray {
     this.RC = this.R * this.C;
     this.N = this.R + this.C + 1;
     this.int = cfg.dtype === "int8";
-    this.setup = this.int ? new Int32Array(this.R * 2 * this.N) : new Float32Array(this.R * 2 * this.N);
+    // int8 arrays of whole 4-column groups keep their registers in a SIMD kernel's memory.
+    this.wasm = this.int && this.C % 4 === 0 ? wasmRegistersOrNull(this.R, this.C, this.N) : null;
+    this.topInput = this.wasm?.top ?? null;
+    this.setup = this.wasm?.setup ?? (this.int ? new Int32Array(this.R * 2 * this.N) : new Float32Array(this.R * 2 * this.N));
     this.tags = new Uint8Array(this.N);
-    this.psum = this.int ? new Int32Array((this.R + 1) * this.C) : new Float32Array((this.R + 1) * this.C);
-    this.weights = this.int ? new Int32Array(3 * this.RC) : new Float32Array(3 * this.RC);
+    this.psum = this.wasm?.psum ?? (this.int ? new Int32Array((this.R + 1) * this.C) : new Float32Array((this.R + 1) * this.C));
+    this.weights = this.wasm?.weights ?? (this.int ? new Int32Array(3 * this.RC) : new Float32Array(3 * this.RC));
     this.rowCols = new Int32Array(3 * this.R);
     this.inVector = new Float32Array(this.R);
     this.shiftSource = new Float32Array(0);
@@ -102,6 +122,18 @@ export class SystolicArray {
     return m < 0 ? m + n : m;
   }
 
+  private phaseAt(t: number): void {
+    if (t === this.phaseT) return;
+    if (t === this.phaseT + 1) {
+      this.phaseN = this.phaseN === this.N - 1 ? 0 : this.phaseN + 1;
+      this.phaseP = this.phaseP === 0 ? this.R : this.phaseP - 1;
+    } else {
+      this.phaseN = this.mod(t, this.N);
+      this.phaseP = this.mod(-t, this.R + 1);
+    }
+    this.phaseT = t;
+  }
+
   /** Offset of the ring row holding PE row r's partial sums after cycle t. */
   psumRow(r: number, t: number): number {
     return this.mod(r - t, this.R + 1) * this.C;
@@ -114,7 +146,9 @@ export class SystolicArray {
 
   /** Offset in psum of the bottom row's partial sums as seen during cycle t (computed at t-1). */
   bottomOffset(t: number): number {
-    return this.psumRow(this.R - 1, t - 1);
+    this.phaseAt(t);
+    // mod(R - t, R + 1), from phaseP = mod(-t, R + 1).
+    return (this.phaseP === 0 ? this.R : this.phaseP - 1) * this.C;
   }
 
   get shifting(): boolean {
@@ -142,9 +176,10 @@ export class SystolicArray {
   /** Runs of equal tags for the vectors latched at t-R-C .. t-1 (those inside the array at t). */
   private collectRuns(t: number): boolean {
     const { N } = this;
+    this.phaseAt(t);
     if (this.tagChangedAt <= t - this.R - this.C) {
       // No tag change inside the window: one run, the tag of the newest vector.
-      const g = this.tags[this.mod(t - 1, N)];
+      const g = this.tags[this.phaseN === 0 ? N - 1 : this.phaseN - 1];
       this.runStart[0] = t - this.R - this.C;
       this.runEnd[0] = t - 1;
       this.runTag[0] = g;
@@ -155,7 +190,8 @@ export class SystolicArray {
     let live = false;
     const lo = t - this.R - this.C;
     const tags = this.tags;
-    for (let x = lo, slot = this.mod(lo, N); x <= t - 1; x++, slot = slot === N - 1 ? 0 : slot + 1) {
+    // lo = t + 1 - N: its slot follows t's.
+    for (let x = lo, slot = this.phaseN === N - 1 ? 0 : this.phaseN + 1; x <= t - 1; x++, slot = slot === N - 1 ? 0 : slot + 1) {
       const g = tags[slot];
       if (count > 0 && this.runTag[count - 1] === g) this.runEnd[count - 1] = x;
       else {
@@ -184,8 +220,22 @@ export class SystolicArray {
     const rowCols = this.rowCols;
     // Ring positions walked incrementally, one row at a time (no modulo per row): the slot of the
     // newest vector a row holds (t-1-r) and the psum ring row ((r - t) mod (R+1)).
-    let jHi = this.mod(t - 1, N);
-    let pRow = this.mod(-t, R1);
+    let jHi = this.phaseN === 0 ? N - 1 : this.phaseN - 1;
+    let pRow = this.phaseP;
+    if (runs === 1) {
+      // One live run over the whole window (the steady state of a pass): every row's C columns.
+      const g = runTag[0];
+      const wasm = this.wasm;
+      if (wasm !== null && top === wasm.top) {
+        wasm.whole(wasm.psum.byteOffset, wasm.top.byteOffset, wasm.setup.byteOffset, wasm.weights.byteOffset + 4 * g * RC, R, C, N, jHi, pRow);
+      } else if (this.int) {
+        wholeWindowInt(this.psum as Int32Array, top as Int32Array, this.setup as Int32Array, this.weights as Int32Array, R, C, N, g, jHi, pRow);
+      } else {
+        wholeWindowFloat(this.psum as Float32Array, top as Float32Array, this.setup as Float32Array, this.weights as Float32Array, R, C, N, g, jHi, pRow);
+      }
+      this.macs = this.bankMacs[g];
+      return;
+    }
     let macs = 0;
     for (let r = 0; r < R; r++) {
       const xHi = t - 1 - r;
@@ -214,6 +264,45 @@ export class SystolicArray {
     this.macs = macs;
   }
 
+  /**
+   * How many cycles from t clockSteps may run with bank tag g (0: none): an int8 array in SIMD
+   * memory, the shifter still, and every vector in the window already of tag g, so each cycle is
+   * one whole-window run while the vectors latched keep tag g.
+   */
+  stepCycles(t: number, g: number): number {
+    if (this.wasm === null || g === 0 || this.busy || this.lastTag !== g || this.tagChangedAt > t - this.R - this.C) return 0;
+    return STEP_BATCH;
+  }
+
+  /** The k (<= STEP_BATCH) vectors clockSteps latches, R lanes each (null without SIMD registers). */
+  get stepInput(): Int32Array | null {
+    return this.wasm?.input ?? null;
+  }
+
+  /** The bottom rows as seen during the cycles of the last clockSteps, C columns each. */
+  get stepOutput(): Int32Array | null {
+    return this.wasm?.output ?? null;
+  }
+
+  /**
+   * Cycles t .. t+k-1 (k <= stepCycles(t, g)), each an evaluate with a zero top input (no
+   * accumulating vector in the window) and a commit latching vector i of stepInput with tag g, in one
+   * SIMD call; the bottom row seen in each cycle goes to stepOutput (the accumulators write it).
+   */
+  clockSteps(t: number, k: number, g: number): void {
+    const wasm = this.wasm as WasmRegisters;
+    const { R, C, N, RC } = this;
+    this.phaseAt(t);
+    const slot = this.phaseN;
+    wasm.steps(wasm.psum.byteOffset, wasm.top.byteOffset, wasm.setup.byteOffset, wasm.weights.byteOffset + 4 * g * RC, R, C, N, slot === 0 ? N - 1 : slot - 1, this.phaseP, wasm.input.byteOffset, wasm.output.byteOffset, k, slot);
+    for (let i = 0, x = slot; i < k; i++, x = x === N - 1 ? 0 : x + 1) this.tags[x] = g;
+    this.phaseAt(t + k - 1);
+    this.inTag = g;
+    this.macs = this.bankMacs[g];
+    this.shiftStepDone = -1;
+    this.shiftEnded = false;
+  }
+
   /** Bank tag of the vector in PE(r,c) during cycle t (0: bubble). */
   tagAt(t: number, r: number, c: number): number {
     return this.tags[this.mod(t - 1 - r - c, this.N)];
@@ -238,7 +327,16 @@ export class SystolicArray {
   }
 
   commit(t: number): void {
-    const slot = this.mod(t, this.N);
+    this.commitFrom(t, this.inVector, 0, this.R);
+  }
+
+  /**
+   * commit(t), with the input vector's lanes 0..n-1 read from src[base..] and lanes n.. zero instead
+   * of from inVector (the matrix-only burst latches straight from the unified buffer).
+   */
+  commitFrom(t: number, src: Float32Array, base: number, n: number): void {
+    this.phaseAt(t);
+    const slot = this.phaseN;
     this.tags[slot] = this.inTag;
     if (this.inTag !== this.lastTag) {
       this.tagChangedAt = t;
@@ -247,11 +345,15 @@ export class SystolicArray {
     if (this.inTag !== 0) {
       const { R, N } = this;
       const S = 2 * N;
-      const v = this.inVector;
       const setup = this.setup;
-      for (let r = 0, i = slot; r < R; r++, i += S) {
-        setup[i] = v[r];
-        setup[i + N] = v[r];
+      let r = 0;
+      for (let i = slot; r < n; r++, i += S) {
+        setup[i] = src[base + r];
+        setup[i + N] = src[base + r];
+      }
+      for (let i = slot + r * S; r < R; r++, i += S) {
+        setup[i] = 0;
+        setup[i + N] = 0;
       }
     }
     this.shiftStepDone = -1;
@@ -279,6 +381,7 @@ export class SystolicArray {
     const rc = (this.shiftBank + 1) * R;
     this.rowCols.copyWithin(rc + 1, rc, rc + k);
     this.rowCols[rc] = R - 1 - k < this.shiftRows ? this.shiftCols : 0;
+    this.countBankMacs(this.shiftBank + 1);
     this.shiftStepDone = k;
     this.shiftStep++;
     if (this.shiftStep === R) {
@@ -296,59 +399,12 @@ export class SystolicArray {
     for (let r = 0; r < this.R; r++) if (this.rowCols[rc + r] > 0) (oldRows = r + 1), (oldCols = Math.max(oldCols, this.rowCols[rc + r]));
     copyTileExtent(tile, offset, this.weights, base, this.C, rows, cols, oldRows, oldCols);
     for (let r = 0; r < this.R; r++) this.rowCols[rc + r] = r < rows ? cols : 0;
+    this.countBankMacs(bank + 1);
   }
-}
 
-/**
- * Columns c0..c1 of one PE row: psum += act * weight, where the activation of column c is
- * setup[a0 - (c - c0)] (older vectors sit further right). Row 0 starts from the top input instead.
- */
-function rowSegmentFloat(
-  psum: Float32Array, pBase: number, firstRow: boolean, top: Float32Array,
-  setup: Float32Array, a0: number, weights: Float32Array, wBase: number, c0: number, c1: number,
-): void {
-  const aOff = a0 + c0;
-  if (firstRow) {
-    for (let c = c0; c <= c1; c++) psum[pBase + c] = top[c] + setup[aOff - c] * weights[wBase + c];
-    return;
+  private countBankMacs(g: number): void {
+    let macs = 0;
+    for (let r = 0; r < this.R; r++) macs += Math.min(this.C, this.rowCols[g * this.R + r]);
+    this.bankMacs[g] = macs;
   }
-  // Unrolled by four: the per-PE work is three loads and a store, so loop overhead matters.
-  let c = c0;
-  let p = pBase + c0;
-  let w = wBase + c0;
-  let a = aOff - c0;
-  for (const end = c1 - 3; c <= end; c += 4, p += 4, w += 4, a -= 4) {
-    psum[p] += setup[a] * weights[w];
-    psum[p + 1] += setup[a - 1] * weights[w + 1];
-    psum[p + 2] += setup[a - 2] * weights[w + 2];
-    psum[p + 3] += setup[a - 3] * weights[w + 3];
-  }
-  for (; c <= c1; c++, p++, w++, a--) psum[p] += setup[a] * weights[w];
-}
-
-/**
- * The int8 twin of rowSegmentFloat, in int32 arithmetic: activations and weights are int8 integers,
- * so imul is exact and `| 0` is the accumulator's wrap-around (the same value the float product
- * stored through the Int32Array gives). A separate function keeps each typed-array site monomorphic.
- */
-function rowSegmentInt(
-  psum: Int32Array, pBase: number, firstRow: boolean, top: Int32Array,
-  setup: Int32Array, a0: number, weights: Int32Array, wBase: number, c0: number, c1: number,
-): void {
-  const aOff = a0 + c0;
-  if (firstRow) {
-    for (let c = c0; c <= c1; c++) psum[pBase + c] = (top[c] + Math.imul(setup[aOff - c], weights[wBase + c])) | 0;
-    return;
-  }
-  let c = c0;
-  let p = pBase + c0;
-  let w = wBase + c0;
-  let a = aOff - c0;
-  for (const end = c1 - 3; c <= end; c += 4, p += 4, w += 4, a -= 4) {
-    psum[p] = (psum[p] + Math.imul(setup[a], weights[w])) | 0;
-    psum[p + 1] = (psum[p + 1] + Math.imul(setup[a - 1], weights[w + 1])) | 0;
-    psum[p + 2] = (psum[p + 2] + Math.imul(setup[a - 2], weights[w + 2])) | 0;
-    psum[p + 3] = (psum[p + 3] + Math.imul(setup[a - 3], weights[w + 3])) | 0;
-  }
-  for (; c <= c1; c++, p++, w++, a--) psum[p] = (psum[p] + Math.imul(setup[a], weights[w])) | 0;
 }

@@ -81,9 +81,9 @@ export class TpuDatapath {
   ) {
     this.ub = new Float32Array(cfg.unifiedBufferElements);
     this.wm = new Float32Array(cfg.weightMemoryElements);
-    this.acc = new Accumulators(cfg);
-    this.fifo = new WeightFifo(cfg);
     this.array = new SystolicArray(cfg);
+    this.acc = new Accumulators(cfg, this.array.topInput);
+    this.fifo = new WeightFifo(cfg);
     this.activation = new ActivationUnit(cfg);
     this.loader = new WeightLoader(cfg);
     this.vector = new VectorUnit(cfg);
@@ -206,36 +206,86 @@ export class TpuDatapath {
    * clocked.
    */
   clockMatrixOnly(t: number, n: number, pass: StreamPass | null, counts: Float64Array, busy: Float64Array): number {
-    const { array, acc } = this;
-    const eb = this.cfg.elementBytes;
+    const { array, acc, ub } = this;
+    // The stream command goes straight to the units (the vector is latched from the buffer at the
+    // array's commit, not copied through inVector); counters are summed here and added once.
+    let macs = 0;
+    let valuesRead = 0;
+    let valuesWritten = 0;
+    let streamed = 0;
+    let clocked = n;
     for (let i = 0; i < n; i++, t++) {
       const b = pass === null ? -1 : t - pass.t0;
-      if (pass !== null && b >= 0 && b < pass.vectors) {
-        this.streamValid = true;
-        this.streamAddr = pass.ub + b * pass.ustride;
-        this.streamCols = pass.cols;
-        this.streamTag = pass.tag;
-        this.streamAccRow = pass.acc + b;
-        this.streamAccumulate = pass.accumulate;
-        this.streamPass = pass.pc;
-        this.streamLast = b === pass.vectors - 1;
-      } else this.streamValid = false;
-      this.driveInputs();
+      const valid = pass !== null && b >= 0 && b < pass.vectors;
+      if (valid && !pass.accumulate && acc.psumReaders === 0) {
+        // Steady stretch of a pass: clock a batch of cycles in the array's SIMD kernel.
+        const k = Math.min(array.stepCycles(t, pass.tag), n - i, pass.vectors - 1 - b, acc.cyclesBeforeCompletion(t));
+        if (k >= 2) {
+          valuesWritten += this.clockSteps(t, k, pass, b);
+          macs += k * array.macs;
+          streamed += k;
+          i += k - 1;
+          t += k - 1;
+          continue;
+        }
+      }
+      if (valid) {
+        array.inTag = pass.tag;
+        acc.inValid = 1;
+        acc.inRow = pass.acc + b;
+        acc.inAccumulate = pass.accumulate ? 1 : 0;
+        acc.inPass = pass.pc;
+        acc.inLast = b === pass.vectors - 1 ? 1 : 0;
+        streamed++;
+      } else {
+        array.inTag = 0;
+        acc.inValid = 0;
+      }
       acc.evaluateTop(t);
       array.evaluate(t, acc.top);
-      acc.evaluateBottom(t, array);
-      array.commit(t);
-      acc.commit(t);
-      counts[CNT_MACS] += array.macs;
-      counts[CNT_ACC_READ] += 4 * acc.valuesRead;
-      counts[CNT_ACC_WRITTEN] += 4 * acc.valuesWritten;
-      if (this.streamValid) {
-        counts[CNT_UB_READ] += this.streamCols * eb;
-        busy[U_MATRIX] += 1;
+      acc.clockBottom(t, array.psum, array.bottomOffset(t));
+      if (valid) array.commitFrom(t, ub, pass.ub + b * pass.ustride, pass.cols);
+      else array.commitFrom(t, ub, 0, 0);
+      macs += array.macs;
+      valuesRead += acc.valuesRead;
+      valuesWritten += acc.valuesWritten;
+      if (acc.completedCycle === t || acc.faultRow >= 0) {
+        clocked = i + 1;
+        break;
       }
-      if (acc.completedCycle === t || acc.faultRow >= 0) return i + 1;
     }
-    return n;
+    counts[CNT_MACS] += macs;
+    counts[CNT_ACC_READ] += 4 * valuesRead;
+    counts[CNT_ACC_WRITTEN] += 4 * valuesWritten;
+    if (streamed > 0) {
+      counts[CNT_UB_READ] += streamed * (pass as StreamPass).cols * this.cfg.elementBytes;
+      busy[U_MATRIX] += streamed;
+    }
+    return clocked;
+  }
+
+  /**
+   * Cycles t .. t+k-1 of clockMatrixOnly, vectors b .. b+k-1 of `pass` (none its last, none
+   * accumulating, no accumulating vector in the window, no pass completing): the array clocks them in
+   * one call (SystolicArray.clockSteps), then the accumulators take each cycle's bottom row in
+   * order. Returns the values written.
+   */
+  private clockSteps(t: number, k: number, pass: StreamPass, b: number): number {
+    const { array, acc, ub } = this;
+    const input = array.stepInput as Int32Array;
+    const output = array.stepOutput as Int32Array;
+    const R = this.cfg.rows;
+    const C = this.cfg.cols;
+    const n = pass.cols;
+    for (let i = 0, o = 0; i < k; i++) {
+      const base = pass.ub + (b + i) * pass.ustride;
+      let r = 0;
+      for (; r < n; r++, o++) input[o] = ub[base + r];
+      for (; r < R; r++, o++) input[o] = 0;
+    }
+    acc.evaluateTop(t); // top[] is zero: no accumulating vector in the window
+    array.clockSteps(t, k, pass.tag);
+    return acc.clockBottomSteps(t, k, output, pass.acc + b, pass.pc);
   }
 
   private commit(t: number): void {

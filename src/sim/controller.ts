@@ -434,7 +434,8 @@ export class Simulator implements MachineState {
       pass.accumulate = f.accumulate === 1;
       pass.pc = s.op.pc;
     }
-    const k = this.dp.clockMatrixOnly(t, end - t, pass, this.totals.counts, this.totals.busy);
+    // At most 2^30 cycles per burst, so the count stays a small integer (a double deoptimizes the loop).
+    const k = this.dp.clockMatrixOnly(t, Math.min(end - t, 0x40000000), pass, this.totals.counts, this.totals.busy);
     this.charge(this.quietCause, k);
     const last = t + k - 1;
     checkFaults(this, last);

@@ -3,7 +3,7 @@
  * instruction lists for wasm-module.ts's encoder. Pointers and strides are byte offsets into the
  * module's one memory.
  */
-import { I32, V128, W, encodeModule, type Bytes, type WasmFunction } from "./wasm-module.js";
+import { I32, V128, W, encodeModule, type Bytes, type WasmFunction } from "../hw/wasm-module.js";
 
 /** bf16 magnitudes whose products are exact normal fp32 numbers (pass-kernels.ts). */
 export const F32_SAFE_MIN = 2 ** -60;

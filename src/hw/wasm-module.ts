@@ -1,6 +1,7 @@
 /**
  * A minimal WebAssembly binary encoder (https://webassembly.github.io/spec/core/binary/): enough to
- * build fast mode's pass kernels (pass-kernels.ts) from readable instruction lists at start-up, so
+ * build fast mode's pass kernels (src/sim/pass-kernels.ts) and the int8 array's row kernel
+ * (pe-rows-wasm.ts) from readable instruction lists at start-up, so
  * the source holds no binary blob and no build step is needed. One exported memory, functions with
  * i32 parameters and typed locals; SIMD opcodes from the fixed-width SIMD proposal (Node >= 16.4).
  */
@@ -45,7 +46,14 @@ export const W = {
   localSet: (i: number) => [0x21, ...uleb(i)],
   i32Const: (n: number) => [0x41, ...sleb(n)],
   i32Add: [0x6a],
+  i32Sub: [0x6b],
   i32Mul: [0x6c],
+  i32Eq: [0x46],
+  i32GeU: [0x4f],
+  call: (f: number) => [0x10, ...uleb(f)],
+  /** memarg: alignment exponent, then offset. */
+  i32Load: (offset = 0) => [0x28, 2, ...uleb(offset)],
+  i32Store: (offset = 0) => [0x36, 2, ...uleb(offset)],
   i32LtU: [0x49],
   i32Eqz: [0x45],
   block: [0x02, 0x40],
@@ -82,6 +90,9 @@ export const W = {
   i32x4TruncSatF32x4S: simd(0xf8),
   f32x4ConvertI32x4S: simd(0xfa),
   i32x4Add: simd(0xae),
+  i32x4Mul: simd(0xb5),
+  /** i8x16.shuffle with the 16 lane indices that reverse the order of four 32-bit lanes. */
+  i32x4Reverse: [...simd(0x0d), 12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3],
   i32x4DotI16x8S: simd(0xba),
   f32x4Add: simd(0xe4),
   f32x4Mul: simd(0xe6),

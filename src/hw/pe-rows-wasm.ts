@@ -1,0 +1,121 @@
+/**
+ * The int8 array's whole-window row kernel in WebAssembly SIMD (pe-rows.ts wholeWindowInt, four
+ * PEs per instruction): the array's partial sums, activations, weights and top input live in the
+ * memory of one module instance per array (systolic-array.ts views them as Int32Arrays). int32
+ * wrap-around is the same in i32x4.mul/add as in Math.imul and `| 0`, so the results are identical.
+ * Built at start-up by wasm-module.ts's encoder; used when C is a multiple of 4.
+ */
+import { I32, V128, W, encodeModule, type Bytes } from "./wasm-module.js";
+
+/** Cycles one `steps` call clocks at most (the staging buffers hold this many vectors and rows). */
+export const STEP_BATCH = 256;
+
+/** Int32 registers of an R x C array in one module's memory, and the kernels' byte pointers. */
+export interface WasmRegisters {
+  /** whole(psum, top, setup, bankWeights, R, C, N, jHi, pRow): one evaluate of a whole window. */
+  readonly whole: (psum: number, top: number, setup: number, weights: number, R: number, C: number, N: number, jHi: number, pRow: number) => void;
+  /**
+   * steps(psum, top, setup, bankWeights, R, C, N, jHi, pRow, input, output, k, slot): k cycles of
+   * (copy the bottom row as seen this cycle to output row i; whole(); latch input vector i into
+   * activation slot `slot` and its mirror), the ring positions stepped each cycle.
+   */
+  readonly steps: (psum: number, top: number, setup: number, weights: number, R: number, C: number, N: number, jHi: number, pRow: number, input: number, output: number, k: number, slot: number) => void;
+  readonly psum: Int32Array;
+  readonly top: Int32Array;
+  readonly setup: Int32Array;
+  readonly weights: Int32Array;
+  /** STEP_BATCH input vectors of R lanes, and STEP_BATCH bottom rows of C columns. */
+  readonly input: Int32Array;
+  readonly output: Int32Array;
+}
+
+/**
+ * For each row r (psum ring row pRow + r, newest activation slot jHi - r, both wrapping), and each
+ * group of 4 columns c: psum[c..c+3] = (r === 0 ? top : psum)[c..c+3] + setup[a-c .. a-c-3] *
+ * weights[c..c+3], the activations loaded as one vector and reversed (older vectors sit lower).
+ */
+function wholeWindowCode(): Bytes[] {
+  const [PSUM, TOP, SETUP, WTS, R, C, N, JHI, PROW] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [r, c, p, a, w, S4, C4, src, v] = [9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const { localGet: get, localSet: set, i32Const: k } = W;
+  const body: Bytes[] = [get(N), k(8), W.i32Mul, set(S4), get(C), k(4), W.i32Mul, set(C4), get(WTS), set(w)];
+  body.push(k(0), set(r), W.block, W.loop, get(r), get(R), W.i32LtU, W.i32Eqz, W.brIf(1));
+  body.push(get(PSUM), get(PROW), get(C4), W.i32Mul, W.i32Add, set(p));
+  // a: the byte address of the activation of column 3 (slot N + jHi - 3 of row r's mirrored ring).
+  body.push(get(SETUP), get(r), get(S4), W.i32Mul, W.i32Add, get(N), get(JHI), W.i32Add, k(3), W.i32Sub, k(4), W.i32Mul, W.i32Add, set(a));
+  body.push(get(p), get(TOP), get(r), W.select, set(src));
+  body.push(k(0), set(c), W.block, W.loop, get(c), get(C4), W.i32LtU, W.i32Eqz, W.brIf(1));
+  body.push(get(a), get(c), W.i32Sub, W.v128Load(0), set(v));
+  body.push(get(p), get(c), W.i32Add);
+  body.push(get(src), get(c), W.i32Add, W.v128Load(0));
+  body.push(get(v), get(v), W.i32x4Reverse, get(w), get(c), W.i32Add, W.v128Load(0), W.i32x4Mul, W.i32x4Add, W.v128Store(0));
+  body.push(get(c), k(16), W.i32Add, set(c), W.br(0), W.end, W.end);
+  body.push(get(w), get(C4), W.i32Add, set(w));
+  body.push(get(N), k(1), W.i32Sub, get(JHI), k(1), W.i32Sub, get(JHI), W.i32Eqz, W.select, set(JHI));
+  body.push(k(0), get(PROW), k(1), W.i32Add, get(PROW), get(R), W.i32Eq, W.select, set(PROW));
+  body.push(get(r), k(1), W.i32Add, set(r), W.br(0), W.end, W.end);
+  return body;
+}
+
+/** steps(): see WasmRegisters. Calls function 0 (whole) once per cycle. */
+function stepsCode(): Bytes[] {
+  const [PSUM, TOP, SETUP, WTS, R, C, N, JHI, PROW, IN, OUT, K, SLOT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [i, j, src, dst, C4, S4, N4, v] = [13, 14, 15, 16, 17, 18, 19, 20];
+  const { localGet: get, localSet: set, i32Const: k } = W;
+  const body: Bytes[] = [get(C), k(4), W.i32Mul, set(C4), get(N), k(8), W.i32Mul, set(S4), get(N), k(4), W.i32Mul, set(N4)];
+  body.push(k(0), set(i), W.block, W.loop, get(i), get(K), W.i32LtU, W.i32Eqz, W.brIf(1));
+  // The bottom row as seen this cycle: ring row mod(R - t, R + 1), from pRow = mod(-t, R + 1).
+  body.push(get(PSUM), get(R), get(PROW), k(1), W.i32Sub, get(PROW), W.i32Eqz, W.select, get(C4), W.i32Mul, W.i32Add, set(src));
+  body.push(get(OUT), get(i), get(C4), W.i32Mul, W.i32Add, set(dst));
+  body.push(k(0), set(j), W.block, W.loop, get(j), get(C4), W.i32LtU, W.i32Eqz, W.brIf(1));
+  body.push(get(dst), get(j), W.i32Add, get(src), get(j), W.i32Add, W.v128Load(0), W.v128Store(0));
+  body.push(get(j), k(16), W.i32Add, set(j), W.br(0), W.end, W.end);
+  body.push(...[PSUM, TOP, SETUP, WTS, R, C, N, JHI, PROW].map(get), W.call(0));
+  // Latch: lane r of input vector i into setup[r*2N + slot] and setup[r*2N + slot + N].
+  body.push(get(IN), get(i), get(R), W.i32Mul, k(4), W.i32Mul, W.i32Add, set(src));
+  body.push(get(SETUP), get(SLOT), k(4), W.i32Mul, W.i32Add, set(dst));
+  body.push(k(0), set(j), W.block, W.loop, get(j), get(R), W.i32LtU, W.i32Eqz, W.brIf(1));
+  body.push(get(src), W.i32Load(0), set(v), get(dst), get(v), W.i32Store(0), get(dst), get(N4), W.i32Add, get(v), W.i32Store(0));
+  body.push(get(src), k(4), W.i32Add, set(src), get(dst), get(S4), W.i32Add, set(dst), get(j), k(1), W.i32Add, set(j), W.br(0), W.end, W.end);
+  // Next cycle: the newest slot is this one; the psum ring turns.
+  body.push(get(SLOT), set(JHI), k(0), get(SLOT), k(1), W.i32Add, get(SLOT), get(N), k(1), W.i32Sub, W.i32Eq, W.select, set(SLOT));
+  body.push(get(R), get(PROW), k(1), W.i32Sub, get(PROW), W.i32Eqz, W.select, set(PROW));
+  body.push(get(i), k(1), W.i32Add, set(i), W.br(0), W.end, W.end);
+  return body;
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+/** A module instance holding an R x C int8 array's registers (N = R + C + 1 activation slots). */
+export function wasmRegisters(R: number, C: number, N: number): WasmRegisters {
+  const counts = [(R + 1) * C, C, R * 2 * N, 3 * R * C, STEP_BATCH * R, STEP_BATCH * C];
+  const bytes = counts.reduce((s, n) => s + 4 * n, 0);
+  compiled ??= new WebAssembly.Module(
+    encodeModule(1, [
+      { name: "whole", params: 9, locals: [[8, I32], [1, V128]], body: wholeWindowCode() },
+      { name: "steps", params: 13, locals: [[8, I32]], body: stepsCode() },
+    ]),
+  );
+  const exports = new WebAssembly.Instance(compiled, {}).exports as { mem: WebAssembly.Memory; whole: WasmRegisters["whole"]; steps: WasmRegisters["steps"] };
+  const pages = Math.ceil(bytes / 65536);
+  if (pages > 1) exports.mem.grow(pages - 1);
+  // The memory never grows again, so these views stay attached.
+  let offset = 0;
+  const take = (n: number): Int32Array => {
+    const view = new Int32Array(exports.mem.buffer, offset, n);
+    offset += 4 * n;
+    return view;
+  };
+  const [psum, top, setup, weights, input, output] = counts.map(take);
+  return { whole: exports.whole, steps: exports.steps, psum, top, setup, weights, input, output };
+}
+
+/** wasmRegisters, or null where WebAssembly memory cannot be had (the JavaScript kernels then run). */
+export function wasmRegistersOrNull(R: number, C: number, N: number): WasmRegisters | null {
+  try {
+    return wasmRegisters(R, C, N);
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof WebAssembly.RuntimeError || e instanceof WebAssembly.CompileError) return null;
+    throw e;
+  }
+}
