@@ -57,6 +57,9 @@ describe("fault addresses and cycles beyond row 0", () => {
     const f = bothModes(prog, (s) => s.dp.ub.set([1, 2, 3, 0, 4, NaN, 5], 0));
     // Destination row 1 starts at 50 + 6; its element 0 is the first written.
     expect([f.unit, f.detail]).toEqual(["vector", "non-finite value written to unified buffer address 56"]);
+    // And in row 0: block element 0 is named at the destination itself, 50.
+    const g = bothModes(prog, (s) => s.dp.ub.set([NaN, 2, 3], 0));
+    expect(g.detail).toBe("non-finite value written to unified buffer address 50");
   });
 
   it("transposed RDW: tile element (1, 1) comes from weight memory address 0 + 1 * 2 + 1", () => {
