@@ -80,4 +80,34 @@ describe("fault addresses and cycles beyond row 0", () => {
     expect(f.detail).toBe("non-finite value written to unified buffer address 14");
     expect(f.cycle).toBe(hw.activationLatency + 1);
   });
+
+  it("VEC: an overflow at unified buffer address 0 is a fault like any other address", () => {
+    const prog = program([
+      ins("RHM", { host: 0, hstride: 2, ub: 4, ustride: 2, rows: 1, cols: 2 }),
+      ins("VEC", { fn: "add", dst: 0, dstride: 2, a: 4, astride: 2, b: 4, bstride: 2, rows: 1, cols: 2 }),
+      ins("HALT"),
+    ], [{ memory: "host", address: 0, values: new Float32Array([2 ** 127, 1]) }]);
+    expect(bothModes(prog).detail).toBe("non-finite value written to unified buffer address 0");
+  });
+
+  it("two passes whose first bad results land in the same cycle: the lower column is named", () => {
+    // R = 2, C = 4. W = [[1, 1, B, 1], [1, B, 1, 1]], B = 2^127; pass 1 multiplies [B, 0] (only
+    // column 2 overflows: B * B), pass 2 [0, B] (only column 1). RHM at 0 (8 bytes), RDW at 1 (16
+    // bytes, lands in cycle 1), shift from 2, bank ready at 2 + R - 1 = 3: pass 1 issues at 3, pass
+    // 2 at 4. Result (b, c) is written at t0 + b + R + c + 1: pass 1's (0, 2) at 3 + 0 + 2 + 2 + 1 = 8,
+    // pass 2's (0, 1) at 4 + 0 + 2 + 1 + 1 = 8.
+    const B = 2 ** 127;
+    const prog = program([
+      ins("RHM", { host: 0, hstride: 4, ub: 0, ustride: 4, rows: 1, cols: 4 }),
+      ins("RDW", { wm: 0, wstride: 4, rows: 2, cols: 4 }),
+      ins("MMUL", { ub: 0, ustride: 2, rows: 1, cols: 2, acc: 0, switch: 1 }),
+      ins("MMUL", { ub: 2, ustride: 2, rows: 1, cols: 2, acc: 1 }),
+      ins("HALT"),
+    ], [
+      { memory: "host", address: 0, values: new Float32Array([B, 0, 0, B]) },
+      { memory: "weights", address: 0, values: new Float32Array([1, 1, B, 1, 1, B, 1, 1]) },
+    ]);
+    const f = bothModes(prog);
+    expect(f).toEqual({ cycle: 8, unit: "matrix", detail: "non-finite value written to accumulator row 1, column 1" });
+  });
 });
