@@ -106,6 +106,28 @@ describe.each(MODES)("%s mode", (mode) => {
     expect([0, 1, 2].map((label) => hasCompleted(sim, label, 4))).toEqual([true, true, true]);
   });
 
+  it("whatever cycle the host appends in while a transfer is in flight or just completed, the instruction issues in that cycle", () => {
+    // The slice ends at s (1 <= s <= c + 1, the RHM completing at the end of cycle c); detailed mode
+    // may hold a quiet state from before the completion, which the append must end.
+    const rhm = ins("RHM", { host: 0, hstride: 16, ub: 0, ustride: 16, rows: 4, cols: 16 });
+    const data = [{ memory: "host" as const, address: 0, values: ints(64, 1) }];
+    const probe = new Simulator(hw, { mode });
+    const probeSink = new RecordingSink();
+    probe.load(program([rhm, ins("HALT")], data));
+    probe.run({ sink: probeSink, maxCycles: 10_000 });
+    const c = probeSink.life(0).complete;
+    expect(c).toBeGreaterThan(2);
+    for (let s = 1; s <= c + 1; s++) {
+      const sim = new Simulator(hw, { mode });
+      const sink = new RecordingSink();
+      sim.load(program([rhm], data));
+      expect(sim.run({ sink, maxCycles: 10_000, sliceCycles: s })).toBe(false);
+      appendInstructions(sim, [ins("VEC", { fn: "copy", dst: 300, dstride: 2, a: 400, astride: 2, rows: 1, cols: 2 }), ins("HALT")], 1);
+      expect(sim.run({ sink, maxCycles: 10_000 })).toBe(true);
+      expect([s, sink.life(1).issue]).toEqual([s, s]);
+    }
+  });
+
   it("a halted chip runs instructions appended after its HALT", () => {
     const sim = new Simulator(hw, { mode });
     const sink = new RecordingSink();
