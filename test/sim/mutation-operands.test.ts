@@ -107,10 +107,12 @@ describe.each(MODES)("%s mode", (mode) => {
     });
 
     it("host memory past 2^28 elements faults at load, before any allocation, naming the instruction that reaches it", () => {
-      // The WHM touches host memory too, but not its end; the RHM's last element is MAX_HOST_ELEMENTS.
+      // The WHM touches host memory too, but not its end; the VEC's destination ends at the same
+      // element number in the unified buffer (it would fault at issue); only the RHM's host block
+      // ends there: its last element is MAX_HOST_ELEMENTS.
       const prog = program([
         ins("WHM", { ub: 0, ustride: 2, host: 0, hstride: 2, rows: 1, cols: 2 }),
-        ins("VEC", { fn: "copy", dst: 10, dstride: 2, a: 0, astride: 2, rows: 1, cols: 2 }),
+        ins("VEC", { fn: "copy", dst: MAX_HOST_ELEMENTS - 1, dstride: 2, a: 0, astride: 2, rows: 1, cols: 2 }),
         ins("RHM", { host: MAX_HOST_ELEMENTS - 1, hstride: 2, ub: 0, ustride: 2, rows: 1, cols: 2 }),
         ins("HALT"),
       ]);
