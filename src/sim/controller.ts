@@ -25,7 +25,7 @@ import { issueToUnit, type IssueContext } from "./issue.js";
 import { BankNonzeros } from "./fast.js";
 import { FastUnits } from "./fast-units.js";
 import { fastActivityAt, futureCounts, matrixCountsIn, passTotals, shiftTotals } from "./fast-step.js";
-import { emptyStats, UnitTotals, type RunStats } from "./stats.js";
+import { addStats, emptyStats, UnitTotals, type RunStats } from "./stats.js";
 import { passCompleteCycle } from "./timing.js";
 import { STALL, bankFreeAt, blockReason, classifyCycle, type MachineState } from "./hazards.js";
 import { fillTraceRow } from "./trace-fill.js";
@@ -36,7 +36,7 @@ import { PeProbe } from "./pe-probe.js";
 import { NULL_SINK, makeTraceRow, type StallCause, type TraceSink } from "./trace.js";
 import { describeInstruction } from "./describe.js";
 import {
-  addStats, beginRecording, captureTimingInto, configKey, EV_ISSUE, EV_SHIFT, finishRecording, isIdle, ReplayMemo, replayData,
+  beginRecording, captureTimingInto, configKey, EV_ISSUE, EV_SHIFT, finishRecording, isIdle, ReplayMemo, replayData,
   restoreTiming, type RecordingStart, type ReplayFault,
 } from "./replay.js";
 import { startFastUnit } from "./issue.js";

@@ -225,20 +225,3 @@ export function replayData(m: Simulator, e: ReplayEntry): { events: number; faul
   }
   return null;
 }
-
-/** Add a recorded run's statistics (integer counts: the sums are exact in any order). */
-export function addStats(s: RunStats, d: RunStats): void {
-  s.cycles += d.cycles;
-  s.instructions += d.instructions;
-  s.macs += d.macs;
-  s.matrixBusyCycles += d.matrixBusyCycles;
-  const add = <K extends string>(x: Record<K, number>, y: Record<K, number>) => {
-    for (const k of Object.keys(y) as K[]) x[k] += y[k];
-  };
-  add(s.stalls, d.stalls);
-  add(s.unitBusyCycles, d.unitBusyCycles);
-  add(s.unitStalledCycles, d.unitStalledCycles);
-  add(s.resourceStalls, d.resourceStalls);
-  add(s.bytes, d.bytes);
-  add(s.ops, d.ops);
-}

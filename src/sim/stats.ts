@@ -169,20 +169,29 @@ export function cloneStats(s: RunStats): RunStats {
 /** a - b, for the statistics of one part of a longer run. */
 export function diffStats(a: RunStats, b: RunStats): RunStats {
   const out = cloneStats(a);
-  const sub = <K extends string>(x: Record<K, number>, y: Record<K, number>) => {
-    for (const k of Object.keys(x) as K[]) x[k] -= y[k];
-  };
-  sub(out.stalls, b.stalls);
-  sub(out.unitBusyCycles, b.unitBusyCycles);
-  sub(out.unitStalledCycles, b.unitStalledCycles);
-  sub(out.resourceStalls, b.resourceStalls);
-  sub(out.bytes, b.bytes);
-  sub(out.ops, b.ops);
-  out.cycles -= b.cycles;
-  out.instructions -= b.instructions;
-  out.macs -= b.macs;
-  out.matrixBusyCycles -= b.matrixBusyCycles;
+  addScaled(out, b, -1);
   return out;
+}
+
+/** s += d (a replayed run's statistics: integer counts, so the sums are exact in any order). */
+export function addStats(s: RunStats, d: RunStats): void {
+  addScaled(s, d, 1);
+}
+
+function addScaled(s: RunStats, d: RunStats, sign: 1 | -1): void {
+  const add = <K extends string>(x: Record<K, number>, y: Record<K, number>) => {
+    for (const k of Object.keys(x) as K[]) x[k] += sign * y[k];
+  };
+  add(s.stalls, d.stalls);
+  add(s.unitBusyCycles, d.unitBusyCycles);
+  add(s.unitStalledCycles, d.unitStalledCycles);
+  add(s.resourceStalls, d.resourceStalls);
+  add(s.bytes, d.bytes);
+  add(s.ops, d.ops);
+  s.cycles += sign * d.cycles;
+  s.instructions += sign * d.instructions;
+  s.macs += sign * d.macs;
+  s.matrixBusyCycles += sign * d.matrixBusyCycles;
 }
 
 export function summarize(s: RunStats, hw: HwConfig): RunSummary {
