@@ -31,7 +31,7 @@ import { STALL, bankFreeAt, blockReason, classifyCycle, type MachineState } from
 import { fillTraceRow } from "./trace-fill.js";
 import { nextEvent, skip } from "./events.js";
 import { skipTraced } from "./trace-runs.js";
-import { checkFaults } from "./faults.js";
+import { ValueFault, checkFaults } from "./faults.js";
 import { PeProbe } from "./pe-probe.js";
 import { NULL_SINK, makeTraceRow, type StallCause, type TraceSink } from "./trace.js";
 import { describeInstruction } from "./describe.js";
@@ -263,12 +263,18 @@ export class Simulator implements MachineState {
         }
         t = next;
       }
+    } catch (e) {
+      // A fault ends the run's counting where detailed mode stops: after the faulting cycle's work
+      // for a bad value, before the cycle otherwise (an operand fault, a deadlock, the watchdog).
+      // `t` may still be the start of an interval fast mode was jumping through.
+      if (e instanceof RuntimeFault) t = e instanceof ValueFault ? e.cycle + 1 : e.cycle;
+      throw e;
     } finally {
       // Fast mode counted passes and shifts whole when they started; what is still ahead stays behind.
       if (!this.detailed) futureCounts(this, t, this.future);
       this.totals.flushInto(this.stats, this.detailed ? null : this.future);
+      this.stats.cycles += t - this.now;
     }
-    this.stats.cycles += t - this.now;
     this.now = t;
     if (record !== null && this.replay !== null) finishRecording(this, this.replay, this.config, record);
     return this.halted;

@@ -12,9 +12,12 @@ import { describeInstruction } from "./describe.js";
 
 const FAULT_ORDER = [U_ACTIVATION, U_VECTOR, U_WEIGHTS, U_DMA] as const;
 
+/** A bad value written in cycle `cycle`: that cycle's work is done (and counted) before the run stops. */
+export class ValueFault extends RuntimeFault {}
+
 function raise(m: Simulator, detail: string, t: number, unit: number): never {
   const holder = m.unitOp[unit];
-  throw new RuntimeFault(detail, t, UNIT_NAMES[unit], holder ? describeInstruction(holder.op) : "");
+  throw new ValueFault(detail, t, UNIT_NAMES[unit], holder ? describeInstruction(holder.op) : "");
 }
 
 function accumulatorFault(row: number, col: number): string {
@@ -26,7 +29,7 @@ export function checkFaults(m: Simulator, t: number): void {
     const dp = m.dp;
     if (dp.acc.faultRow >= 0) {
       const pass = m.inflight.find((x) => x.op.code === OP_MMUL && x.op.pc === dp.acc.faultPass);
-      throw new RuntimeFault(accumulatorFault(dp.acc.faultRow, dp.acc.faultCol), t, "matrix", pass ? describeInstruction(pass.op) : "");
+      throw new ValueFault(accumulatorFault(dp.acc.faultRow, dp.acc.faultCol), t, "matrix", pass ? describeInstruction(pass.op) : "");
     }
     if (dp.activation.faultIndex >= 0) raise(m, `non-finite value written to unified buffer address ${dp.activation.faultIndex}`, t, U_ACTIVATION);
     if (dp.vector.faultIndex >= 0) {
@@ -42,6 +45,6 @@ export function checkFaults(m: Simulator, t: number): void {
   for (const e of m.inflight) {
     if (e.faultCycle === t && (pass === null || e.faultCol < pass.faultCol)) pass = e;
   }
-  if (pass !== null) throw new RuntimeFault(accumulatorFault(pass.faultRow, pass.faultCol), t, "matrix", describeInstruction(pass.op));
+  if (pass !== null) throw new ValueFault(accumulatorFault(pass.faultRow, pass.faultCol), t, "matrix", describeInstruction(pass.op));
   for (const u of FAULT_ORDER) if (m.fast.faultDue[u]) raise(m, m.fast.faultText[u], t, u);
 }

@@ -11,8 +11,9 @@
  *   C. fixed-priority arbitration: matrix, activation, weight loader, vector, DMA (ports whole or
  *      nothing; the loader first on the weight-memory channel, VSGD takes what is left);
  *   D. every unit works from the old state and latches its writes; faults are ranked;
- *   E. the writes land (a fault's cycle too, then the run stops); F. completions, freed FIFO slots,
- *      ready banks; G. the cycle's record.
+ *   E. the writes land (a fault's cycle too); F. completions, freed FIFO slots, ready banks (none
+ *      in a faulting cycle); G. the cycle's counters and record (a faulting cycle is counted, has no
+ *      record, and the run stops).
  *
  * Readings of the documents (the first ones the author chose where the doc was silent; the
  * reconciliation with the simulator wrote each into docs/ARCHITECTURE.md, which both sides follow):
@@ -39,7 +40,8 @@
  * 12. An operand fault at issue wins over a value fault of the same cycle.
  * 13. VSGD latches an element's master when its 4th byte moves; a block that overlaps itself
  *     (wstride < cols) is therefore timing-dependent. The generator avoids it.
- * 14. A fault's cycle commits its writes (the bad value too), then the run stops (doc "Faults").
+ * 14. A fault's cycle commits its writes (the bad value too) and is counted in the statistics, then
+ *     the run stops (doc "Faults"); an operand fault's cycle is not counted (nothing ran in it).
  */
 import type { HwConfig } from "../../src/config/hw-config.js";
 import type { Program } from "../../src/isa/program.js";
@@ -224,27 +226,28 @@ export class NaiveChip {
     // E. The clock edge: the cycle's writes land, a bad value too, and then a fault stops the run.
     io.commit();
     const bad = io.firstFault();
-    if (bad) return this.stop(bad);
 
-    // F. Completions.
+    // F. Completions (none in a faulting cycle: the run stops at its clock edge).
     const finish = (op: NaiveOp) => {
       this.inflight.find((x) => x.op === op)!.done = true;
       this.life[op.pc].complete = t;
     };
-    for (const op of arr.passesDone) finish(op);
-    if (arr.shiftDone) {
-      if (this.fifo.shift() !== arr.shiftDone.slot) throw new Error("naive chip: the shifter read a slot that is not the FIFO head");
-      const bank = this.banks[arr.shiftDone.bank];
-      if (bank.state === "shifting") {
-        bank.state = "ready";
-        bank.readyAt = this.readyCount++;
+    if (!bad) {
+      for (const op of arr.passesDone) finish(op);
+      if (arr.shiftDone) {
+        if (this.fifo.shift() !== arr.shiftDone.slot) throw new Error("naive chip: the shifter read a slot that is not the FIFO head");
+        const bank = this.banks[arr.shiftDone.bank];
+        if (bank.state === "shifting") {
+          bank.state = "ready";
+          bank.readyAt = this.readyCount++;
+        }
       }
+      if (actDone) finish(this.act.cur!), (this.act.cur = null);
+      if (loaderDone) finish(this.loader.cur!), (this.loader.cur = null);
+      if (vecDone) finish(this.vec.cur!), (this.vec.cur = null);
+      if (dmaDone) finish(this.dma.cur!), (this.dma.cur = null);
+      for (let i = this.inflight.length - 1; i >= 0; i--) if (this.inflight[i].done) this.inflight.splice(i, 1);
     }
-    if (actDone) finish(this.act.cur!), (this.act.cur = null);
-    if (loaderDone) finish(this.loader.cur!), (this.loader.cur = null);
-    if (vecDone) finish(this.vec.cur!), (this.vec.cur = null);
-    if (dmaDone) finish(this.dma.cur!), (this.dma.cur = null);
-    for (let i = this.inflight.length - 1; i >= 0; i--) if (this.inflight[i].done) this.inflight.splice(i, 1);
 
     // G. The record.
     let stall: Stall = "none";
@@ -280,6 +283,8 @@ export class NaiveChip {
     if (arr.streamed) this.stats.matrixBusyCycles++;
     else this.stats.stalls[stall as Exclude<Stall, "none">]++;
     this.stats.cycles++;
+    // A faulting cycle ran (its writes landed) and is counted, but it has no record: it never completed.
+    if (bad) return this.stop(bad);
     this.records.push(rec);
     this.cycle++;
     if (head?.op === "HALT" && !wait) this.halted = true;

@@ -60,6 +60,8 @@ function checkEquivalent(m: RandomMachine, seed: number, totals: Totals): void {
     // Every cycle up to the fault is charged alike, traced or not.
     expect(fast.stats.stalls, "fast mode's stall cycles before the fault").toEqual(detailed.stats.stalls);
     expect(skipping.stats.stalls, "fast mode without a sink: stall cycles before the fault").toEqual(detailed.stats.stalls);
+    expect(fast.stats, "fast mode's statistics after the fault").toEqual(detailed.stats);
+    expect(skipping.stats, "fast mode without a sink: statistics after the fault").toEqual(detailed.stats);
     totals.faulted++;
     return;
   }
