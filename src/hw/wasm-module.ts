@@ -1,6 +1,6 @@
 /**
  * A minimal WebAssembly binary encoder (https://webassembly.github.io/spec/core/binary/): enough to
- * build fast mode's pass kernels (src/sim/pass-kernels.ts) and the int8 array's row kernel
+ * build fast mode's pass kernels (src/sim/pass-kernels.ts) and the array's row kernels
  * (pe-rows-wasm.ts) from readable instruction lists at start-up, so
  * the source holds no binary blob and no build step is needed. One exported memory, functions with
  * i32 parameters and typed locals; SIMD opcodes from the fixed-width SIMD proposal (Node >= 16.4).
@@ -68,6 +68,7 @@ export const W = {
   select: [0x1b],
   i32x4Splat: simd(0x11),
   i32x4ExtractLane: (lane: number) => [...simd(0x1b), lane],
+  i32x4Eq: simd(0x37),
   i32x4Ne: simd(0x38),
   i32x4Sub: simd(0xb1),
   i32x4LeS: simd(0x3d),
@@ -78,6 +79,7 @@ export const W = {
   f32x4Le: simd(0x45),
   f32x4Ge: simd(0x46),
   v128Or: simd(0x50),
+  v128AnyTrue: simd(0x53),
   f32x4Abs: simd(0xe0),
   f32x4Splat: simd(0x13),
   f32Const: (x: number) => {
