@@ -26,7 +26,8 @@ export interface WasmRegisters<T extends Int32Array | Float32Array = Int32Array 
    * steps(psum, top, setup, bankWeights, R, C, N, jHi, pRow, input, output, k, slot): k cycles of
    * (copy the bottom row as seen this cycle to output row i; whole(); latch input vector i into
    * activation slot `slot` and its mirror), the ring positions stepped each cycle. Returns the
-   * cycles done: k, or for bf16 fewer when a bottom row copied holds an infinity or a NaN (the
+   * cycles done: k, or for bf16 fewer: none from the first staged vector whose products could
+   * round (firstInexact), and none after one whose bottom row holds an infinity or a NaN (the
    * accumulators latch a fault writing it, and the burst stops after that cycle).
    */
   readonly steps: (psum: number, top: number, setup: number, weights: number, R: number, C: number, N: number, jHi: number, pRow: number, input: number, output: number, k: number, slot: number) => number;
@@ -34,7 +35,7 @@ export interface WasmRegisters<T extends Int32Array | Float32Array = Int32Array 
   readonly top: T;
   readonly setup: T;
   readonly weights: T;
-  /** STEP_BATCH input vectors of R lanes, and STEP_BATCH bottom rows of C columns. */
+  /** STEP_BATCH input vectors of R lanes (and zeros to the next 4 lanes), STEP_BATCH bottom rows of C columns. */
   readonly input: T;
   readonly output: T;
   /** The same memory as setup, weights and input, as bits (bf16 arrays check their factors there). */
@@ -73,15 +74,39 @@ function wholeWindowCode(float: boolean): Bytes[] {
 }
 
 /**
- * steps(): see WasmRegisters. Calls function `whole` once per cycle. bf16 (`float`) ORs into `bad`
- * the lanes of the bottom rows it copies whose exponent is all ones, and stops after such a cycle.
+ * firstInexact(input, k, R): k, or fewer: the index of a vector at or before the first of the k
+ * staged vectors (R lanes each, zero-padded to a multiple of 4) holding a lane that pe-rows.ts
+ * inexactBits rejects, checked four lanes at a time (a group spanning two vectors names the first).
  */
-function stepsCode(whole: number, float: boolean): Bytes[] {
+function firstInexactCode(): Bytes[] {
+  const [IN, K, R] = [0, 1, 2];
+  const [e, count, u, m, MAG, LOW, LO, SPAN, ZERO] = [3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const { localGet: get, localSet: set, i32Const: k } = W;
+  const body: Bytes[] = [get(K), get(R), W.i32Mul, set(count)];
+  body.push(k(0x7fffffff), W.i32x4Splat, set(MAG), k(0xffff), W.i32x4Splat, set(LOW), k(60), W.i32x4Splat, set(LO), k(130), W.i32x4Splat, set(SPAN));
+  body.push(k(0), set(e), W.block, W.loop, get(e), get(count), W.i32LtU, W.i32Eqz, W.brIf(1));
+  body.push(get(IN), get(e), k(4), W.i32Mul, W.i32Add, W.v128Load(0), set(u), get(u), get(MAG), W.v128And, set(m));
+  // Nonzero, and (low 16 bits set, or biased exponent outside 60..190).
+  body.push(get(m), get(ZERO), W.i32x4Ne, get(u), get(LOW), W.v128And, get(ZERO), W.i32x4Ne);
+  body.push(get(m), k(23), W.i32x4ShrU, get(LO), W.i32x4Sub, get(SPAN), W.i32x4GtU, W.v128Or, W.v128And, W.v128AnyTrue);
+  body.push(W.if, get(e), get(R), W.i32DivU, W.return, W.end);
+  body.push(get(e), k(4), W.i32Add, set(e), W.br(0), W.end, W.end, get(K));
+  return body;
+}
+
+/**
+ * steps(): see WasmRegisters. Calls function `whole` once per cycle. bf16 (`float`) first ends the
+ * batch before the first staged vector whose products could round (function `check`), ORs into
+ * `bad` the lanes of the bottom rows it copies whose exponent is all ones, and stops after such a
+ * cycle.
+ */
+function stepsCode(whole: number, float: boolean, check = -1): Bytes[] {
   const [PSUM, TOP, SETUP, WTS, R, C, N, JHI, PROW, IN, OUT, K, SLOT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const [i, j, src, dst, C4, S4, N4, v] = [13, 14, 15, 16, 17, 18, 19, 20];
   const [row, exp, bad] = [21, 22, 23];
   const { localGet: get, localSet: set, i32Const: k } = W;
   const body: Bytes[] = [get(C), k(4), W.i32Mul, set(C4), get(N), k(8), W.i32Mul, set(S4), get(N), k(4), W.i32Mul, set(N4)];
+  if (float) body.push(get(IN), get(K), get(R), W.call(check), set(K));
   body.push(k(0x7f800000), W.i32x4Splat, set(exp));
   body.push(k(0), set(i), W.block, W.loop, get(i), get(K), W.i32LtU, W.i32Eqz, W.brIf(1));
   // The bottom row as seen this cycle: ring row mod(R - t, R + 1), from pRow = mod(-t, R + 1).
@@ -115,7 +140,7 @@ type Kernels = { mem: WebAssembly.Memory; whole: WasmRegisters["whole"]; steps: 
 export function wasmRegisters(R: number, C: number, N: number, int: true): WasmRegisters<Int32Array>;
 export function wasmRegisters(R: number, C: number, N: number, int: false): WasmRegisters<Float32Array>;
 export function wasmRegisters(R: number, C: number, N: number, int: boolean): WasmRegisters {
-  const counts = [(R + 1) * C, C, R * 2 * N, 3 * R * C, STEP_BATCH * R, STEP_BATCH * C];
+  const counts = [(R + 1) * C, C, R * 2 * N, 3 * R * C, STEP_BATCH * R + 4, STEP_BATCH * C];
   const bytes = counts.reduce((s, n) => s + 4 * n, 0);
   const steps = { params: 13, returnsI32: true, locals: [[8, I32], [3, V128]] as const };
   compiled ??= new WebAssembly.Module(
@@ -123,7 +148,8 @@ export function wasmRegisters(R: number, C: number, N: number, int: boolean): Wa
       { name: "whole", params: 9, locals: [[8, I32], [1, V128]], body: wholeWindowCode(false) },
       { name: "steps", ...steps, body: stepsCode(0, false) },
       { name: "wholeFloat", params: 9, locals: [[8, I32], [1, V128]], body: wholeWindowCode(true) },
-      { name: "stepsFloat", ...steps, body: stepsCode(2, true) },
+      { name: "stepsFloat", ...steps, body: stepsCode(2, true, 4) },
+      { name: "firstInexact", params: 3, returnsI32: true, locals: [[2, I32], [7, V128]], body: firstInexactCode() },
     ]),
   );
   const exports = new WebAssembly.Instance(compiled, {}).exports as Kernels;

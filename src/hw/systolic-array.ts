@@ -289,8 +289,8 @@ export class SystolicArray {
   /**
    * How many cycles from t clockSteps may run with bank tag g (0: none): an array in SIMD memory,
    * the shifter still, every vector in the window already of tag g (so each cycle is one
-   * whole-window run while the vectors latched keep tag g), and for bf16 the window exact.
-   * The caller checks the bf16 vectors it stages (stepInputBits) and stops before one that is not.
+   * whole-window run while the vectors latched keep tag g), and for bf16 the window exact (the
+   * kernel checks the vectors staged in stepInputBits itself).
    */
   stepCycles(t: number, g: number): number {
     if (this.wasm === null || g === 0 || this.busy || this.lastTag !== g || this.tagChangedAt > t - this.R - this.C) return 0;
@@ -316,8 +316,9 @@ export class SystolicArray {
    * Cycles t .. t+k-1 (k <= stepCycles(t, g)), each an evaluate with a zero top input (no
    * accumulating vector in the window) and a commit latching vector i of stepInput with tag g, in one
    * SIMD call; the bottom row seen in each cycle goes to stepOutput (the accumulators write it).
-   * Returns the cycles clocked: k, or for bf16 fewer, ending with the first cycle whose bottom row
-   * holds an infinity or a NaN (its write latches a fault).
+   * Returns the cycles clocked: k, or for bf16 fewer: before the first staged vector whose products
+   * could round (pe-rows.ts inexactBits, checked in the kernel), and at most to the first cycle
+   * whose bottom row holds an infinity or a NaN (its write latches a fault). 0: nothing changed.
    */
   clockSteps(t: number, k: number, g: number): number {
     const wasm = this.wasm as WasmRegisters;
@@ -325,6 +326,7 @@ export class SystolicArray {
     this.phaseAt(t);
     const slot = this.phaseN;
     const done = wasm.steps(wasm.psum.byteOffset, wasm.top.byteOffset, wasm.setup.byteOffset, wasm.weights.byteOffset + 4 * g * RC, R, C, N, slot === 0 ? N - 1 : slot - 1, this.phaseP, wasm.input.byteOffset, wasm.output.byteOffset, k, slot);
+    if (done === 0) return 0;
     for (let i = 0, x = slot; i < done; i++, x = x === N - 1 ? 0 : x + 1) this.tags[x] = g;
     this.simdCycles += done;
     this.phaseAt(t + done - 1);

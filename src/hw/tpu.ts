@@ -19,7 +19,6 @@ import {
 } from "./activity.js";
 import { Arbiter, UnitRequests } from "./arbiter.js";
 import { HostDma } from "./host-dma.js";
-import { inexactBits } from "./pe-rows.js";
 import { SystolicArray } from "./systolic-array.js";
 import { VectorUnit } from "./vector-unit.js";
 import { WeightFifo } from "./weight-fifo.js";
@@ -277,9 +276,9 @@ export class TpuDatapath {
    * Cycles t .. t+k-1 of clockMatrixOnly, vectors b .. b+k-1 of `pass` (none its last, none
    * accumulating, no accumulating vector in the window, no pass completing): the array clocks them in
    * one call (SystolicArray.clockSteps), then the accumulators take each cycle's bottom row in
-   * order. bf16 vectors are staged as bits and checked (pe-rows.ts inexactBits): the batch ends
-   * before the first that the kernel could not multiply exactly, and after the first cycle whose
-   * write faults. Returns the cycles clocked (0: none, the caller clocks this one in JavaScript).
+   * order. bf16 vectors are staged as bits; the kernel ends the batch before the first whose
+   * products could round, and after the first cycle whose write faults. Returns the cycles clocked
+   * (0: none, the caller clocks this one in JavaScript).
    */
   private clockSteps(t: number, k: number, pass: StreamPass, b: number): number {
     const { array, acc } = this;
@@ -295,21 +294,24 @@ export class TpuDatapath {
         for (; r < R; r++, o++) input[o] = 0;
       }
     } else {
+      // As bits, zero-padded to whole groups of four lanes: the kernel checks them (firstInexact).
       const ub = this.ubBits;
       const input = array.stepInputBits as Int32Array;
-      for (let i = 0, o = 0; i < k; i++) {
-        const base = pass.ub + (b + i) * pass.ustride;
-        let inexact = 0;
-        let r = 0;
-        for (; r < n; r++, o++) inexact |= inexactBits((input[o] = ub[base + r]));
-        for (; r < R; r++, o++) input[o] = 0;
-        if (inexact !== 0) k = i;
+      const first = pass.ub + b * pass.ustride;
+      if (n === R && pass.ustride === R) input.set(ub.subarray(first, first + k * R));
+      else {
+        for (let i = 0, o = 0; i < k; i++) {
+          const base = first + i * pass.ustride;
+          let r = 0;
+          for (; r < n; r++, o++) input[o] = ub[base + r];
+          for (; r < R; r++, o++) input[o] = 0;
+        }
       }
-      if (k < 2) return 0;
+      input.fill(0, k * R, (k * R + 3) & ~3);
     }
     acc.evaluateTop(t); // top[] is zero: no accumulating vector in the window
     const done = array.clockSteps(t, k, pass.tag);
-    acc.clockBottomSteps(t, done, array.stepOutput as Int32Array | Float32Array, pass.acc + b, pass.pc);
+    if (done > 0) acc.clockBottomSteps(t, done, array.stepOutput as Int32Array | Float32Array, pass.acc + b, pass.pc);
     return done;
   }
 

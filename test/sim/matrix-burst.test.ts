@@ -48,14 +48,15 @@ function program(R: number, C: number, dtype: DType, seed: number, odd?: Odd): {
   odd?.craft?.(weights, ubBits, R, C);
   const ub = new Float32Array(ubBits.buffer);
   const rdw = (wm: number) => ({ op: "RDW", f: { wm, wstride: C, rows: R, cols: C, transpose: 0 } });
-  const mmul = (ub: number, rows: number, acc: number, sw: number, accumulate: number) => ({
+  const mmul = (ub: number, rows: number, acc: number, sw: number, accumulate: number, cols = R) => ({
     op: "MMUL",
-    f: { ub, ustride: R, rows, cols: R, acc, switch: sw, accumulate },
+    f: { ub, ustride: R, rows, cols, acc, switch: sw, accumulate },
   });
   const instructions = [
     rdw(0), rdw(R * C),
     mmul(0, V, 0, 1, 0),
-    mmul(V * R, V, V, 0, 0),
+    // With odd values, the second pass reads R - 1 lanes (the last is zero): staged lane by lane.
+    mmul(V * R, V, V, 0, 0, odd ? R - 1 : R),
     mmul(2 * V * R, V, 0, 1, 1),
     mmul(0, 3, 2 * V, 0, 0),
     { op: "HALT", f: {} },
@@ -110,13 +111,13 @@ const ODD: [string, Odd][] = [
   ["infinities and NaNs", { bits: [f32BitsOf(Infinity), f32BitsOf(-Infinity), 0x7fc00000, 0xffc00000, 0x7fa00000, 0x7fc12340, 0xff812340], weights: [] }],
   // Column 0 of the first tile in range; vectors out of it, whose products fp32 would round: in
   // pass 1, 2^-82 * 2^-67 = 2^-149 then 2^-83 * 2^-67 = 2^-150 (JavaScript: 1.5 * 2^-149 rounds to
-  // 2^-148; a rounded product would leave 2^-149); in pass 2, 2^65 * ±2^63 (JavaScript: the first
-  // sum is +Infinity and stays so; rounded products would give Infinity - Infinity = NaN).
+  // 2^-148; a rounded product would leave 2^-149); in pass 2, column 1, 2^65 * ±2^63 (JavaScript:
+  // the first sum is +Infinity and stays so; rounded products would give Infinity - Infinity = NaN).
   ["vectors whose products fp32 would round", { bits: [], weights: [], craft: (w, ub, R, C) => {
-    [w[0], w[C], w[2 * C], w[3 * C]] = [2 ** -67, 2 ** -67, 2 ** 63, -(2 ** 63)];
+    [w[0], w[C], w[1], w[C + 1]] = [2 ** -67, 2 ** -67, 2 ** 63, -(2 ** 63)];
     const vector = (v: number, lanes: number[]) => lanes.forEach((x, r) => (ub[v * R + r] = f32BitsOf(x)));
-    vector(100, [2 ** -82, 2 ** -83, 0, 0]);
-    vector(V + 200, [0, 0, 2 ** 65, 2 ** 65]);
+    vector(100, [2 ** -82, 2 ** -83]);
+    vector(V + 200, [2 ** 65, 2 ** 65]);
   } }],
   // Everything in range, and a sum that overflows inside the kernel's batch: TOP * TOP (just under
   // 2^128) twice in column 0 (the write faults; the batch must end with that cycle).
