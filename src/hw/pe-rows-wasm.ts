@@ -13,6 +13,7 @@
  *   does (double rounding is innocuous for the sum of two fp32 values: 53 >= 2*24 + 2), including
  *   -0, infinities and a NaN in psum or top (one NaN operand: both keep it, quieted).
  */
+import { EXACT_EXPONENT_LO, EXACT_EXPONENT_SPAN } from "./pe-rows.js";
 import { I32, V128, W, encodeModule, type Bytes } from "./wasm-module.js";
 
 /** Cycles one `steps` call clocks at most (the staging buffers hold this many vectors and rows). */
@@ -83,10 +84,10 @@ function firstInexactCode(): Bytes[] {
   const [e, count, u, m, MAG, LOW, LO, SPAN, ZERO] = [3, 4, 5, 6, 7, 8, 9, 10, 11];
   const { localGet: get, localSet: set, i32Const: k } = W;
   const body: Bytes[] = [get(K), get(R), W.i32Mul, set(count)];
-  body.push(k(0x7fffffff), W.i32x4Splat, set(MAG), k(0xffff), W.i32x4Splat, set(LOW), k(60), W.i32x4Splat, set(LO), k(130), W.i32x4Splat, set(SPAN));
+  body.push(k(0x7fffffff), W.i32x4Splat, set(MAG), k(0xffff), W.i32x4Splat, set(LOW), k(EXACT_EXPONENT_LO), W.i32x4Splat, set(LO), k(EXACT_EXPONENT_SPAN), W.i32x4Splat, set(SPAN));
   body.push(k(0), set(e), W.block, W.loop, get(e), get(count), W.i32LtU, W.i32Eqz, W.brIf(1));
   body.push(get(IN), get(e), k(4), W.i32Mul, W.i32Add, W.v128Load(0), set(u), get(u), get(MAG), W.v128And, set(m));
-  // Nonzero, and (low 16 bits set, or biased exponent outside 60..190).
+  // Nonzero, and (low 16 bits set, or biased exponent outside LO .. LO + SPAN).
   body.push(get(m), get(ZERO), W.i32x4Ne, get(u), get(LOW), W.v128And, get(ZERO), W.i32x4Ne);
   body.push(get(m), k(23), W.i32x4ShrU, get(LO), W.i32x4Sub, get(SPAN), W.i32x4GtU, W.v128Or, W.v128And, W.v128AnyTrue);
   body.push(W.if, get(e), get(R), W.i32DivU, W.return, W.end);

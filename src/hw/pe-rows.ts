@@ -125,5 +125,9 @@ export function wholeWindowFloat(
  */
 export function inexactBits(u: number): number {
   const m = u & 0x7fffffff;
-  return m === 0 ? 0 : (u & 0xffff) | (((m >>> 23) - 60) >>> 0 > 130 ? 1 : 0);
+  return m === 0 ? 0 : (u & 0xffff) | (((m >>> 23) - EXACT_EXPONENT_LO) >>> 0 > EXACT_EXPONENT_SPAN ? 1 : 0);
 }
+
+/** inexactBits' biased exponents: EXACT_EXPONENT_LO .. EXACT_EXPONENT_LO + EXACT_EXPONENT_SPAN (the kernel's check too). */
+export const EXACT_EXPONENT_LO = 60;
+export const EXACT_EXPONENT_SPAN = 130;
