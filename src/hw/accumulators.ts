@@ -208,23 +208,24 @@ export class Accumulators {
   }
 
   /**
-   * Cycles t .. t+k-1 of a steady int8 stretch, as k clockBottom calls with bottom row i at
+   * Cycles t .. t+k-1 of a steady stretch, as k clockBottom calls with bottom row i at
    * out[i*C ..] and the control input of cycle t+i a non-accumulating, not-last vector for row
    * row0 + i of pass `pass` (the caller guarantees no accumulating entry in the read window and no
-   * completion in these cycles: cyclesBeforeCompletion). Returns the values written.
+   * completion in these cycles: cyclesBeforeCompletion). bf16: only the last row may hold an
+   * infinity or a NaN (the array's SIMD kernel stops after such a row), so only it is checked for
+   * a fault. Returns the values written.
    */
-  clockBottomSteps(t: number, k: number, out: Int32Array, row0: number, pass: number): number {
+  clockBottomSteps(t: number, k: number, out: Int32Array | Float32Array, row0: number, pass: number): number {
     const { C, N, ctrlValid, ctrlRow, ctrlAccumulate, ctrlPass, ctrlLast } = this;
-    const data = this.data as Int32Array;
     let read = this.slotOf(t, -this.R - 1);
     let leaving = this.slotOf(t, -C);
     let s = this.slotOf(t, 0);
     let written = 0;
-    for (let i = 0, o = 0; i < k; i++) {
-      for (let c = 0, x = read; c < C; c++, o++, x = x === 0 ? N - 1 : x - 1) {
-        if (!ctrlValid[x]) continue;
-        written++;
-        data[ctrlRow[x] * C + c] = out[o];
+    for (let i = 0, o = 0; i < k; i++, o += C) {
+      if (this.int) written += writeRowInt(this.data as Int32Array, out as Int32Array, o, C, N, read, ctrlValid, ctrlRow);
+      else {
+        written += writeRowFloat(this.data as Float32Array, out as Float32Array, o, C, N, read, ctrlValid, ctrlRow);
+        if (i === k - 1 && this.faultRow < 0) this.faultFrom(out as Float32Array, o, read);
       }
       if (ctrlValid[leaving] && ctrlAccumulate[leaving]) this.psumReaders--;
       ctrlValid[s] = 1;
@@ -246,6 +247,19 @@ export class Accumulators {
     this.inPass = pass;
     this.inLast = 0;
     return written;
+  }
+
+  /** The first write of bottom row `out[o..]` that is not finite, if any, latched as clockBottom does. */
+  private faultFrom(out: Float32Array, o: number, read: number): void {
+    for (let c = 0, x = read; c < this.C; c++, x = x === 0 ? this.N - 1 : x - 1) {
+      const v = out[o + c];
+      if (this.ctrlValid[x] && (v !== v || v === Infinity || v === -Infinity)) {
+        this.faultRow = this.ctrlRow[x];
+        this.faultCol = c;
+        this.faultPass = this.ctrlPass[x];
+        return;
+      }
+    }
   }
 
   /**
@@ -280,4 +294,26 @@ export class Accumulators {
     this.ctrlPass[s] = this.inPass;
     this.ctrlLast[s] = this.inLast;
   }
+}
+
+/** One bottom row of int8 results written (columns whose control entry is valid); returns how many. */
+function writeRowInt(data: Int32Array, out: Int32Array, o: number, C: number, N: number, read: number, valid: Uint8Array, row: Int32Array): number {
+  let written = 0;
+  for (let c = 0, x = read; c < C; c++, x = x === 0 ? N - 1 : x - 1) {
+    if (!valid[x]) continue;
+    written++;
+    data[row[x] * C + c] = out[o + c];
+  }
+  return written;
+}
+
+/** The bf16 twin of writeRowInt: each value stored as s + 0 (no negative zero), as clockBottom does. */
+function writeRowFloat(data: Float32Array, out: Float32Array, o: number, C: number, N: number, read: number, valid: Uint8Array, row: Int32Array): number {
+  let written = 0;
+  for (let c = 0, x = read; c < C; c++, x = x === 0 ? N - 1 : x - 1) {
+    if (!valid[x]) continue;
+    written++;
+    data[row[x] * C + c] = out[o + c] + 0;
+  }
+  return written;
 }

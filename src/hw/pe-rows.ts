@@ -114,3 +114,20 @@ export function wholeWindowFloat(
     pRow = pRow === R ? 0 : pRow + 1;
   }
 }
+
+/**
+ * Nonzero unless the fp32 with bits u is ±0 or a bf16 value (low 16 bits zero) of magnitude in
+ * [2^-67, 2^64) (biased exponent 60..190). The product of two such values is exact in fp32: it has
+ * at most 16 significant bits, its lowest at or above 2^(-67-7-67-7) = 2^-148, and its magnitude at
+ * most (2 - 2^-7)^2 * 2^126 < 2^128 - 2^104, the largest fp32 (so the bf16 SIMD kernel in
+ * pe-rows-wasm.ts gives JavaScript's numbers).
+ * Infinities, NaNs, subnormals and values that are not bf16 are all outside.
+ */
+export function inexactBits(u: number): number {
+  const m = u & 0x7fffffff;
+  return m === 0 ? 0 : (u & 0xffff) | (((m >>> 23) - EXACT_EXPONENT_LO) >>> 0 > EXACT_EXPONENT_SPAN ? 1 : 0);
+}
+
+/** inexactBits' biased exponents: EXACT_EXPONENT_LO .. EXACT_EXPONENT_LO + EXACT_EXPONENT_SPAN (the kernel's check too). */
+export const EXACT_EXPONENT_LO = 60;
+export const EXACT_EXPONENT_SPAN = 130;

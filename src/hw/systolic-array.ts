@@ -23,11 +23,13 @@
  * Outputs: bottom(t, c), the psum leaving column c (current registers); MACs done this cycle; the
  *          shift step done at the last commit and whether it was the last (the slot is then free).
  * Timing:  vector latched at t enters row r at t+1+r and reaches PE(r,c) at t+1+r+c.
+ * Arrays of whole 4-column groups keep these registers in a WebAssembly SIMD kernel's memory
+ * (pe-rows-wasm.ts); bf16 arrays run it only on windows whose products it computes exactly.
  * Bubbles (tag 0) are not computed: their partial sums are never written to the accumulators.
  */
 import type { HwConfig } from "../config/hw-config.js";
 import { copyTileExtent } from "./tile-copy.js";
-import { rowSegmentFloat, rowSegmentInt, wholeWindowFloat, wholeWindowInt } from "./pe-rows.js";
+import { inexactBits, rowSegmentFloat, rowSegmentInt, wholeWindowFloat, wholeWindowInt } from "./pe-rows.js";
 import { STEP_BATCH, wasmRegistersOrNull, type WasmRegisters } from "./pe-rows-wasm.js";
 
 export interface PeSample {
@@ -54,10 +56,19 @@ export class SystolicArray {
   private readonly bankMacs = new Int32Array(3);
   private readonly wasm: WasmRegisters | null;
   /**
+   * bf16 in SIMD: per weight slot, whether every weight is exact-product safe (pe-rows.ts
+   * inexactBits; 0 while a shift writes the slot), and the last cycle a vector that is not was
+   * latched. The SIMD kernel runs a window only when both hold for all of it.
+   */
+  private readonly bankExact = new Uint8Array(3);
+  private inexactAt = -1;
+  /** Cycles the SIMD kernel evaluated (tests check that a comparison did exercise it, or not). */
+  simdCycles = 0;
+  /**
    * The buffer the accumulators should compute top[] into (null: any): the SIMD kernel reads the
    * top input from its own memory, and evaluate falls back to JavaScript for any other buffer.
    */
-  readonly topInput: Int32Array | null;
+  readonly topInput: Int32Array | Float32Array | null;
   /** Input vector of this cycle: written by the datapath before evaluate. */
   readonly inVector: Float32Array;
   inTag = 0;
@@ -101,14 +112,15 @@ export class SystolicArray {
     this.RC = this.R * this.C;
     this.N = this.R + this.C + 1;
     this.int = cfg.dtype === "int8";
-    // int8 arrays of whole 4-column groups keep their registers in a SIMD kernel's memory.
-    this.wasm = this.int && this.C % 4 === 0 ? wasmRegistersOrNull(this.R, this.C, this.N) : null;
+    // Arrays of whole 4-column groups keep their registers in a SIMD kernel's memory.
+    this.wasm = this.C % 4 !== 0 ? null : this.int ? wasmRegistersOrNull(this.R, this.C, this.N, true) : wasmRegistersOrNull(this.R, this.C, this.N, false);
     this.topInput = this.wasm?.top ?? null;
     this.setup = this.wasm?.setup ?? (this.int ? new Int32Array(this.R * 2 * this.N) : new Float32Array(this.R * 2 * this.N));
     this.tags = new Uint8Array(this.N);
     this.psum = this.wasm?.psum ?? (this.int ? new Int32Array((this.R + 1) * this.C) : new Float32Array((this.R + 1) * this.C));
     this.weights = this.wasm?.weights ?? (this.int ? new Int32Array(3 * this.RC) : new Float32Array(3 * this.RC));
     this.rowCols = new Int32Array(3 * this.R);
+    this.bankExact.fill(1); // zeros at reset
     this.inVector = new Float32Array(this.R);
     this.shiftSource = new Float32Array(0);
     this.pendingSource = this.shiftSource;
@@ -226,8 +238,9 @@ export class SystolicArray {
       // One live run over the whole window (the steady state of a pass): every row's C columns.
       const g = runTag[0];
       const wasm = this.wasm;
-      if (wasm !== null && top === wasm.top) {
+      if (wasm !== null && top === wasm.top && this.exactWindow(t, g)) {
         wasm.whole(wasm.psum.byteOffset, wasm.top.byteOffset, wasm.setup.byteOffset, wasm.weights.byteOffset + 4 * g * RC, R, C, N, jHi, pRow);
+        this.simdCycles++;
       } else if (this.int) {
         wholeWindowInt(this.psum as Int32Array, top as Int32Array, this.setup as Int32Array, this.weights as Int32Array, R, C, N, g, jHi, pRow);
       } else {
@@ -265,22 +278,37 @@ export class SystolicArray {
   }
 
   /**
-   * How many cycles from t clockSteps may run with bank tag g (0: none): an int8 array in SIMD
-   * memory, the shifter still, and every vector in the window already of tag g, so each cycle is
-   * one whole-window run while the vectors latched keep tag g.
+   * Whether the SIMD kernel gives JavaScript's numbers for a window of tag g at cycle t: always for
+   * int8; for bf16 when the weights of slot g and every vector latched at t-R-C .. t-1 are
+   * exact-product safe (pe-rows.ts inexactBits).
+   */
+  private exactWindow(t: number, g: number): boolean {
+    return this.int || (this.bankExact[g] === 1 && this.inexactAt < t - this.R - this.C);
+  }
+
+  /**
+   * How many cycles from t clockSteps may run with bank tag g (0: none): an array in SIMD memory,
+   * the shifter still, every vector in the window already of tag g (so each cycle is one
+   * whole-window run while the vectors latched keep tag g), and for bf16 the window exact (the
+   * kernel checks the vectors staged in stepInputBits itself).
    */
   stepCycles(t: number, g: number): number {
     if (this.wasm === null || g === 0 || this.busy || this.lastTag !== g || this.tagChangedAt > t - this.R - this.C) return 0;
-    return STEP_BATCH;
+    return this.exactWindow(t, g) ? STEP_BATCH : 0;
   }
 
   /** The k (<= STEP_BATCH) vectors clockSteps latches, R lanes each (null without SIMD registers). */
-  get stepInput(): Int32Array | null {
+  get stepInput(): Int32Array | Float32Array | null {
     return this.wasm?.input ?? null;
   }
 
+  /** stepInput's bits (bf16 vectors are staged and checked as bits). */
+  get stepInputBits(): Int32Array | null {
+    return this.wasm?.inputBits ?? null;
+  }
+
   /** The bottom rows as seen during the cycles of the last clockSteps, C columns each. */
-  get stepOutput(): Int32Array | null {
+  get stepOutput(): Int32Array | Float32Array | null {
     return this.wasm?.output ?? null;
   }
 
@@ -288,19 +316,25 @@ export class SystolicArray {
    * Cycles t .. t+k-1 (k <= stepCycles(t, g)), each an evaluate with a zero top input (no
    * accumulating vector in the window) and a commit latching vector i of stepInput with tag g, in one
    * SIMD call; the bottom row seen in each cycle goes to stepOutput (the accumulators write it).
+   * Returns the cycles clocked: k, or for bf16 fewer: before the first staged vector whose products
+   * could round (pe-rows.ts inexactBits, checked in the kernel), and at most to the first cycle
+   * whose bottom row holds an infinity or a NaN (its write latches a fault). 0: nothing changed.
    */
-  clockSteps(t: number, k: number, g: number): void {
+  clockSteps(t: number, k: number, g: number): number {
     const wasm = this.wasm as WasmRegisters;
     const { R, C, N, RC } = this;
     this.phaseAt(t);
     const slot = this.phaseN;
-    wasm.steps(wasm.psum.byteOffset, wasm.top.byteOffset, wasm.setup.byteOffset, wasm.weights.byteOffset + 4 * g * RC, R, C, N, slot === 0 ? N - 1 : slot - 1, this.phaseP, wasm.input.byteOffset, wasm.output.byteOffset, k, slot);
-    for (let i = 0, x = slot; i < k; i++, x = x === N - 1 ? 0 : x + 1) this.tags[x] = g;
-    this.phaseAt(t + k - 1);
+    const done = wasm.steps(wasm.psum.byteOffset, wasm.top.byteOffset, wasm.setup.byteOffset, wasm.weights.byteOffset + 4 * g * RC, R, C, N, slot === 0 ? N - 1 : slot - 1, this.phaseP, wasm.input.byteOffset, wasm.output.byteOffset, k, slot);
+    if (done === 0) return 0;
+    for (let i = 0, x = slot; i < done; i++, x = x === N - 1 ? 0 : x + 1) this.tags[x] = g;
+    this.simdCycles += done;
+    this.phaseAt(t + done - 1);
     this.inTag = g;
     this.macs = this.bankMacs[g];
     this.shiftStepDone = -1;
     this.shiftEnded = false;
+    return done;
   }
 
   /** Bank tag of the vector in PE(r,c) during cycle t (0: bubble). */
@@ -355,6 +389,12 @@ export class SystolicArray {
         setup[i] = 0;
         setup[i + N] = 0;
       }
+      if (!this.int && this.wasm !== null) {
+        const bits = this.wasm.setupBits;
+        let inexact = 0;
+        for (let i = slot, j = 0; j < n; j++, i += S) inexact |= inexactBits(bits[i]);
+        if (inexact !== 0) this.inexactAt = t;
+      }
     }
     this.shiftStepDone = -1;
     this.shiftEnded = false;
@@ -382,9 +422,11 @@ export class SystolicArray {
     this.rowCols.copyWithin(rc + 1, rc, rc + k);
     this.rowCols[rc] = R - 1 - k < this.shiftRows ? this.shiftCols : 0;
     this.countBankMacs(this.shiftBank + 1);
+    this.bankExact[this.shiftBank + 1] = 0;
     this.shiftStepDone = k;
     this.shiftStep++;
     if (this.shiftStep === R) {
+      this.checkBankExact(this.shiftBank + 1);
       this.shiftBank = -1;
       this.shiftEnded = true;
     }
@@ -400,6 +442,16 @@ export class SystolicArray {
     copyTileExtent(tile, offset, this.weights, base, this.C, rows, cols, oldRows, oldCols);
     for (let r = 0; r < this.R; r++) this.rowCols[rc + r] = r < rows ? cols : 0;
     this.countBankMacs(bank + 1);
+    this.checkBankExact(bank + 1);
+  }
+
+  /** bankExact[g] from the weights now in slot g (bf16 arrays in SIMD memory; once per tile). */
+  private checkBankExact(g: number): void {
+    if (this.int || this.wasm === null) return;
+    const bits = this.wasm.weightBits;
+    let inexact = 0;
+    for (let i = g * this.RC, end = i + this.RC; i < end; i++) inexact |= inexactBits(bits[i]);
+    this.bankExact[g] = inexact === 0 ? 1 : 0;
   }
 
   private countBankMacs(g: number): void {

@@ -43,6 +43,8 @@ export const EVALUATE_UNITS = ["array", "accumulators", "activation", "loader", 
 
 export class TpuDatapath {
   readonly ub: Float32Array;
+  /** The unified buffer's bits (bf16 batches are staged and checked as bits). */
+  private readonly ubBits: Int32Array;
   readonly wm: Float32Array;
   /** Host memory is the host's: float64, so exact int32 and fp32 results both fit (WHMA). */
   host: Float64Array = new Float64Array(0);
@@ -80,6 +82,7 @@ export class TpuDatapath {
     evaluateOrder: readonly number[] = [0, 1, 2, 3, 4, 5],
   ) {
     this.ub = new Float32Array(cfg.unifiedBufferElements);
+    this.ubBits = new Int32Array(this.ub.buffer);
     this.wm = new Float32Array(cfg.weightMemoryElements);
     this.array = new SystolicArray(cfg);
     this.acc = new Accumulators(cfg, this.array.topInput);
@@ -217,15 +220,20 @@ export class TpuDatapath {
     for (let i = 0; i < n; i++, t++) {
       const b = pass === null ? -1 : t - pass.t0;
       const valid = pass !== null && b >= 0 && b < pass.vectors;
-      if (valid && !pass.accumulate && acc.psumReaders === 0) {
+      if (valid && !pass.accumulate && acc.psumReaders === 0 && acc.faultRow < 0) {
         // Steady stretch of a pass: clock a batch of cycles in the array's SIMD kernel.
         const k = Math.min(array.stepCycles(t, pass.tag), n - i, pass.vectors - 1 - b, acc.cyclesBeforeCompletion(t));
-        if (k >= 2) {
-          valuesWritten += this.clockSteps(t, k, pass, b);
-          macs += k * array.macs;
-          streamed += k;
-          i += k - 1;
-          t += k - 1;
+        const done = k >= 2 ? this.clockSteps(t, k, pass, b) : 0;
+        if (done > 0) {
+          valuesWritten += acc.valuesWritten;
+          macs += done * array.macs;
+          streamed += done;
+          i += done - 1;
+          t += done - 1;
+          if (acc.faultRow >= 0) {
+            clocked = i + 1;
+            break;
+          }
           continue;
         }
       }
@@ -268,24 +276,43 @@ export class TpuDatapath {
    * Cycles t .. t+k-1 of clockMatrixOnly, vectors b .. b+k-1 of `pass` (none its last, none
    * accumulating, no accumulating vector in the window, no pass completing): the array clocks them in
    * one call (SystolicArray.clockSteps), then the accumulators take each cycle's bottom row in
-   * order. Returns the values written.
+   * order. bf16 vectors are staged as bits; the kernel ends the batch before the first whose
+   * products could round, and after the first cycle whose write faults. Returns the cycles clocked
+   * (0: none, the caller clocks this one in JavaScript).
    */
   private clockSteps(t: number, k: number, pass: StreamPass, b: number): number {
-    const { array, acc, ub } = this;
-    const input = array.stepInput as Int32Array;
-    const output = array.stepOutput as Int32Array;
+    const { array, acc } = this;
     const R = this.cfg.rows;
-    const C = this.cfg.cols;
     const n = pass.cols;
-    for (let i = 0, o = 0; i < k; i++) {
-      const base = pass.ub + (b + i) * pass.ustride;
-      let r = 0;
-      for (; r < n; r++, o++) input[o] = ub[base + r];
-      for (; r < R; r++, o++) input[o] = 0;
+    if (this.cfg.dtype === "int8") {
+      const ub = this.ub;
+      const input = array.stepInput as Int32Array;
+      for (let i = 0, o = 0; i < k; i++) {
+        const base = pass.ub + (b + i) * pass.ustride;
+        let r = 0;
+        for (; r < n; r++, o++) input[o] = ub[base + r];
+        for (; r < R; r++, o++) input[o] = 0;
+      }
+    } else {
+      // As bits, zero-padded to whole groups of four lanes: the kernel checks them (firstInexact).
+      const ub = this.ubBits;
+      const input = array.stepInputBits as Int32Array;
+      const first = pass.ub + b * pass.ustride;
+      if (n === R && pass.ustride === R) input.set(ub.subarray(first, first + k * R));
+      else {
+        for (let i = 0, o = 0; i < k; i++) {
+          const base = first + i * pass.ustride;
+          let r = 0;
+          for (; r < n; r++, o++) input[o] = ub[base + r];
+          for (; r < R; r++, o++) input[o] = 0;
+        }
+      }
+      input.fill(0, k * R, (k * R + 3) & ~3);
     }
     acc.evaluateTop(t); // top[] is zero: no accumulating vector in the window
-    array.clockSteps(t, k, pass.tag);
-    return acc.clockBottomSteps(t, k, output, pass.acc + b, pass.pc);
+    const done = array.clockSteps(t, k, pass.tag);
+    if (done > 0) acc.clockBottomSteps(t, done, array.stepOutput as Int32Array | Float32Array, pass.acc + b, pass.pc);
+    return done;
   }
 
   private commit(t: number): void {

@@ -1,6 +1,6 @@
 /**
  * A minimal WebAssembly binary encoder (https://webassembly.github.io/spec/core/binary/): enough to
- * build fast mode's pass kernels (src/sim/pass-kernels.ts) and the int8 array's row kernel
+ * build fast mode's pass kernels (src/sim/pass-kernels.ts) and the array's row kernels
  * (pe-rows-wasm.ts) from readable instruction lists at start-up, so
  * the source holds no binary blob and no build step is needed. One exported memory, functions with
  * i32 parameters and typed locals; SIMD opcodes from the fixed-width SIMD proposal (Node >= 16.4).
@@ -48,6 +48,7 @@ export const W = {
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Mul: [0x6c],
+  i32DivU: [0x6e],
   i32Eq: [0x46],
   i32GeU: [0x4f],
   call: (f: number) => [0x10, ...uleb(f)],
@@ -57,6 +58,8 @@ export const W = {
   i32LtU: [0x49],
   i32Eqz: [0x45],
   block: [0x02, 0x40],
+  if: [0x04, 0x40],
+  return: [0x0f],
   loop: [0x03, 0x40],
   end: [0x0b],
   br: (depth: number) => [0x0c, ...uleb(depth)],
@@ -68,16 +71,20 @@ export const W = {
   select: [0x1b],
   i32x4Splat: simd(0x11),
   i32x4ExtractLane: (lane: number) => [...simd(0x1b), lane],
+  i32x4Eq: simd(0x37),
   i32x4Ne: simd(0x38),
   i32x4Sub: simd(0xb1),
   i32x4LeS: simd(0x3d),
   i32x4GeS: simd(0x3f),
+  i32x4GtU: simd(0x3c),
+  i32x4ShrU: simd(0xad),
   f32x4Eq: simd(0x41),
   f32x4Ne: simd(0x42),
   f32x4Lt: simd(0x43),
   f32x4Le: simd(0x45),
   f32x4Ge: simd(0x46),
   v128Or: simd(0x50),
+  v128AnyTrue: simd(0x53),
   f32x4Abs: simd(0xe0),
   f32x4Splat: simd(0x13),
   f32Const: (x: number) => {
