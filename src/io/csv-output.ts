@@ -13,6 +13,7 @@
 import { Transform, type ParserOptions } from "@json2csv/node";
 import type { TransformCallback } from "node:stream";
 import { DecimalCounter, countedLinesBytes, isCountable, writeCountedLines } from "./decimal-counter.js";
+import { OUTPUT_CHUNK_BYTES, takeOutputChunk } from "./output-chunks.js";
 import { SinkFile } from "./sink-file.js";
 
 export type CsvRecord = (number | string)[];
@@ -114,11 +115,18 @@ class CsvRunTransform extends Transform<CsvChunk, CsvRecord> {
       super._transform({ records, run: null, startsRun: false, from: 0, rows: 0 }, encoding, done);
       return;
     }
+    // Into pooled chunks, as many rows as fit in each (the file stream recycles them).
     const parts = [this.eol, tail];
-    const out = Buffer.allocUnsafe(countedLinesBytes(parts, chunk.rows));
-    this.counter.set(chunk.from);
-    const at = writeCountedLines(out, 0, parts, this.counter, chunk.rows, run.step);
-    this.push(out.subarray(0, at));
+    const perChunk = Math.max(1, Math.floor(OUTPUT_CHUNK_BYTES / countedLinesBytes(parts, 1)));
+    for (let from = chunk.from, left = chunk.rows; left > 0; ) {
+      const n = Math.min(left, perChunk);
+      const bytes = countedLinesBytes(parts, n);
+      const out = bytes <= OUTPUT_CHUNK_BYTES ? takeOutputChunk() : Buffer.allocUnsafe(bytes);
+      this.counter.set(from);
+      this.push(out.subarray(0, writeCountedLines(out, 0, parts, this.counter, n, run.step)));
+      from += n * run.step;
+      left -= n;
+    }
     done();
   }
 }
@@ -167,7 +175,7 @@ export class CsvOutput {
     };
     this.transform = new CsvRunTransform(options);
     this.file.watch(this.transform);
-    this.transform.pipe(this.file.stream, { end: false });
+    this.file.feedFrom(this.transform);
   }
 
   add(record: CsvRecord): void {
@@ -247,7 +255,6 @@ export class CsvOutput {
     this.batch = [];
     this.pending = null;
     this.pendingRows = 0;
-    this.transform.unpipe();
     this.transform.destroy();
     await this.file.abort();
   }

@@ -19,6 +19,8 @@ export class DecimalCounter {
   private readonly digits = new Uint8Array(MAX_DECIMAL_DIGITS);
   private first = MAX_DECIMAL_DIGITS;
   private n = 0;
+  /** The lowest digit index add() changed since mark(): digits above it are as they were then. */
+  private low = MAX_DECIMAL_DIGITS;
 
   get value(): number {
     return this.n;
@@ -53,10 +55,12 @@ export class DecimalCounter {
         this.first = i;
         d[i] = 49;
       } else d[i]++;
+      if (i < this.low) this.low = i;
       return;
     }
     let carry = step;
-    for (let i = MAX_DECIMAL_DIGITS - 1; carry > 0; i--) {
+    let i = MAX_DECIMAL_DIGITS - 1;
+    for (; carry > 0; i--) {
       if (i < this.first) {
         this.first = i;
         d[i] = 48;
@@ -65,6 +69,23 @@ export class DecimalCounter {
       carry = Math.floor(s / 10);
       d[i] = 48 + (s - carry * 10);
     }
+    if (i + 1 < this.low) this.low = i + 1;
+  }
+
+  /** Starts tracking which digits add() changes (writeChanged). */
+  mark(): void {
+    this.low = MAX_DECIMAL_DIGITS;
+  }
+
+  /**
+   * Where the digits were written at `at` when mark() was called and the number has as many digits
+   * now, writes only those that may have changed since; returns the position after the digits.
+   */
+  writeChanged(out: Uint8Array, at: number): number {
+    const d = this.digits;
+    let to = at + (this.low - this.first);
+    for (let i = this.low; i < MAX_DECIMAL_DIGITS; i++) out[to++] = d[i];
+    return to;
   }
 
   /** Writes the digits into `out` at `at`; returns the position after them. */
@@ -88,7 +109,8 @@ const slotOffsets: number[] = [];
  * Writes `rows` lines `parts[0] N parts[1] N ... parts[k]` into `out` at `at` (room for
  * countedLinesBytes), N being the counter's number, which starts at the first line's and steps by
  * `step` from line to line; it is left at the last line's. Returns the position after the lines.
- * Lines of as many digits are one line copied (doubling, native copies) and their digits patched.
+ * Lines of as many digits are one line copied (doubling, native copies), then in each the digits
+ * that differ from the first line's are patched.
  */
 export function writeCountedLines(out: Buffer, at: number, parts: readonly Uint8Array[], counter: DecimalCounter, rows: number, step: number): number {
   let left = rows;
@@ -107,6 +129,7 @@ export function writeCountedLines(out: Buffer, at: number, parts: readonly Uint8
       out.set(parts[i], at);
       at += parts[i].length;
     }
+    counter.mark();
     const lineBytes = at - start;
     const end = start + n * lineBytes;
     for (let filled = lineBytes; start + filled < end; ) {
@@ -116,7 +139,7 @@ export function writeCountedLines(out: Buffer, at: number, parts: readonly Uint8
     }
     for (let r = 1, line = start + lineBytes; r < n; r++, line += lineBytes) {
       counter.add(step);
-      for (let s = 0; s < slotOffsets.length; s++) counter.write(out, line + slotOffsets[s]);
+      for (let s = 0; s < slotOffsets.length; s++) counter.writeChanged(out, line + slotOffsets[s]);
     }
     at = end;
     left -= n;

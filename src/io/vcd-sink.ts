@@ -23,6 +23,8 @@ import {
   type TraceWindow,
 } from "./csv-trace-sink.js";
 
+import { DecimalCounter, countedLinesBytes, isCountable, writeCountedLines } from "./decimal-counter.js";
+
 /** Clock pulses of a repeated row written between two looks at the file's backpressure. */
 const PULSES_PER_CHECK = 1024;
 
@@ -101,12 +103,19 @@ export class VcdSink implements AbortableTraceSink {
   private readonly run: WindowedRun = { start: 0, n: 0 };
   private readonly rise: string;
   private readonly fall: string;
+  /**
+   * A repeated cycle c >= 1 is `#${10 c}\n${rise}#${10 c + 5}\n${fall}`: with 10 ticks per cycle
+   * both times are c's digits followed by one more, so the pulse is these parts around c's digits.
+   */
+  private readonly pulseParts: Uint8Array[];
+  private readonly counter = new DecimalCounter();
 
   /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
   constructor(path: string, window: TraceWindow = FULL_WINDOW, options: VcdSinkOptions = {}) {
     ({ from: this.from, to: this.to, every: this.every } = window);
     this.rise = this.change(0, 1);
     this.fall = this.change(0, 0);
+    this.pulseParts = ["#", `0\n${this.rise}#`, `5\n${this.fall}`].map((part) => Buffer.from(part));
     this.file = new SinkFile(path);
     this.file.append(this.header(options.date ?? new Date().toUTCString()));
   }
@@ -178,20 +187,27 @@ export class VcdSink implements AbortableTraceSink {
 
   /** Clock pulses of the repeated cycles after lastCycle, until the file is full but at least `atLeast`. */
   private writePulses(atLeast: number): void {
-    const { every, rise, fall } = this;
+    const { every, rise, fall, pulseParts, counter } = this;
     const half = VCD_TICKS_PER_CYCLE / 2;
     let written = 0;
     while (this.pulsesLeft > 0 && (written < atLeast || !this.file.needsDrain)) {
       const n = Math.min(this.pulsesLeft, PULSES_PER_CHECK);
-      let cycle = this.lastCycle;
-      let out = "";
-      for (let i = 0; i < n; i++) {
-        cycle += every;
-        const t = cycle * VCD_TICKS_PER_CYCLE;
-        out += `#${t}\n${rise}#${t + half}\n${fall}`;
+      const first = this.lastCycle + every;
+      const last = first + (n - 1) * every;
+      if (VCD_TICKS_PER_CYCLE === 10 && first >= 1 && isCountable(every) && isCountable(last * VCD_TICKS_PER_CYCLE)) {
+        this.file.appendBytes(countedLinesBytes(pulseParts, n), (out, at) => {
+          counter.set(first);
+          return writeCountedLines(out, at, pulseParts, counter, n, every);
+        });
+      } else {
+        let out = "";
+        for (let cycle = first; cycle <= last; cycle += every) {
+          const t = cycle * VCD_TICKS_PER_CYCLE;
+          out += `#${t}\n${rise}#${t + half}\n${fall}`;
+        }
+        this.file.append(out);
       }
-      this.file.append(out);
-      this.lastCycle = cycle;
+      this.lastCycle = last;
       this.pulsesLeft -= n;
       written += n;
     }
