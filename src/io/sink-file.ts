@@ -15,9 +15,13 @@ import { OUTPUT_CHUNK_BYTES, isOutputChunk, recycleOutputChunk, takeOutputChunk 
  */
 const FILE_BUFFER_BYTES = 1 << 20;
 
-/** Characters of text, and bytes, gathered before they are handed to the file stream. */
-const TEXT_CHUNK_CHARS = 1 << 16;
+/**
+ * Output is gathered into pooled byte chunks (output-chunks.ts) and handed to the stream once a
+ * chunk holds BYTE_CHUNK bytes; text is encoded into them every TEXT_CHUNK_CHARS characters (so
+ * that its UTF-8, at most 3 bytes a character, fits a chunk).
+ */
 const BYTE_CHUNK = OUTPUT_CHUNK_BYTES / 2;
+const TEXT_CHUNK_CHARS = 1 << 15;
 
 /**
  * One output file written through openAtomicStream, with Node's backpressure protocol: chunks are
@@ -33,7 +37,7 @@ export class SinkFile {
   private readonly failed: Promise<never>;
   private reject: (err: OutputError) => void = () => {};
   private state: "open" | "committing" | "done" = "open";
-  /** Gathered output: `bytes[0 .. used)`, then `text`. */
+  /** Gathered output: `bytes[0 .. used)`, then `text` (not yet encoded). */
   private text = "";
   private bytes: Buffer | null = null;
   private used = 0;
@@ -63,10 +67,10 @@ export class SinkFile {
     emitter.on("error", (err: unknown) => this.fail(err));
   }
 
-  /** Gathers text into chunks for the file stream. */
+  /** Gathers text for the file stream (encoded into its byte chunks). */
   append(text: string): void {
     this.text += text;
-    if (this.text.length >= TEXT_CHUNK_CHARS) this.writeGathered();
+    if (this.text.length >= TEXT_CHUNK_CHARS) this.encodeText();
   }
 
   /**
@@ -75,30 +79,42 @@ export class SinkFile {
    * way (no strings to build and encode).
    */
   appendBytes(size: number, fill: (out: Buffer, at: number) => number): void {
+    this.encodeText();
+    this.used = fill(this.room(size), this.used);
+    if (this.used >= BYTE_CHUNK) this.writeChunk();
+  }
+
+  /** The current chunk, with room for `size` more bytes. */
+  private room(size: number): Buffer {
+    if (this.bytes !== null && this.used + size <= this.bytes.length) return this.bytes;
+    this.writeChunk();
+    // An empty chunk too small for `size` goes back to the pool.
+    if (this.bytes !== null && isOutputChunk(this.bytes)) recycleOutputChunk(this.bytes);
+    this.bytes = size <= OUTPUT_CHUNK_BYTES ? takeOutputChunk() : Buffer.allocUnsafe(size);
+    return this.bytes;
+  }
+
+  private encodeText(): void {
+    const text = this.text;
+    if (text.length === 0) return;
+    this.text = "";
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    const need = size + 3 * this.text.length;
-    if (this.bytes === null || this.used + need > this.bytes.length) {
-      this.writeGathered();
-      this.bytes = need <= OUTPUT_CHUNK_BYTES ? takeOutputChunk() : Buffer.allocUnsafe(need);
-    }
-    if (this.text.length > 0) {
-      this.used += this.bytes.write(this.text, this.used);
-      this.text = "";
-    }
-    this.used = fill(this.bytes, this.used);
-    if (this.used >= BYTE_CHUNK) this.writeGathered();
+    const out = this.room(3 * text.length);
+    this.used += out.write(text, this.used);
+    if (this.used >= BYTE_CHUNK) this.writeChunk();
+  }
+
+  /** Hands the current chunk's bytes to the stream, which keeps the chunk until it has written it. */
+  private writeChunk(): void {
+    if (this.bytes === null || this.used === 0) return;
+    this.push(this.stream, this.bytes.subarray(0, this.used));
+    this.bytes = null;
+    this.used = 0;
   }
 
   private writeGathered(): void {
-    if (this.used > 0 && this.bytes !== null) {
-      // The stream keeps the chunk; the next bytes go to a new buffer.
-      this.push(this.stream, this.bytes.subarray(0, this.used));
-      this.bytes = null;
-      this.used = 0;
-    }
-    const text = this.text;
-    this.text = "";
-    if (text.length > 0) this.push(this.stream, text);
+    this.encodeText();
+    this.writeChunk();
   }
 
   /** Writes `chunk` to `target` (this file's stream or a stream fed into it); remembers a full one. */
@@ -113,12 +129,21 @@ export class SinkFile {
   }
 
   /**
-   * Writes what `source` emits, as source.pipe(stream, { end: false }) would: the source is paused
-   * while the file stream is full.
+   * Writes what `source` emits (strings, bytes) after what was gathered, as
+   * source.pipe(stream, { end: false }) would, pausing the source while the file stream is full.
+   * Bytes are copied, and a pooled chunk goes back to the pool at once.
    */
   feedFrom(source: Readable): void {
-    source.on("data", (chunk: unknown) => {
-      if (this.write(this.stream, chunk) || this.sourcePaused) return;
+    source.on("data", (chunk: string | Buffer) => {
+      if (typeof chunk === "string") this.append(chunk);
+      else {
+        this.appendBytes(chunk.length, (out, at) => {
+          out.set(chunk, at);
+          return at + chunk.length;
+        });
+        if (isOutputChunk(chunk)) recycleOutputChunk(chunk);
+      }
+      if (!this.stream.writableNeedDrain || this.sourcePaused) return;
       this.sourcePaused = true;
       source.pause();
       this.stream.once("drain", () => {
