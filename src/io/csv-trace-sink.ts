@@ -14,6 +14,7 @@ import {
   TRACE_COUNTERS,
   TRACE_UNITS,
   UNIT_STATE_NAMES,
+  readTraceCounters,
   runInWindow,
   type PeTraceRow,
   type TraceRow,
@@ -132,7 +133,7 @@ export class CsvTraceSink extends CsvFileSink {
     }
     record[i++] = this.stallNames[row.stall] ?? csvString(stallCauseName(row.stall));
     record[i++] = row.headPc;
-    for (let k = 0; k < TRACE_COUNTERS.length; k++) record[i++] = row[TRACE_COUNTERS[k].field];
+    readTraceCounters(row, record, i);
     if (n === 1) this.output.add(record);
     else this.output.repeat(record, n, this.every);
   }

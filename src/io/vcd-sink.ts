@@ -10,6 +10,7 @@ import {
   TRACE_COUNTERS,
   TRACE_UNITS,
   UNIT_STATE_NAMES,
+  readTraceCounters,
   runInWindow,
   type PeTraceRow,
   type TraceRow,
@@ -163,7 +164,7 @@ export class VcdSink implements AbortableTraceSink {
     }
     v[k++] = row.stall;
     v[k++] = row.headPc;
-    for (const c of TRACE_COUNTERS) v[k++] = row[c.field];
+    readTraceCounters(row, v, k);
 
     const first = this.lastCycle < 0;
     const t = start * VCD_TICKS_PER_CYCLE;
