@@ -69,6 +69,9 @@ class CsvRunTransform extends Transform<CsvChunk, CsvRecord> {
   private tail: Uint8Array | null = null;
   private readonly counter = new DecimalCounter();
   private readonly eol = Buffer.from(EOL);
+  /** Rows json2csv formatted, and rows written as a run's first line renumbered. */
+  rowsFormatted = 0;
+  rowsRenumbered = 0;
 
   constructor(options: ParserOptions<CsvChunk, CsvRecord>) {
     super(options, {}, { objectMode: true, highWaterMark: 4 });
@@ -80,6 +83,7 @@ class CsvRunTransform extends Transform<CsvChunk, CsvRecord> {
       return;
     }
     if (chunk.startsRun) this.on("line", this.keepLine);
+    this.rowsFormatted += chunk.records.length;
     super._transform(chunk, encoding, (err?: Error | null) => {
       if (chunk.startsRun) {
         this.off("line", this.keepLine);
@@ -112,6 +116,7 @@ class CsvRunTransform extends Transform<CsvChunk, CsvRecord> {
         record[0] = chunk.from + i * run.step;
         records.push(record);
       }
+      this.rowsFormatted += records.length;
       super._transform({ records, run: null, startsRun: false, from: 0, rows: 0 }, encoding, done);
       return;
     }
@@ -127,6 +132,7 @@ class CsvRunTransform extends Transform<CsvChunk, CsvRecord> {
       from += n * run.step;
       left -= n;
     }
+    this.rowsRenumbered += chunk.rows;
     done();
   }
 }
@@ -230,6 +236,11 @@ export class CsvOutput {
 
   get needsFlush(): boolean {
     return this.pendingRows > 0 || this.file.needsDrain;
+  }
+
+  /** Rows written so far: formatted by json2csv, and repeated rows written as a renumbered line. */
+  get rowCounts(): { formatted: number; renumbered: number } {
+    return { formatted: this.transform.rowsFormatted, renumbered: this.transform.rowsRenumbered };
   }
 
   async flush(): Promise<void> {

@@ -92,6 +92,11 @@ export abstract class CsvFileSink implements AbortableTraceSink {
     return this.output.needsFlush;
   }
 
+  /** Rows formatted by json2csv and rows written as a run's first line renumbered (the bench reports them). */
+  get rowCounts(): { formatted: number; renumbered: number } {
+    return this.output.rowCounts;
+  }
+
   flush(): Promise<void> {
     return this.output.flush();
   }

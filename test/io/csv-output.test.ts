@@ -20,6 +20,9 @@ let files = 0;
 /** [first cell, rows, step, second cell, third cell] per run. */
 type Run = [number, number, number, string, number];
 
+/** The rows json2csv formatted and the rows renumbered in the last write(). */
+let counts = { formatted: 0, renumbered: 0 };
+
 async function write(runs: Run[], byRows: boolean, numberFormatter?: (n: number) => string): Promise<string> {
   const path = join(dir, `out-${files++}.csv`);
   const out = new CsvOutput(path, COLUMNS, false, numberFormatter);
@@ -29,6 +32,7 @@ async function write(runs: Run[], byRows: boolean, numberFormatter?: (n: number)
     if (out.needsFlush) await out.flush();
   }
   await out.close();
+  counts = out.rowCounts;
   return readFileSync(path, "utf8");
 }
 
@@ -53,6 +57,7 @@ describe("CsvOutput runs", () => {
   it("renumbers json2csv's line: the repeated rows are its bytes with the first cell counted up", async () => {
     const text = await write([[998, 4, 1, "a,b", 3]], false);
     expect(text).toBe('cycle,unit,value\n998,"a,b",3\n999,"a,b",3\n1000,"a,b",3\n1001,"a,b",3\n');
+    expect(counts).toEqual({ formatted: 1, renumbered: 3 });
   });
 
   for (const [name, formatter] of [
@@ -62,6 +67,7 @@ describe("CsvOutput runs", () => {
     it(`falls back to json2csv for every row when its line does not start with the counter's text (${name} numbers)`, async () => {
       const runs: Run[] = [[5, 3000, 2, "busy", 1], [6005, 3, 1, "idle", 0]];
       const text = await write(runs, false, formatter);
+      expect(counts).toEqual({ formatted: 3003, renumbered: 0 });
       expect(text).toBe(await write(runs, true, formatter));
       const lines = text.trimEnd().split("\n");
       expect(lines.length).toBe(1 + 3003);
