@@ -29,6 +29,9 @@ import { DecimalCounter, countedLinesBytes, isCountable, writeCountedLines } fro
 /** Clock pulses of a repeated row written between two looks at the file's backpressure. */
 const PULSES_PER_CHECK = 1024;
 
+/** Value-change lines kept per signal. */
+const MAX_CACHED_CHANGES = 4096;
+
 /** Time units (100 ps) per clock cycle. */
 export const VCD_TICKS_PER_CYCLE = 10;
 
@@ -110,6 +113,7 @@ export class VcdSink implements AbortableTraceSink {
    */
   private readonly pulseParts: Uint8Array[];
   private readonly counter = new DecimalCounter();
+  private readonly changeTexts = VCD_SIGNALS.map(() => new Map<number, string>());
 
   /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
   constructor(path: string, window: TraceWindow = FULL_WINDOW, options: VcdSinkOptions = {}) {
@@ -136,7 +140,19 @@ export class VcdSink implements AbortableTraceSink {
     );
   }
 
+  /** A value change's line, made once per signal and value (a traced epoch dumps millions of changes of a few thousand values). */
   private change(i: number, value: number): string {
+    const texts = this.changeTexts[i];
+    let text = texts.get(value);
+    if (text === undefined) {
+      if (texts.size >= MAX_CACHED_CHANGES) texts.clear();
+      text = this.changeText(i, value);
+      texts.set(value, text);
+    }
+    return text;
+  }
+
+  private changeText(i: number, value: number): string {
     const { width } = VCD_SIGNALS[i];
     if (width === 1) return `${value & 1}${this.ids[i]}\n`;
     const bits = width >= 32 ? value >>> 0 : value & ((1 << width) - 1);
