@@ -82,7 +82,10 @@ class CsvRunTransform extends Transform<CsvChunk, CsvRecord> {
       this.repeatRows(chunk, encoding, done);
       return;
     }
-    if (chunk.startsRun) this.on("line", this.keepLine);
+    if (chunk.startsRun) {
+      this.lastLine = "";
+      this.on("line", this.keepLine);
+    }
     this.rowsFormatted += chunk.records.length;
     super._transform(chunk, encoding, (err?: Error | null) => {
       if (chunk.startsRun) {
@@ -120,7 +123,7 @@ class CsvRunTransform extends Transform<CsvChunk, CsvRecord> {
       super._transform({ records, run: null, startsRun: false, from: 0, rows: 0 }, encoding, done);
       return;
     }
-    // Into pooled chunks, as many rows as fit in each (the file stream recycles them).
+    // Into pooled chunks, as many rows as fit in each (SinkFile.feedFrom copies and recycles them).
     const parts = [this.eol, tail];
     const perChunk = Math.max(1, Math.floor(OUTPUT_CHUNK_BYTES / countedLinesBytes(parts, 1)));
     for (let from = chunk.from, left = chunk.rows; left > 0; ) {
