@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the speed figures of docs/PERFORMANCE.md. Never run by the tests.
- *   node dist/bench/run.js [--only pe,epoch,sweep,trace,kernels,gemm,topology,bound,verilator] [--json]
+ *   node dist/bench/run.js [--only pe,epoch,sweep,trace,trace-epoch,kernels,gemm,topology,bound,verilator] [--json]
  * `--only bound` (not in the default list: cycles, not speed) prints docs/BOUND.md's table.
  * `verilator` (only when named) builds bench/verilator/ with Verilator; skipped when it is not installed.
  */
@@ -34,7 +34,7 @@ const args = process.argv.slice(2);
 const json = args.includes("--json");
 const onlyArg = args.indexOf("--only");
 // verilator is asked for by name: its builds take minutes (64x64: about 7 CPU minutes).
-const only = onlyArg >= 0 ? args[onlyArg + 1].split(",") : ["pe", "epoch", "sweep", "trace", "kernels", "gemm", "topology"];
+const only = onlyArg >= 0 ? args[onlyArg + 1].split(",") : ["pe", "epoch", "sweep", "trace", "trace-epoch", "kernels", "gemm", "topology"];
 const results: Record<string, unknown> = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", node: process.version };
 const log = (s: string) => {
   if (!json) console.log(s);
@@ -116,6 +116,9 @@ interface TracePart {
   rows: number;
   /** Calls the sink got (a run of repeated rows is one call). */
   runs?: number;
+  /** CSV: rows json2csv formatted (every run's first row) and rows written as that line renumbered. */
+  formatted?: number;
+  renumbered?: number;
   seconds: number;
   cpuSeconds: number;
   rowsPerSecond: number;
@@ -180,12 +183,35 @@ async function traceThroughput(): Promise<Record<string, TracePart>> {
       t0 = performance.now();
       await driveToHalt(sim, { sink });
       await sink.close();
-      out[ext] = part(sim.stats.cycles, (performance.now() - t0) / 1000, cpuSince(c0));
+      out[ext] = { ...part(sim.stats.cycles, (performance.now() - t0) / 1000, cpuSince(c0)), ...(sink instanceof CsvTraceSink ? sink.rowCounts : {}) };
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return out;
+}
+
+/**
+ * One MNIST 784-16-16-10 training epoch on 128x128 (fast mode, no evaluation) with a per-cycle CSV
+ * trace into a temp file: the whole job (simulation, json2csv, the file), and how its rows reached
+ * the file (formatted by json2csv, or a run's first line renumbered). Peak RSS is the process's.
+ */
+async function traceEpoch(): Promise<TracePart & { peakRssMB: number }> {
+  const spec = loadWorkload("workloads/mnist-784-16-16-10.json");
+  const hw = resolveHardware({ array: "128x128" }, spec.hardware);
+  const data = loadMnist("train");
+  const dir = mkdtempSync(join(tmpdir(), "tpusim-bench-"));
+  try {
+    const sink = new CsvTraceSink(join(dir, "epoch.csv"));
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await train({ spec, hw, mode: "fast", epochs: 1, train: data, evaluate: false, sink });
+    await sink.close();
+    const { formatted, renumbered } = sink.rowCounts;
+    return { ...part(formatted + renumbered, (performance.now() - t0) / 1000, cpuSince(c0)), formatted, renumbered, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -256,6 +282,12 @@ function randomInt8Npy(path: string, rows: number, cols: number, seed: number): 
 
 /** The issue's GEMM: 60000 x 784 · 784 x 256 int8 on 128 x 128, files in and out, then 600 rows checked exactly. */
 /** CPU seconds (user + system) of this process since `from`: on a shared machine, steadier than wall time. */
+function traceLine(v: TracePart): string {
+  const runs = v.runs === undefined ? "" : ` (${v.runs} runs)`;
+  const how = v.formatted === undefined ? "" : `, ${v.formatted} formatted by json2csv, ${v.renumbered} renumbered`;
+  return `${v.rows} rows${runs}${how} in ${v.seconds.toFixed(2)} s = ${(v.rowsPerSecond / 1e3).toFixed(0)} k rows/s (${(v.rowsPerCpuSecond / 1e3).toFixed(0)} k per CPU second)`;
+}
+
 function cpuSince(from: NodeJS.CpuUsage): number {
   const c = process.cpuUsage(from);
   return (c.user + c.system) / 1e6;
@@ -344,8 +376,13 @@ async function main(): Promise<void> {
     const r = await traceThroughput();
     results.trace = r;
     for (const [k, v] of Object.entries(r)) {
-      log(`per-cycle trace, ${k}: ${v.rows} rows${v.runs === undefined ? "" : ` (${v.runs} runs)`} in ${v.seconds.toFixed(2)} s = ${(v.rowsPerSecond / 1e3).toFixed(0)} k rows/s (${(v.rowsPerCpuSecond / 1e3).toFixed(0)} k per CPU second)`);
+      log(`per-cycle trace, ${k}: ${traceLine(v)}`);
     }
+  }
+  if (only.includes("trace-epoch")) {
+    const r = await traceEpoch();
+    results.traceEpoch = r;
+    log(`MNIST epoch at 128x128 with a per-cycle CSV trace: ${traceLine(r)}, peak RSS ${r.peakRssMB.toFixed(0)} MB`);
   }
   if (only.includes("verilator")) {
     const r = verilatorSpeed();

@@ -14,7 +14,7 @@
  * the one that ends latest.
  */
 import {
-  TRACE_COUNTERS, TRACE_UNITS, runInWindow, type PeTraceRow, type TraceRow, type TraceUnit, type WindowedRun,
+  TRACE_COUNTERS, TRACE_UNITS, readTraceCounters, runInWindow, type PeTraceRow, type TraceRow, type TraceUnit, type WindowedRun,
 } from "../sim/trace.js";
 import {
   FULL_WINDOW,
@@ -37,8 +37,8 @@ function sortIndex(unitIndex: number, lane: number): number {
   return (unitIndex + 1) * 1000 + lane;
 }
 
-/** Counters sampled from per-cycle rows: event name (also its args key, the CSV column) and the row field. */
-const COUNTERS = TRACE_COUNTERS.map((c) => ({ name: c.column, read: (row: Readonly<TraceRow>) => row[c.field] }));
+/** Counters sampled from per-cycle rows: event name (also its args key, the CSV column). */
+const COUNTERS = TRACE_COUNTERS.map((c) => ({ name: c.column }));
 
 /**
  * A counter event's text around its cycle and value, exactly as JSON.stringify writes
@@ -67,6 +67,7 @@ export class PerfettoSink implements AbortableTraceSink {
   readonly peRegion = { r0: 0, r1: 0, c0: 0, c1: 0 };
   private readonly file: SinkFile;
   private readonly lastCounter: number[] = COUNTERS.map(() => Number.NaN);
+  private readonly values = new Float64Array(COUNTERS.length);
   /** Per unit, per track: its thread id and the cycle after its last slice ends. */
   private readonly lanes: { tid: number; end: number }[][] = TRACE_UNITS.map((unit) => [{ tid: perfettoTid(unit), end: Number.NEGATIVE_INFINITY }]);
   private nextTid = TRACE_UNITS.length + 1;
@@ -116,8 +117,10 @@ export class PerfettoSink implements AbortableTraceSink {
     const { start, n } = runInWindow(this, row.cycle, count, this.run);
     if (n === 0) return;
     let out = "";
+    const values = this.values;
+    readTraceCounters(row, values, 0);
     for (let i = 0; i < COUNTERS.length; i++) {
-      const value = COUNTERS[i].read(row);
+      const value = values[i];
       if (value === this.lastCounter[i]) continue;
       this.lastCounter[i] = value;
       const text = COUNTER_TEXT[i];

@@ -3,9 +3,10 @@
  * backpressure protocol and write errors turned into OutputError. Every trace sink writes through it.
  */
 import { once } from "node:events";
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { OutputError } from "../errors.js";
 import { describeWriteError, openAtomicStream, type AtomicStream } from "./atomic-write.js";
+import { OUTPUT_CHUNK_BYTES, isOutputChunk, recycleOutputChunk, takeOutputChunk } from "./output-chunks.js";
 
 /**
  * Bytes a trace file's stream buffers before it asks for a drain: 1 MiB rather than Node's 16 KiB,
@@ -14,8 +15,13 @@ import { describeWriteError, openAtomicStream, type AtomicStream } from "./atomi
  */
 const FILE_BUFFER_BYTES = 1 << 20;
 
-/** Characters of text gathered before they are handed to the file stream. */
-const TEXT_CHUNK_CHARS = 1 << 16;
+/**
+ * Output is gathered into pooled byte chunks (output-chunks.ts) and handed to the stream once a
+ * chunk holds BYTE_CHUNK bytes; text is encoded into them every TEXT_CHUNK_CHARS characters (so
+ * that its UTF-8, at most 3 bytes a character, fits a chunk).
+ */
+const BYTE_CHUNK = OUTPUT_CHUNK_BYTES / 2;
+const TEXT_CHUNK_CHARS = 1 << 15;
 
 /**
  * One output file written through openAtomicStream, with Node's backpressure protocol: chunks are
@@ -31,8 +37,13 @@ export class SinkFile {
   private readonly failed: Promise<never>;
   private reject: (err: OutputError) => void = () => {};
   private state: "open" | "committing" | "done" = "open";
+  /** Gathered output: `bytes[0 .. used)`, then `text` (not yet encoded). */
   private text = "";
+  private bytes: Buffer | null = null;
+  private used = 0;
   private full: Writable | undefined;
+  /** A stream fed into this file (feedFrom) is paused until the file drains. */
+  private sourcePaused = false;
 
   constructor(readonly path: string) {
     this.atomic = openAtomicStream(path, FILE_BUFFER_BYTES);
@@ -56,22 +67,90 @@ export class SinkFile {
     emitter.on("error", (err: unknown) => this.fail(err));
   }
 
-  /** Gathers text into chunks for the file stream. */
+  /** Gathers text for the file stream (encoded into its byte chunks). */
   append(text: string): void {
     this.text += text;
-    if (this.text.length >= TEXT_CHUNK_CHARS) this.writeText();
+    if (this.text.length >= TEXT_CHUNK_CHARS) this.encodeText();
   }
 
-  private writeText(): void {
+  /**
+   * Gathers bytes written in place, after what was appended before: `fill` writes at most `size`
+   * bytes into `out` from `at` and returns the position after them. Repeated lines are written this
+   * way (no strings to build and encode).
+   */
+  appendBytes(size: number, fill: (out: Buffer, at: number) => number): void {
+    this.encodeText();
+    this.used = fill(this.room(size), this.used);
+    if (this.used >= BYTE_CHUNK) this.writeChunk();
+  }
+
+  /** The current chunk, with room for `size` more bytes. */
+  private room(size: number): Buffer {
+    if (this.bytes !== null && this.used + size <= this.bytes.length) return this.bytes;
+    this.writeChunk();
+    // An empty chunk too small for `size` goes back to the pool.
+    if (this.bytes !== null && isOutputChunk(this.bytes)) recycleOutputChunk(this.bytes);
+    this.bytes = size <= OUTPUT_CHUNK_BYTES ? takeOutputChunk() : Buffer.allocUnsafe(size);
+    return this.bytes;
+  }
+
+  private encodeText(): void {
     const text = this.text;
+    if (text.length === 0) return;
     this.text = "";
-    if (text.length > 0) this.push(this.stream, text);
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const out = this.room(3 * text.length);
+    this.used += out.write(text, this.used);
+    if (this.used >= BYTE_CHUNK) this.writeChunk();
   }
 
-  /** Writes `chunk` to `target` (this file's stream or a stream piped into it); remembers a full one. */
+  /** Hands the current chunk's bytes to the stream, which keeps the chunk until it has written it. */
+  private writeChunk(): void {
+    if (this.bytes === null || this.used === 0) return;
+    this.push(this.stream, this.bytes.subarray(0, this.used));
+    this.bytes = null;
+    this.used = 0;
+  }
+
+  private writeGathered(): void {
+    this.encodeText();
+    this.writeChunk();
+  }
+
+  /** Writes `chunk` to `target` (this file's stream or a stream fed into it); remembers a full one. */
   push(target: Writable, chunk: unknown): void {
     if (this.failure !== undefined || this.state !== "open") return;
-    if (!target.write(chunk)) this.full = target;
+    if (!this.write(target, chunk)) this.full = target;
+  }
+
+  /** A pooled chunk (output-chunks.ts) goes back to the pool once the file stream has written it. */
+  private write(target: Writable, chunk: unknown): boolean {
+    return target === this.stream && isOutputChunk(chunk) ? target.write(chunk, () => recycleOutputChunk(chunk)) : target.write(chunk);
+  }
+
+  /**
+   * Writes what `source` emits (strings, bytes) after what was gathered, as
+   * source.pipe(stream, { end: false }) would, pausing the source while the file stream is full.
+   * Bytes are copied, and a pooled chunk goes back to the pool at once.
+   */
+  feedFrom(source: Readable): void {
+    source.on("data", (chunk: string | Buffer) => {
+      if (typeof chunk === "string") this.append(chunk);
+      else {
+        this.appendBytes(chunk.length, (out, at) => {
+          out.set(chunk, at);
+          return at + chunk.length;
+        });
+        if (isOutputChunk(chunk)) recycleOutputChunk(chunk);
+      }
+      if (!this.stream.writableNeedDrain || this.sourcePaused) return;
+      this.sourcePaused = true;
+      source.pause();
+      this.stream.once("drain", () => {
+        this.sourcePaused = false;
+        source.resume();
+      });
+    });
   }
 
   /** A write was refused (or failed): the producer should await drain(). */
@@ -79,10 +158,10 @@ export class SinkFile {
     return this.full !== undefined || this.failure !== undefined;
   }
 
-  /** Writes gathered text, then waits until the stream that was full has drained. Throws the write error. */
+  /** Writes gathered output, then waits until the stream that was full has drained. Throws the write error. */
   async drain(): Promise<void> {
     await this.check();
-    this.writeText();
+    this.writeGathered();
     const full = this.full;
     this.full = undefined;
     if (full?.writableNeedDrain) await this.until(full, "drain");
@@ -102,7 +181,7 @@ export class SinkFile {
     }
   }
 
-  /** Writes gathered text, fsyncs and renames the temp file to the final name. */
+  /** Writes gathered output, fsyncs and renames the temp file to the final name. */
   async commit(): Promise<void> {
     await this.drain();
     this.state = "committing";
@@ -118,6 +197,8 @@ export class SinkFile {
   async abort(): Promise<void> {
     this.state = "done";
     this.text = "";
+    this.bytes = null;
+    this.used = 0;
     await this.atomic.abort();
   }
 

@@ -10,6 +10,7 @@ import {
   TRACE_COUNTERS,
   TRACE_UNITS,
   UNIT_STATE_NAMES,
+  readTraceCounters,
   runInWindow,
   type PeTraceRow,
   type TraceRow,
@@ -23,8 +24,13 @@ import {
   type TraceWindow,
 } from "./csv-trace-sink.js";
 
+import { DecimalCounter, countedLinesBytes, isCountable, writeCountedLines } from "./decimal-counter.js";
+
 /** Clock pulses of a repeated row written between two looks at the file's backpressure. */
 const PULSES_PER_CHECK = 1024;
+
+/** Value-change lines kept per signal. */
+const MAX_CACHED_CHANGES = 4096;
 
 /** Time units (100 ps) per clock cycle. */
 export const VCD_TICKS_PER_CYCLE = 10;
@@ -101,12 +107,20 @@ export class VcdSink implements AbortableTraceSink {
   private readonly run: WindowedRun = { start: 0, n: 0 };
   private readonly rise: string;
   private readonly fall: string;
+  /**
+   * A repeated cycle c >= 1 is `#${10 c}\n${rise}#${10 c + 5}\n${fall}`: with 10 ticks per cycle
+   * both times are c's digits followed by one more, so the pulse is these parts around c's digits.
+   */
+  private readonly pulseParts: Uint8Array[];
+  private readonly counter = new DecimalCounter();
+  private readonly changeTexts = VCD_SIGNALS.map(() => new Map<number, string>());
 
   /** Opens the temp file now, so an unwritable path fails (OutputError) before the run starts. */
   constructor(path: string, window: TraceWindow = FULL_WINDOW, options: VcdSinkOptions = {}) {
     ({ from: this.from, to: this.to, every: this.every } = window);
     this.rise = this.change(0, 1);
     this.fall = this.change(0, 0);
+    this.pulseParts = ["#", `0\n${this.rise}#`, `5\n${this.fall}`].map((part) => Buffer.from(part));
     this.file = new SinkFile(path);
     this.file.append(this.header(options.date ?? new Date().toUTCString()));
   }
@@ -126,7 +140,19 @@ export class VcdSink implements AbortableTraceSink {
     );
   }
 
+  /** A value change's line, made once per signal and value (a traced epoch dumps millions of changes of a few thousand values). */
   private change(i: number, value: number): string {
+    const texts = this.changeTexts[i];
+    let text = texts.get(value);
+    if (text === undefined) {
+      if (texts.size >= MAX_CACHED_CHANGES) texts.clear();
+      text = this.changeText(i, value);
+      texts.set(value, text);
+    }
+    return text;
+  }
+
+  private changeText(i: number, value: number): string {
     const { width } = VCD_SIGNALS[i];
     if (width === 1) return `${value & 1}${this.ids[i]}\n`;
     const bits = width >= 32 ? value >>> 0 : value & ((1 << width) - 1);
@@ -154,7 +180,7 @@ export class VcdSink implements AbortableTraceSink {
     }
     v[k++] = row.stall;
     v[k++] = row.headPc;
-    for (const c of TRACE_COUNTERS) v[k++] = row[c.field];
+    readTraceCounters(row, v, k);
 
     const first = this.lastCycle < 0;
     const t = start * VCD_TICKS_PER_CYCLE;
@@ -178,20 +204,27 @@ export class VcdSink implements AbortableTraceSink {
 
   /** Clock pulses of the repeated cycles after lastCycle, until the file is full but at least `atLeast`. */
   private writePulses(atLeast: number): void {
-    const { every, rise, fall } = this;
+    const { every, rise, fall, pulseParts, counter } = this;
     const half = VCD_TICKS_PER_CYCLE / 2;
     let written = 0;
     while (this.pulsesLeft > 0 && (written < atLeast || !this.file.needsDrain)) {
       const n = Math.min(this.pulsesLeft, PULSES_PER_CHECK);
-      let cycle = this.lastCycle;
-      let out = "";
-      for (let i = 0; i < n; i++) {
-        cycle += every;
-        const t = cycle * VCD_TICKS_PER_CYCLE;
-        out += `#${t}\n${rise}#${t + half}\n${fall}`;
+      const first = this.lastCycle + every;
+      const last = first + (n - 1) * every;
+      if (VCD_TICKS_PER_CYCLE === 10 && first >= 1 && isCountable(every) && isCountable(last * VCD_TICKS_PER_CYCLE)) {
+        this.file.appendBytes(countedLinesBytes(pulseParts, n), (out, at) => {
+          counter.set(first);
+          return writeCountedLines(out, at, pulseParts, counter, n, every);
+        });
+      } else {
+        let out = "";
+        for (let cycle = first; cycle <= last; cycle += every) {
+          const t = cycle * VCD_TICKS_PER_CYCLE;
+          out += `#${t}\n${rise}#${t + half}\n${fall}`;
+        }
+        this.file.append(out);
       }
-      this.file.append(out);
-      this.lastCycle = cycle;
+      this.lastCycle = last;
       this.pulsesLeft -= n;
       written += n;
     }

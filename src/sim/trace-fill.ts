@@ -25,16 +25,7 @@ export function fillTraceRow(
   row.cycle = t;
   row.stall = STALL_CAUSES.indexOf(cause);
   row.headPc = head ? head.pc : -1;
-  const c = act.counts;
-  row.macs = c[CNT_MACS];
-  row.ubReadBytes = c[CNT_UB_READ];
-  row.ubWrittenBytes = c[CNT_UB_WRITTEN];
-  row.accReadBytes = c[CNT_ACC_READ];
-  row.accWrittenBytes = c[CNT_ACC_WRITTEN];
-  row.weightReadBytes = c[CNT_WM_READ];
-  row.weightWrittenBytes = c[CNT_WM_WRITTEN];
-  row.hostReadBytes = c[CNT_HOST_READ];
-  row.hostWrittenBytes = c[CNT_HOST_WRITTEN];
+  fillRowCounts(row, act.counts);
   for (let u = 0; u < UNIT_COUNT; u++) {
     const holder = u === U_MATRIX ? m.stream : m.unitOp[u];
     if (act.busy[u] || act.refused[u] >= 0) {
@@ -48,4 +39,17 @@ export function fillTraceRow(
       row.pc[u] = -1;
     }
   }
+}
+
+/** The row's MAC and byte columns from a cycle's counters. */
+export function fillRowCounts(row: TraceRow, c: Float64Array): void {
+  row.macs = c[CNT_MACS];
+  row.ubReadBytes = c[CNT_UB_READ];
+  row.ubWrittenBytes = c[CNT_UB_WRITTEN];
+  row.accReadBytes = c[CNT_ACC_READ];
+  row.accWrittenBytes = c[CNT_ACC_WRITTEN];
+  row.weightReadBytes = c[CNT_WM_READ];
+  row.weightWrittenBytes = c[CNT_WM_WRITTEN];
+  row.hostReadBytes = c[CNT_HOST_READ];
+  row.hostWrittenBytes = c[CNT_HOST_WRITTEN];
 }

@@ -4,7 +4,9 @@
  * their cycle number (TraceSink.cycle). Within an interval of identical grants the units move the
  * same amounts every cycle; the matrix unit's per-cycle counts change only while a pass's wavefront
  * fills or drains, so the stretch is also cut where they may change (every cycle of a ramp is a
- * row of its own). The rows are the ones stepping every cycle would produce.
+ * row of its own). A ramp does not restart the loop: while the units and the rest of the row hold,
+ * only the matrix unit's counts are recomputed per run (handOver). The rows are the ones stepping
+ * every cycle would produce.
  */
 import {
   CNT_ACC_READ, CNT_ACC_WRITTEN, CNT_HOST_READ, CNT_HOST_WRITTEN, CNT_UB_READ, CNT_UB_WRITTEN, CNT_WM_READ, CNT_WM_WRITTEN,
@@ -18,7 +20,7 @@ import { countProgress } from "./fast-counts.js";
 import { fastActivityAt, matrixCountsIn } from "./fast-step.js";
 import { type FastUnits, K_NONE, K_RDW, K_RDWU, K_RHM, K_WHM, K_WHMA } from "./fast-units.js";
 import { STALL, blockReason, classifyCycle } from "./hazards.js";
-import { fillTraceRow } from "./trace-fill.js";
+import { fillRowCounts, fillTraceRow } from "./trace-fill.js";
 import type { TraceSink } from "./trace.js";
 
 /**
@@ -38,20 +40,20 @@ export function skipTraced(m: Simulator, from: number, to: number, limit: number
     const whole = Math.min(to - t, steady, pass - t + 1, psum - t);
     positionsBefore.set(m.fast.pos);
     fillRunRow(m, t);
-    const n = unitsSteadyFor(m.fast, positionsBefore, Math.min(whole, matrixRowSteadyUntil(m, t) - t));
+    // For n cycles the units move the same counts and the matrix unit's busy and stall columns
+    // hold; its counts may still change (a wavefront's ramps), so the rows go out in sub-runs.
+    const n = unitsSteadyFor(m.fast, positionsBefore, Math.min(whole, matrixStateSteadyUntil(m, t) - t));
     if (n > 1) fastActivityAt(m, t + 1, n - 1, false);
-    t += n;
-    if (t - 1 !== pass && (n !== steady || m.fast.eventCycles !== steady)) {
-      row.fifoTiles = fifo.occupancy;
-      sink.cycle(row, n);
+    const end = t + n;
+    // A unit or a pass completed, or wrote a held bad value, in cycle end - 1: that cycle's row has
+    // the FIFO occupancy after its completions, as when it is stepped.
+    const completes = end - 1 === pass || (n === steady && m.fast.eventCycles === steady);
+    row.fifoTiles = fifo.occupancy;
+    handOver(m, sink, t, completes ? end - 1 : end, end);
+    t = end;
+    if (!completes) {
       if (stopWhenFull && sink.needsFlush && t < to) break;
       continue;
-    }
-    // A unit or a pass completed, or wrote a held bad value, in cycle t - 1: that cycle's row has
-    // the FIFO occupancy after its completions, as when it is stepped.
-    if (n > 1) {
-      row.fifoTiles = fifo.occupancy;
-      sink.cycle(row, n - 1);
     }
     chargeStretch(m, stretch, t);
     checkFaults(m, t - 1);
@@ -69,9 +71,32 @@ export function skipTraced(m: Simulator, from: number, to: number, limit: number
   return t;
 }
 
+/**
+ * Hands the rows of cycles [t, stop) to the sink, one run per stretch of equal matrix-unit counts;
+ * m.row holds cycle t's row, and is left holding the row of cycle `stop` when stop < end. Only the
+ * counts change in between: the units' are those of cycle t, the matrix unit's come from timing.ts.
+ */
+function handOver(m: Simulator, sink: TraceSink, t: number, stop: number, end: number): void {
+  const row = m.row;
+  for (let c = t; c < stop; ) {
+    const next = Math.min(stop, matrixRowSteadyUntil(m, c));
+    row.cycle = c;
+    sink.cycle(row, next - c);
+    c = next;
+    if (c < end) {
+      rampCounts.set(unitCounts);
+      matrixCountsIn(m, c, c + 1, rampCounts);
+      fillRowCounts(row, rampCounts);
+    }
+  }
+}
+
 const positionsBefore = new Float64Array(UNIT_COUNT);
 const firstCycle = new Float64Array(COUNTER_COUNT);
 const laterCycle = new Float64Array(COUNTER_COUNT);
+/** The units' counts in the cycle fillRunRow filled, and a cycle's counts with the matrix unit's. */
+const unitCounts = new Float64Array(COUNTER_COUNT);
+const rampCounts = new Float64Array(COUNTER_COUNT);
 /** The counters a trace row shows that the predicted units move. */
 const ROW_UNIT_COUNTERS = [
   CNT_UB_READ, CNT_UB_WRITTEN, CNT_ACC_READ, CNT_ACC_WRITTEN, CNT_WM_READ, CNT_WM_WRITTEN, CNT_HOST_READ, CNT_HOST_WRITTEN,
@@ -117,10 +142,19 @@ function fillRunRow(m: Simulator, t: number): void {
   const act = m.fastActivity;
   fastActivityAt(m, t, 1, false, true);
   m.totals.add(act, 1);
+  unitCounts.set(act.counts);
   matrixCountsIn(m, t, t + 1, act.counts);
   const head = m.pc < m.ops.length ? m.ops[m.pc] : null;
   const reason = head ? blockReason(m, head, t) : STALL.drain;
   fillTraceRow(m, m.row, t, head, reason, classifyCycle(m, t, head, reason), act);
+}
+
+/** The first cycle after t at which the matrix unit's busy flag or the stall column may differ from cycle t's. */
+function matrixStateSteadyUntil(m: Simulator, t: number): number {
+  // The stall column is `none` until the matrix unit frees.
+  const next = t < m.mmFreeAt ? m.mmFreeAt : Number.POSITIVE_INFINITY;
+  const s = m.stream;
+  return s === null ? next : flatUntil(t, m.streamT0, m.streamT0, m.streamT0 + s.vectors - 1, m.streamT0 + s.vectors, next);
 }
 
 /**

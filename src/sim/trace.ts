@@ -70,6 +70,24 @@ export const TRACE_COUNTERS = [
   { column: "host_written_bytes", field: "hostWrittenBytes" },
 ] as const satisfies readonly { column: string; field: keyof TraceRow }[];
 
+/**
+ * The TRACE_COUNTERS columns of `row`, in that order, into `out` from `at`: the sinks read them per
+ * run, and a loop over the field names was a slow keyed load per cell. test/sim/trace.test.ts checks
+ * it against TRACE_COUNTERS.
+ */
+export function readTraceCounters(row: Readonly<TraceRow>, out: { [index: number]: number } | (number | string)[], at: number): void {
+  out[at] = row.macs;
+  out[at + 1] = row.fifoTiles;
+  out[at + 2] = row.ubReadBytes;
+  out[at + 3] = row.ubWrittenBytes;
+  out[at + 4] = row.accReadBytes;
+  out[at + 5] = row.accWrittenBytes;
+  out[at + 6] = row.weightReadBytes;
+  out[at + 7] = row.weightWrittenBytes;
+  out[at + 8] = row.hostReadBytes;
+  out[at + 9] = row.hostWrittenBytes;
+}
+
 export function makeTraceRow(): TraceRow {
   return {
     cycle: 0,
