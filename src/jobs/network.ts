@@ -42,8 +42,9 @@ export class NetworkOnChip extends ChipProgram {
     private readonly pixelMultiplier = 1,
     /** Real value of one output unit (int8 codes are scaled back for loss and reports). */
     private readonly outputScale = 1,
+    /** The weight gradients' form (compiler gradient-form.ts); TPUSIM_GRADIENT_FORM or `auto`. */
+    gradientForm: GradientForm = gradientFormFromEnv(),
   ) {
-    const gradientForm = gradientFormFromEnv();
     const prefetch = kind === "train-step" && canPrefetch(spec, hw, gradientForm);
     const own = prefetch ? { prefetch: { parity: 0 as const, loadOwn: true }, gradientForm } : { gradientForm };
     super(spec, hw, mode, kind !== "train-step" ? compileInference(spec, hw, int8) : compileTrainingStep(spec, hw, own));
