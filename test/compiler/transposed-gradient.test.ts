@@ -102,7 +102,9 @@ const machineAndNetwork = fc.record({
   loadOwn: fc.boolean(),
 });
 
-function compileRandom(s: fc.RecordValue<typeof machineAndNetwork> extends infer T ? T : never) {
+type Shape = typeof machineAndNetwork extends fc.Arbitrary<infer T> ? T : never;
+
+function compileRandom(s: Shape) {
   const hw = buildHwConfig("small", {
     rows: s.rows,
     cols: s.cols,
