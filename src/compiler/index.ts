@@ -105,6 +105,7 @@ function lower(spec: WorkloadSpec, hw: HwConfig, graph: GraphOptions, opts: Comp
     if (opts.check) verify(ir, hw);
     return ir;
   };
+  // (A training step's per-layer gradient forms, graph.transposedGradients, were chosen before this: gradientForms, gradient-form.ts.)
   const microBatch = planMicroBatch(spec, hw, graph); // a batch too big for the unified buffer runs in turns of this many samples
   if (graph.prefetch && microBatch < spec.batch) throw new UserInputError(`batch ${spec.batch} with a prefetched copy does not fit the unified buffer`, { field: "batch" });
   let ir = check(buildGraph(spec, hw, { ...graph, microBatch })); // layer-level ops on symbolic buffers: the contract with golden/runtime; X0 in k-tile strips, the error chain before the gradients

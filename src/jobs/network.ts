@@ -3,6 +3,7 @@
  * host-side glue (writing a batch to host memory, reading outputs back, loss and accuracy).
  */
 import type { HwConfig } from "../config/hw-config.js";
+import { UserInputError } from "../errors.js";
 import type { Program } from "../isa/program.js";
 import { canPrefetch, compileInference, compileTrainingStep, type CompiledProgram, type GradientForm, type Int8LayerParams } from "../compiler/index.js";
 import type { PreparedProgram, SimMode } from "../sim/controller.js";
@@ -192,7 +193,7 @@ function gradientFormFromEnv(): GradientForm {
   const v = process.env.TPUSIM_GRADIENT_FORM;
   if (v === undefined || v === "" || v === "auto") return "auto";
   if (v === "plain" || v === "transposed") return v;
-  throw new Error(`TPUSIM_GRADIENT_FORM must be auto, plain or transposed (got ${v})`);
+  throw new UserInputError(`environment variable TPUSIM_GRADIENT_FORM must be auto, plain or transposed (got ${v})`);
 }
 
 /** The prefetching variants must share one memory map: each leaves data for the next. */
