@@ -13,6 +13,11 @@
  *           the labels and constant lanes after that op: they are needed later and would otherwise
  *           hold the strips back.
  *
+ * A training step's layers whose weight gradient is transposed (options.transposedGradients,
+ * gradient-form.ts) keep M_l transposed in weight memory (the forward op then loads it plainly) and
+ * get XT_l = X_l^T: layer 0's VTR first thing when X_0 is already in the unified buffer (a prefetched
+ * step), else right after layer 0's forward op.
+ *
  * Buffers: X_l (b x (K_l+1), constant lane in column K_l; a convolution's: its patches, b*P x
  * (KK+1), graph-conv.ts) for l < L; I_l (b x N_{l-1}), the image a convolution after the first
  * layer gathers its patches from; X_L = A (b x N_out); the backward buffers of graph-backward.ts.
