@@ -28,7 +28,11 @@
  * pass (the last block's, transposed; the last column tile's, plain: on a big array the transposed
  * form's few long blocks leave a long update behind), and the vector side by VTR(X_l) -
  * VTR(delta_l). Layers are taken greedily, largest gain first, while the step's larger total,
- * max(matrix, vector), goes down by more than R + C cycles. Measured (docs/BOUND.md): 784-16-16-10's layer 0 at 16x16 (100
+ * max(matrix, vector), goes down by more than 2(R + C) cycles (below that the estimate cannot tell
+ * where the VTR and the VSGDs fall on the dependence chain). Never the output layer: its product
+ * comes last, where the plain form's column tiles drain one by one behind their passes and the
+ * transposed form's blocks leave more behind (measured on the shipped MLPs at 16x16: 12 to 50
+ * cycles slower, or at best 26 faster). Measured (docs/BOUND.md): 784-16-16-10's layer 0 at 16x16 (100
  * passes of 16 vectors, 2,300 issue cycles, against 16 of 99) pays, and is taken; the same layer
  * at 128x128 (7 passes of 16 vectors against 2 of 393 and a 246-cycle VSGD after them) does not,
  * and is not; nor, on a vector-bound step (784-256-256-10 at 128x128), does the extra VTR.
@@ -59,7 +63,11 @@ export function chooseGradientForms(
   if (form === "plain" || !possible.some((p) => p)) return none;
   if (!fits(none)) return none; // the batch already runs in micro-batches
   const chosen =
-    form === "transposed" ? possible : form === "auto" ? estimate(spec, hw, possible) : possible.map((p, l) => p && (form[l] ?? false));
+    form === "transposed"
+      ? possible
+      : form === "auto"
+        ? estimate(spec, hw, possible.map((p, l) => p && l < geo.length - 1))
+        : possible.map((p, l) => p && (form[l] ?? false));
   return chosen.some((t) => t) && fits(chosen) ? chosen : none;
 }
 
@@ -117,9 +125,9 @@ export function estimate(spec: WorkloadSpec, hw: HwConfig, possible: readonly bo
     })
     .filter((x) => x.dm < 0)
     .sort((x, y) => x.dm - y.dm);
-  // Below one pass's pipeline fill the estimate cannot tell (it leaves out where the VTR and the
-  // VSGD fall on the dependence chain): such a layer stays plain.
-  const margin = R + C;
+  // Below this the estimate cannot tell (it leaves out where the VTR and the VSGDs fall on the
+  // dependence chain): such a layer stays plain.
+  const margin = 2 * (R + C);
   const chosen = geo.map(() => false);
   for (const { l, dm, dv } of gains) {
     const before = Math.max(matrix, vector);

@@ -12,7 +12,7 @@
  *                     delta_{l-1} = E_l ⊙ f'(a_{l-1}) (one VEC on the layer's input values)
  *     train-step      G_l = DT_l · X_l (+VSGD), or for a layer whose gradient is transposed
  *                     (gradient-form.ts) G_l^T = XT_l · delta_l, XT_l = X_l^T (a VTR of X_l that
- *                     graph.ts places for layer 0, and this file after layer l's error product), into
+ *                     graph.ts places for layer 0, and this file before layer l's error product), into
  *                     M_l stored transposed; no DT_l then. When the batch runs in several micro-batches the
  *                     products of all micro-batches accumulate into the same accumulator rows (one
  *                     accumulation group per layer) and only the last one drains them through VSGD:
@@ -139,6 +139,9 @@ export function backwardOps(spec: WorkloadSpec, geo: readonly LayerGeometry[], f
     const dt = DT[l];
     if (train && c) ops.push(...convTransposeOps(l, c, n, D[l], dt!));
     else if (train && dt) ops.push({ kind: "transpose", layer: l, note: `layer ${l} backward: DT${l} = delta${l}^T`, src: rowsOf(D[l], n), dst: { buffer: dt.name, row: 0, col: 0, rows: g.rowsOfM, cols: n } });
+    // XT_l for a transposed gradient (l > 0), where DT_l's VTR would be: it issues before the error
+    // product and runs while the array computes it (the vector unit waits for that product's ACT).
+    else if (train && XT[l] && l > 0) ops.push(...inputTransposeOps(l, X[l], XT[l]!, n));
     if (l > 0 || !train) {
       const target = c ? EP[l]! : E[l]!;
       ops.push({
@@ -154,9 +157,6 @@ export function backwardOps(spec: WorkloadSpec, geo: readonly LayerGeometry[], f
         epilogue: { kind: "activate", fn: "identity", inScale: 1, outScale: 1, dst: rowsOf(target, rows) },
       });
       if (c) ops.push(...convScatterOps(l, c, n, EP[l]!, E[l]!));
-      // XT_l for a transposed gradient: the vector unit would otherwise wait for this product's ACT.
-      const xtl = XT[l];
-      if (xtl) ops.push(...inputTransposeOps(l, X[l], xtl, n));
       if (l === 0 && step.hostGradient) {
         ops.push({ kind: "transfer", direction: "ub-to-host", layer: 0, note: "input gradient E0 to host", host: { ...rowsOf(step.hostGradient, n), row: step.row }, ub: rowsOf(E[0]!, n) });
         continue;
@@ -181,7 +181,7 @@ export function backwardOps(spec: WorkloadSpec, geo: readonly LayerGeometry[], f
       if (step.split) throw new Error("internal: a transposed gradient needs the whole batch at once");
       // Transposed: X_l^T's K_l+1 rows stream through tiles of delta_l (contraction over the batch
       // in the same order), into M_l stored transposed, in blocks of rows so that one block's VSGD
-      // runs while the next block computes. XT_0 is made in the forward part (graph.ts), XT_l after
+      // runs while the next block computes. XT_0 is made in the forward part (graph.ts), XT_l before
       // the error product above.
       gradients.push({
         kind: "matmul",
