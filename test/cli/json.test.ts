@@ -79,8 +79,9 @@ describe("--json: one JSON object on stdout and nothing else", () => {
   });
 
   it("compile --gradient-form: the forced forms are different programs with their own bound", async () => {
+    type Compiled = { counts: Record<string, number>; cycles: number; bound: { cycles: number } };
     const [p, t] = await Promise.all(
-      ["plain", "transposed"].map(async (f) => oneJsonObject(await runCli(["compile", WORKLOAD, "--array", "16x16", "--gradient-form", f, "--json"]))),
+      ["plain", "transposed"].map(async (f) => oneJsonObject(await runCli(["compile", WORKLOAD, "--array", "16x16", "--gradient-form", f, "--json"])) as unknown as Compiled),
     );
     // 784-16-16-10's self-loading step: X0 in strips keeps layer 0 plain; layers 1 and 2 transpose
     // (their VTRs of X1, X2 replace those of delta1, delta2; one VSGD each instead of two).
