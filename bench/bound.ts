@@ -4,6 +4,8 @@
  * bound (docs/BOUND.md), their ratio and the binding term. Cycle figures, not speed: they do not
  * depend on the host's load.
  *   node dist/bench/run.js --only bound [--arrays 8x8,16x16,128x128,256x256] [--json]
+ * TPUSIM_GRADIENT_FORM=plain|transposed measures the training steps with that weight-gradient form
+ * forced wherever possible (the compiler's choice otherwise; docs/BOUND.md "The transposed gradient").
  */
 import { compileInference } from "../src/compiler/index.js";
 import { gemmBound, runGemm } from "../src/jobs/gemm-run.js";

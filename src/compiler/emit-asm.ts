@@ -31,7 +31,8 @@ export function emitAssembly(c: CompiledProgram): string {
     }
   }
   c.weights.forEach((w, l) => {
-    lines.push(`;   ${"weight memory".padEnd(14)} ${String(w.address).padStart(8)}  ${`M${l}`.padEnd(6)} ${w.rows}x${w.cols}  layer ${l} parameters, bias in column ${w.cols - 1}`);
+    const what = w.transposed ? `layer ${l} parameters stored transposed (M${l}^T), bias in row ${w.rows - 1}` : `layer ${l} parameters, bias in column ${w.cols - 1}`;
+    lines.push(`;   ${"weight memory".padEnd(14)} ${String(w.address).padStart(8)}  ${`M${l}`.padEnd(6)} ${w.rows}x${w.cols}  ${what}`);
   });
   lines.push(
     `;   used: unified buffer ${c.memory.unifiedBufferElements}/${hw.unifiedBufferElements} elements, ` +

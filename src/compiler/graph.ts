@@ -13,6 +13,11 @@
  *           the labels and constant lanes after that op: they are needed later and would otherwise
  *           hold the strips back.
  *
+ * A training step's layers whose weight gradient is transposed (options.transposedGradients,
+ * gradient-form.ts) keep M_l transposed in weight memory (the forward op then loads it plainly) and
+ * get XT_l = X_l^T: layer 0's VTR first thing when X_0 is already in the unified buffer (a prefetched
+ * step), else right after layer 0's forward op.
+ *
  * Buffers: X_l (b x (K_l+1), constant lane in column K_l; a convolution's: its patches, b*P x
  * (KK+1), graph-conv.ts) for l < L; I_l (b x N_{l-1}), the image a convolution after the first
  * layer gathers its patches from; X_L = A (b x N_out); the backward buffers of graph-backward.ts.
@@ -23,7 +28,7 @@
 import { UserInputError } from "../errors.js";
 import type { HwConfig } from "../config/hw-config.js";
 import type { WorkloadSpec } from "../workloads/types.js";
-import { backwardOps, declareBackwardBuffers } from "./graph-backward.js";
+import { backwardOps, declareBackwardBuffers, inputTransposeOps } from "./graph-backward.js";
 import { convGathers, convOutputView, convSetupOps } from "./graph-conv.js";
 import { layerGeometry, rowsOf } from "./graph-layers.js";
 import type { BufferDecl, CompilerIr, HostData, Int8LayerParams, Op, ProgramKind, TransferOp, View, WeightDecl } from "./ir.js";
@@ -40,6 +45,11 @@ export interface GraphOptions {
    * the step also transfers its own rows and the constant lanes first (a step nothing prefetched).
    */
   readonly prefetch?: { readonly parity: 0 | 1; readonly loadOwn: boolean };
+  /**
+   * Per layer: compute the training step's weight gradient transposed (gradient-form.ts decides),
+   * with M_l stored transposed. Needs the whole batch in one micro-batch.
+   */
+  readonly transposedGradients?: readonly boolean[];
 }
 
 export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptions): CompilerIr {
@@ -60,7 +70,12 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
     buffers.push(b);
     return b;
   };
-  const weights: WeightDecl[] = geo.map((g, l) => ({ layer: l, rows: g.rowsOfM, cols: g.K + 1 }));
+  const transposed = geo.map((g, l) => train && !g.conv && (options.transposedGradients?.[l] ?? false));
+  if (transposed.some((t) => t) && micro < B) throw new Error("internal: a transposed gradient needs the whole batch in one micro-batch");
+  // M_l (N_l x (K_l+1)) or, for a transposed gradient, M_l^T ((K_l+1) x N_l): the layout VSGD updates.
+  const weights: WeightDecl[] = geo.map((g, l) =>
+    transposed[l] ? { layer: l, rows: g.K + 1, cols: g.rowsOfM, transposed: true } : { layer: l, rows: g.rowsOfM, cols: g.K + 1 },
+  );
 
   // Constant lanes: one host column per distinct value (1.0 unless int8 parameters say otherwise),
   // for every layer whose lane is not in the host input rows (all but a dense first layer).
@@ -69,7 +84,7 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
   // tiles (C wide) of X_0 must stay inside the R-column blocks, so training needs C to divide R.
   const prefetch = options.prefetch;
   if (prefetch && (!train || geo[0].conv || micro < B)) throw new Error("internal: prefetch needs a dense first layer and a whole-batch training step");
-  const stripped = !prefetch && !geo[0].conv && geo[0].K + 1 > hw.rows && (!train || hw.rows % hw.cols === 0);
+  const stripped = stripsInput(spec, hw, kind, prefetch !== undefined);
   const laneValue = (l: number) => int8?.[l]?.biasLane ?? 1;
   const lanesUsed = geo.map((g, l) => l > 0 || g.conv !== undefined);
   const laneValues = [...new Set(geo.flatMap((_, l) => (lanesUsed[l] ? [laneValue(l)] : [])))];
@@ -91,7 +106,7 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
   });
   X.push(add(`X${L}`, "ub", micro, nOut, "network output A"));
   const Y = backward ? add("Y", "ub", micro, nOut, "one-hot labels (the loss target)") : undefined;
-  const back = backward ? declareBackwardBuffers(spec, geo, micro, kind, add) : undefined;
+  const back = backward ? declareBackwardBuffers(spec, geo, micro, kind, add, transposed) : undefined;
   // The other copies of a prefetching step's input and labels, and the host rows of the next batch
   // (declared last and for both parities alike, so every variant has the same memory map).
   const other = prefetch && {
@@ -113,6 +128,12 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
     const n = Math.min(micro, B - r0);
     const first = r0 === 0;
     const hostRows = (b: BufferDecl): View => ({ ...rowsOf(b, n), row: r0 });
+    // XT_0 for layer 0's transposed gradient: on the vector unit while the array computes the forward
+    // pass; first thing when X_0 is already there (a prefetched step), else after layer 0's forward
+    // op, whose passes would otherwise queue behind a VTR waiting for the whole transfer.
+    const xt0 = back?.XT[0] ? inputTransposeOps(0, X[0], back.XT[0], n) : [];
+    const x0Resident = prefetch !== undefined && !prefetch.loadOwn;
+    if (x0Resident) ops.push(...xt0);
     if (geo[0].conv) {
       if (first) ops.push(...convSetupOps(0, geo[0].conv, X[0], laneColumn(0)));
     } else if (!stripped && (!prefetch || prefetch.loadOwn)) {
@@ -155,7 +176,9 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
         layer: l,
         note: `layer ${l} forward: Z = X${l} · M${l}^T`,
         input: rowsOf(X[l], n * g.positions),
-        stationary: { memory: "weights", view: { layer: l, row: 0, col: 0, rows: g.rowsOfM, cols: g.K + 1 }, transpose: true },
+        stationary: transposed[l]
+          ? { memory: "weights", view: { layer: l, row: 0, col: 0, rows: g.K + 1, cols: g.rowsOfM }, transpose: false }
+          : { memory: "weights", view: { layer: l, row: 0, col: 0, rows: g.rowsOfM, cols: g.K + 1 }, transpose: true },
         epilogue: {
           kind: "activate",
           fn: spec.layers[l].activation,
@@ -167,6 +190,7 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
         ...(l === 0 && stripped ? { stripInputs: strips(g) } : {}),
       });
       if (l === 0 && stripped) ops.push(...small);
+      if (l === 0 && !x0Resident) ops.push(...xt0);
     });
     const output: Op = { kind: "transfer", direction: "ub-to-host", layer: L - 1, note: "output A to host", host: hostRows(hostOutput), ub: rowsOf(X[L], n) };
     const backOps = back ? backwardOps(spec, geo, { X, I, Y: Ycur }, back, { rows: n, row: r0, first, last: r0 + n >= B, split: micro < B, hostGradient }) : [];
@@ -186,6 +210,14 @@ export function buildGraph(spec: WorkloadSpec, hw: HwConfig, options: GraphOptio
     hostData.push({ buffer: hostLanes.name, values });
   }
   return { kind, spec, batch: B, microBatch: micro, buffers, weights, ops, hostData };
+}
+
+/**
+ * A dense first layer wider than one k-tile takes X_0 in k-tile strips (a training step only when C
+ * divides R: the gradient's column tiles must stay inside the strips), unless the step prefetches.
+ */
+export function stripsInput(spec: WorkloadSpec, hw: HwConfig, kind: ProgramKind, prefetch: boolean): boolean {
+  return !prefetch && !spec.layers[0].conv && spec.inputs + 1 > hw.rows && (kind !== "train-step" || hw.rows % hw.cols === 0);
 }
 
 function checkOptions(spec: WorkloadSpec, hw: HwConfig, { int8 }: GraphOptions, backward: boolean, train: boolean): void {

@@ -74,15 +74,20 @@ export interface View {
   readonly segment?: number;
 }
 
-/** The fp32 parameter matrix M_l (N_l x (K_l+1), bias in the last column) in weight memory. */
+/**
+ * The fp32 parameter matrix M_l (N_l x (K_l+1), bias in the last column) in weight memory, row-major
+ * as stored: `rows` x `cols` are the stored shape. `transposed`: stored as M_l^T ((K_l+1) x N_l, bias
+ * in the last row), the layout of a layer whose gradient is computed transposed (gradient-form.ts).
+ */
 export interface WeightDecl {
   readonly layer: number;
   readonly rows: number;
   readonly cols: number;
+  readonly transposed?: boolean;
   readonly address?: number;
 }
 
-/** A window of M_l. */
+/** A window of M_l in its stored layout (of M_l^T when the layer's weights are stored transposed). */
 export interface WeightView {
   readonly layer: number;
   readonly row: number;
@@ -186,6 +191,12 @@ export interface MatmulOp extends OpBase {
    * them, and only the last drains them.
    */
   readonly accumulation?: { readonly group: string; readonly first: boolean; readonly last: boolean };
+  /**
+   * Tile the M vectors in blocks, one block's passes (every k-tile) after the other, each block's
+   * drain behind the next block's passes (tile.ts): a transposed gradient's long VSGD then overlaps
+   * the passes instead of following them all.
+   */
+  readonly vectorBlocks?: boolean;
   readonly tiling?: Tiling;
   /** First accumulator row of slot 0, set by allocate. */
   readonly accBase?: number;
@@ -299,6 +310,14 @@ export interface HostLayout {
   readonly nextLabels?: number;
 }
 
+/** Where M_l lies in weight memory and in which layout. */
+export interface StoredWeights {
+  readonly address: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly transposed?: boolean;
+}
+
 /** The compiler's result: a program plus the memory layout the runtime needs to use it. */
 export interface CompiledProgram {
   readonly kind: ProgramKind;
@@ -312,8 +331,11 @@ export interface CompiledProgram {
   readonly host: HostLayout;
   /** Every placed buffer (unified buffer and host memory): the memory map. */
   readonly buffers: readonly BufferDecl[];
-  /** M_l in weight memory: rows N_l, cols K_l+1, row-major, bias in the last column. */
-  readonly weights: readonly { readonly address: number; readonly rows: number; readonly cols: number }[];
+  /**
+   * M_l in weight memory, row-major, `rows` x `cols` as stored: N_l x (K_l+1), bias in the last
+   * column, or with `transposed` M_l^T, (K_l+1) x N_l (weight-layout.ts converts).
+   */
+  readonly weights: readonly StoredWeights[];
   /** Capacity used. */
   readonly memory: {
     readonly unifiedBufferElements: number;

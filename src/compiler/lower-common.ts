@@ -70,7 +70,7 @@ export function lowerMatmul(
   const accRow = (slot: number) => op.accBase! + slot * t.slotRows;
   const tileName = op.role === "gradient" ? ["b-tile", "column tile"] : op.role === "error" ? ["n-tile", "k-tile"] : ["k-tile", "n-tile"];
   const blocks = t.mTiles.length > 1;
-  const block = (mi: number) => (blocks ? `, image ${mi + 1}/${t.mTiles.length}` : "");
+  const block = (mi: number) => (blocks ? `, ${op.vectorBlocks ? "row block" : "image"} ${mi + 1}/${t.mTiles.length}` : "");
   const where = (k: number, n: number, mi: number) =>
     `${op.note}, ${tileName[0]} ${k + 1}/${t.kTiles.length}, ${tileName[1]} ${n + 1}/${t.nTiles.length}${block(mi)}`;
   const out: Instruction[] = [];

@@ -3,7 +3,8 @@
  *   Input:  matmuls stated as M vectors x K contraction x N outputs (ir.ts).
  *   Output: the same ops plus kTiles (K split by R: tile rows, MMUL cols), nTiles (N split by C: tile
  *           cols), mTiles (the M vectors: one span, blocks when they do not fit the accumulators or
- *           one MMUL, or the row blocks of an op with `rowBlock`), and the
+ *           one MMUL, or the row blocks of an op with `rowBlock`, or with `vectorBlocks` blocks of
+ *           at least 2(R+C) vectors, one wave each), and the
  *           ordered steps: passes (k-tile, n-tile, m-tile, accumulator slot, accumulate flag, whether
  *           to load the tile) and drains (the epilogue of one (m, n) tile). Edge tiles carry their
  *           true size; the hardware pads the rest of the grid with zeros.
@@ -80,13 +81,32 @@ function tileOne(op: MatmulOp, hw: HwConfig, avail: number, reserved: number): T
     }
     if (block > MAX_VECTORS) throw new UserInputError(`${what} needs ${block} vectors per pass, more than an MMUL moves (${MAX_VECTORS})`, { field: "layers" });
   }
+  let perWave = 0;
+  if (op.vectorBlocks && op.rowBlock === undefined) {
+    const blocked = vectorBlock(m, hw);
+    if (blocked < block && Math.floor(avail / blocked) >= 2 * nTiles.length) {
+      block = blocked;
+      perWave = 1;
+    }
+  }
   const mTiles = split(m, block);
   const fit = Math.floor(avail / block);
   const { slots, steps } =
     mTiles.length > 1 && fit >= 2 * nTiles.length
-      ? pipelinedSteps(kTiles.length, nTiles.length, mTiles.length, Math.floor(fit / (2 * nTiles.length)))
+      ? pipelinedSteps(kTiles.length, nTiles.length, mTiles.length, perWave || Math.floor(fit / (2 * nTiles.length)))
       : sequentialSteps(kTiles.length, nTiles.length, mTiles.length, fit, drainLag(hw, block));
   return { kTiles, nTiles, mTiles, slots, slotRows: block, steps: markLoads(steps) };
+}
+
+/**
+ * Blocks for `vectorBlocks` (a transposed gradient): about an eighth of the vectors, so the last
+ * block's drain (the VSGD left after the passes) is short, but at least 2(R + C) vectors, so each
+ * pass is long next to its tile's shift and pipeline fill (one wave per block: every block reloads
+ * its k-tiles). Equal sizes.
+ */
+export function vectorBlock(m: number, hw: HwConfig): number {
+  const largest = Math.max(2 * (hw.rows + hw.cols), Math.ceil(m / 8));
+  return Math.ceil(m / Math.ceil(m / largest));
 }
 
 /** Equal blocks of at most limit / (2 * n-tiles) vectors (at most `limit` when that is below 1). */

@@ -5,6 +5,7 @@
  */
 import type { HwConfig } from "../config/hw-config.js";
 import type { CompiledProgram } from "../compiler/index.js";
+import { fromStoredWeights, toStoredWeights } from "../compiler/weight-layout.js";
 import { Simulator, type PreparedProgram, type SimMode } from "../sim/controller.js";
 import type { WorkloadSpec } from "../workloads/types.js";
 
@@ -30,11 +31,15 @@ export class ChipProgram {
     return this.compiled.batch;
   }
 
+  /** Each layer's M_l (N_l x (K_l+1), bias last) into weight memory, in the layout the program stores it. */
   setParams(params: readonly Float32Array[]): void {
-    params.forEach((p, l) => this.sim.dp.wm.set(p, this.compiled.weights[l].address));
+    params.forEach((p, l) => {
+      const w = this.compiled.weights[l];
+      this.sim.dp.wm.set(toStoredWeights(w, p), w.address);
+    });
   }
 
   getParams(): Float32Array[] {
-    return this.compiled.weights.map((w) => this.sim.dp.wm.slice(w.address, w.address + w.rows * w.cols));
+    return this.compiled.weights.map((w) => fromStoredWeights(w, this.sim.dp.wm.slice(w.address, w.address + w.rows * w.cols)));
   }
 }

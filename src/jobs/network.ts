@@ -3,8 +3,9 @@
  * host-side glue (writing a batch to host memory, reading outputs back, loss and accuracy).
  */
 import type { HwConfig } from "../config/hw-config.js";
+import { UserInputError } from "../errors.js";
 import type { Program } from "../isa/program.js";
-import { canPrefetch, compileInference, compileTrainingStep, type CompiledProgram, type Int8LayerParams } from "../compiler/index.js";
+import { canPrefetch, compileInference, compileTrainingStep, type CompiledProgram, type GradientForm, type Int8LayerParams } from "../compiler/index.js";
 import type { PreparedProgram, SimMode } from "../sim/controller.js";
 import type { TraceSink } from "../sim/trace.js";
 import type { WorkloadSpec } from "../workloads/types.js";
@@ -42,11 +43,17 @@ export class NetworkOnChip extends ChipProgram {
     private readonly pixelMultiplier = 1,
     /** Real value of one output unit (int8 codes are scaled back for loss and reports). */
     private readonly outputScale = 1,
+    /** The weight gradients' form (compiler gradient-form.ts); TPUSIM_GRADIENT_FORM or `auto`. */
+    gradientForm: GradientForm = gradientFormFromEnv(),
   ) {
-    const prefetch = kind === "train-step" && canPrefetch(spec, hw);
-    super(spec, hw, mode, kind !== "train-step" ? compileInference(spec, hw, int8) : compileTrainingStep(spec, hw, prefetch ? { prefetch: { parity: 0, loadOwn: true } } : {}));
+    const prefetch = kind === "train-step" && canPrefetch(spec, hw, gradientForm);
+    const own = prefetch ? { prefetch: { parity: 0 as const, loadOwn: true }, gradientForm } : { gradientForm };
+    super(spec, hw, mode, kind !== "train-step" ? compileInference(spec, hw, int8) : compileTrainingStep(spec, hw, own));
     this.prefetch = prefetch;
+    this.gradientForm = gradientForm;
   }
+
+  private readonly gradientForm: GradientForm;
 
   /**
    * A training step that prefetches (compiler canPrefetch): the host pushes work ahead as a TPU host
@@ -71,7 +78,7 @@ export class NetworkOnChip extends ChipProgram {
   private steadyStepProgram(parity: 0 | 1): Program {
     const ready = this.steadyPrograms[parity];
     if (ready) return ready;
-    const c = compileTrainingStep(this.spec, this.hw, { prefetch: { parity, loadOwn: false } });
+    const c = compileTrainingStep(this.spec, this.hw, { prefetch: { parity, loadOwn: false }, gradientForm: this.gradientForm });
     sameMemoryMap(this.compiled, c);
     return (this.steadyPrograms[parity] = c.program);
   }
@@ -176,6 +183,17 @@ export class NetworkOnChip extends ChipProgram {
     }
     return { loss: loss / Math.max(1, count), correct };
   }
+}
+
+/**
+ * TPUSIM_GRADIENT_FORM=plain|transposed forces the weight gradients' form (compiler
+ * gradient-form.ts) for measurements (bench, docs/BOUND.md); unset or `auto`: the compiler's choice.
+ */
+function gradientFormFromEnv(): GradientForm {
+  const v = process.env.TPUSIM_GRADIENT_FORM;
+  if (v === undefined || v === "" || v === "auto") return "auto";
+  if (v === "plain" || v === "transposed") return v;
+  throw new UserInputError(`environment variable TPUSIM_GRADIENT_FORM must be auto, plain or transposed (got ${v})`);
 }
 
 /** The prefetching variants must share one memory map: each leaves data for the next. */

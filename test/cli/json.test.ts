@@ -78,6 +78,19 @@ describe("--json: one JSON object on stdout and nothing else", () => {
     expect(b.kind).toBe("inference");
   });
 
+  it("compile --gradient-form: the forced forms are different programs with their own bound", async () => {
+    type Compiled = { counts: Record<string, number>; cycles: number; bound: { cycles: number } };
+    const [p, t] = await Promise.all(
+      ["plain", "transposed"].map(async (f) => oneJsonObject(await runCli(["compile", WORKLOAD, "--array", "16x16", "--gradient-form", f, "--json"])) as unknown as Compiled),
+    );
+    // 784-16-16-10's self-loading step: X0 in strips keeps layer 0 plain; layers 1 and 2 transpose
+    // (their VTRs of X1, X2 replace those of delta1, delta2; one VSGD each instead of two).
+    expect(t.counts.VTR).toBe(p.counts.VTR);
+    expect(p.counts.VSGD - t.counts.VSGD).toBe(2);
+    expect(t.bound.cycles).toBeLessThanOrEqual(t.cycles);
+    expect(t.cycles).not.toBe(p.cycles);
+  });
+
   it("train, then eval of the saved weights (bf16 and int8)", async () => {
     const t = oneJsonObject(await runCli(["train", WORKLOAD, "--train-limit", "64", "--test-limit", "50", "--save", at("w.json"), "--json"]));
     expect(t.steps).toBe(2);

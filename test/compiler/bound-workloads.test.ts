@@ -37,6 +37,21 @@ describe("shipped workloads never beat their bound", () => {
   }
 });
 
+describe("the steady training steps never beat their bound, either gradient form (gradient-form.ts)", () => {
+  const cases = WORKLOADS.filter((f) => f.startsWith("mnist-") && !f.includes("cnn")).flatMap((f) =>
+    ["16x16", "128x128"].flatMap((array) => (["transposed", "auto"] as const).map((form) => [f, array, form] as const)),
+  );
+  it.each(cases)("%s at %s, %s", (file, array, form) => {
+    const spec = loadWorkload(`workloads/${file}`);
+    const hw = resolveHardware({ array }, spec.hardware);
+    const compiled = compileTrainingStep(spec, hw, { gradientForm: form, prefetch: { parity: 1, loadOwn: false } });
+    if (form === "transposed") expect(compiled.weights.every((w) => w.transposed)).toBe(true);
+    const r = measureBound(compiled.program, hw);
+    expect(r.bound.cycles, `${r.bound.binding}: ${JSON.stringify(r.bound.terms)}`).toBeLessThanOrEqual(r.cycles);
+    expect(r.bound.cycles).toBeGreaterThan(0.5 * r.cycles);
+  });
+});
+
 describe("GEMMs never beat their bound", () => {
   const shapes = [
     { m: 1, k: 1, n: 1 },

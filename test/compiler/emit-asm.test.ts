@@ -20,6 +20,14 @@ describe("emit-asm", () => {
     for (const [r, c] of [[3, 5], [16, 16], [64, 96]] as const) expectRoundTrip(compileTrainingStep(spec, grid(r, c)));
   });
 
+  it("re-assembles a step with transposed gradients; the memory map says M_l is stored transposed", () => {
+    const c = compileTrainingStep(spec, grid(4, 4), { gradientForm: "transposed", prefetch: { parity: 0, loadOwn: true } });
+    const text = expectRoundTrip(c);
+    expect(text).toMatch(/\n;   weight memory +\d+ +M1 +8x5 +layer 1 parameters stored transposed \(M1\^T\), bias in row 7\n/);
+    expect(text).toMatch(/VTR .*; layer 0 backward: XT0 = X0\^T\n/);
+    expect(text).toMatch(/; layer 0 backward: G\^T = X0\^T · delta0, b-tile 1\/2, column tile 1\/2, row block 1\/2\n/);
+  });
+
   it("re-assembles int8 inference with its scales and constant lanes", () => {
     const int8 = [0.01, 0.02, 0.03].map((s, l) => ({ inScale: Math.fround(s), outScale: Math.fround(1 / s), biasLane: 10 + l }));
     expectRoundTrip(compileInference(spec, grid(4, 4, { dtype: "int8" }), int8));

@@ -6,6 +6,7 @@
 import { buildHwConfig } from "../../src/config/hw-config.js";
 import type { HwConfig } from "../../src/config/hw-config.js";
 import type { CompiledProgram } from "../../src/compiler/index.js";
+import { fromStoredWeights, toStoredWeights } from "../../src/compiler/weight-layout.js";
 import { Random } from "../../src/numerics/random.js";
 import type { LayerActivation, WorkloadSpec } from "../../src/workloads/types.js";
 import { IsaInterpreter } from "../helpers/isa-interpreter.js";
@@ -78,7 +79,7 @@ export function runCompiled(
 ): StepResult {
   const m = new IsaInterpreter(c.hw, c.host.elements);
   m.loadData(c.program);
-  params.forEach((p, l) => m.weights.set(p, c.weights[l].address));
+  params.forEach((p, l) => m.weights.set(toStoredWeights(c.weights[l], p), c.weights[l].address));
   writeInputs(c, m, images, input.pixel ?? ((x) => x), input.biasLane ?? 1);
   const L = c.spec.layers.length;
   const nOut = c.spec.layers[L - 1].units;
@@ -116,8 +117,9 @@ export function runCompiled(
   return {
     activations,
     deltas,
-    gradients,
-    params: c.weights.map((w) => m.weights.slice(w.address, w.address + w.rows * w.cols)),
+    // Both in M_l's logical layout (N_l x (K_l+1)) whatever the stored one.
+    gradients: gradients.map((g, l) => fromStoredWeights(c.weights[l], g)),
+    params: c.weights.map((w) => fromStoredWeights(w, m.weights.slice(w.address, w.address + w.rows * w.cols))),
     outputs: readBlock(m.host, c.host.output, c.host.outputStride, c.batch, nOut),
     machine: m,
   };

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { compileInference, compileTrainingStep, verifyCompiled } from "../../src/compiler/index.js";
-import type { CompiledProgram } from "../../src/compiler/index.js";
+import type { CompiledProgram, TrainingStepOptions } from "../../src/compiler/index.js";
 import { predictInt8, predictSameNumerics, trainStepSameNumerics } from "../../src/golden/mlp-same-numerics.js";
 import { toInt8 } from "../../src/numerics/int8.js";
 import { initParameters } from "../../src/workloads/init.js";
@@ -17,9 +17,15 @@ function expectBitEqual(what: string, got: Float32Array[], want: Float32Array[])
   got.forEach((g, l) => expect(firstDifference(g, want[l]), `${what} of layer ${l}`).toBeUndefined());
 }
 
-function expectStepMatchesGolden(spec: WorkloadSpec, rows: number, cols: number, overrides: Record<string, unknown> = {}): CompiledProgram {
+function expectStepMatchesGolden(
+  spec: WorkloadSpec,
+  rows: number,
+  cols: number,
+  overrides: Record<string, unknown> = {},
+  opts: TrainingStepOptions = {},
+): CompiledProgram {
   const hw = grid(rows, cols, overrides);
-  const c = compileTrainingStep(spec, hw, { check: true });
+  const c = compileTrainingStep(spec, hw, { check: true, ...opts });
   verifyCompiled(c);
   const params = initParameters(spec);
   const images = randomImages(spec.batch, spec.inputs, spec.seed + 1);
@@ -81,6 +87,52 @@ describe("compiled training step equals the golden step bit for bit", () => {
     const spec = makeSpec(784, [[16, "sigmoid"], [16, "sigmoid"], [10, "sigmoid"]], 32);
     const c = expectStepMatchesGolden(spec, 16, 16);
     expect(c.host.inputStride).toBe(785);
+  });
+});
+
+/**
+ * The transposed gradient (gradient-form.ts): G^T = X^T · delta with delta stationary, M_l stored
+ * transposed. The golden model sums each weight's B products in batch order; so must this form.
+ */
+describe("the transposed gradient equals the golden step bit for bit", () => {
+  const transposedLayers = (c: CompiledProgram) => c.weights.map((w) => w.transposed === true);
+  const SMALL: [number, number][] = [[1, 1], [2, 2], [3, 5], [4, 3], [5, 4], [8, 8], [16, 16], [128, 128]];
+  for (const [r, c] of SMALL) {
+    it(`every layer, sigmoid/relu 20-7-5-3, batch 6, on ${r}x${c} (the self-loading prefetching step: X0 whole)`, () => {
+      const spec = makeSpec(20, [[7, "relu"], [5, "sigmoid"], [3, "sigmoid"]], 6, { learningRate: 0.5 });
+      const compiled = expectStepMatchesGolden(spec, r, c, {}, { gradientForm: "transposed", prefetch: { parity: 0, loadOwn: true } });
+      expect(transposedLayers(compiled)).toEqual([true, true, true]);
+      // X_l^T by VTR, no delta transposes: one VTR per layer.
+      expect(compiled.program.instructions.filter((i) => i.op === "VTR")).toHaveLength(3);
+    });
+  }
+
+  it("batch larger than the rows (several delta k-tiles accumulate) with blocks of X^T rows, FIFO depth 1", () => {
+    const spec = makeSpec(70, [[9, "sigmoid"], [4, "identity"]], 11, { learningRate: 0.25 });
+    const compiled = expectStepMatchesGolden(spec, 4, 3, { weightFifoTiles: 1 }, { gradientForm: "transposed", prefetch: { parity: 0, loadOwn: true } });
+    expect(transposedLayers(compiled)).toEqual([true, true]);
+    // Layer 0's 71 rows of X^T in blocks of at least 2(R+C) = 14 rows: more than one VSGD.
+    const m0 = compiled.weights[0];
+    const vsgds = compiled.program.instructions.filter((i) => i.op === "VSGD" && i.f.wm >= m0.address && i.f.wm < m0.address + m0.rows * m0.cols);
+    expect(vsgds.length).toBeGreaterThan(3);
+  });
+
+  it("some layers only, softmax cross-entropy, on 8x8", () => {
+    const spec = makeSpec(20, [[7, "relu"], [5, "sigmoid"], [4, "identity"]], 6, { loss: "softmax-cross-entropy", learningRate: 0.5 });
+    const compiled = expectStepMatchesGolden(spec, 8, 8, {}, { gradientForm: [false, true, false], prefetch: { parity: 0, loadOwn: true } });
+    expect(transposedLayers(compiled)).toEqual([false, true, false]);
+  });
+
+  it("X0 in k-tile strips keeps layer 0 plain; the others transposed", () => {
+    const spec = makeSpec(40, [[7, "sigmoid"], [5, "sigmoid"]], 6);
+    const compiled = expectStepMatchesGolden(spec, 8, 8, {}, { gradientForm: "transposed" });
+    expect(transposedLayers(compiled)).toEqual([false, true]);
+  });
+
+  it("MNIST-shaped 784-16-16-10, batch 32, on 16x16, every layer", () => {
+    const spec = makeSpec(784, [[16, "sigmoid"], [16, "sigmoid"], [10, "sigmoid"]], 32);
+    const compiled = expectStepMatchesGolden(spec, 16, 16, {}, { gradientForm: "transposed", prefetch: { parity: 0, loadOwn: true } });
+    expect(transposedLayers(compiled)).toEqual([true, true, true]);
   });
 });
 

@@ -3,7 +3,7 @@
  * with its simulated cycles (one fast-mode run), its lower bound and their ratio (docs/BOUND.md).
  */
 import type { Argv } from "yargs";
-import { compileInference, compileTrainingStep, emitAssembly } from "../../compiler/index.js";
+import { compileInference, compileTrainingStep, emitAssembly, type GradientForm } from "../../compiler/index.js";
 import { encodeProgram } from "../../isa/binary.js";
 import { writeFileAtomic } from "../../io/atomic-write.js";
 import { resolveHardware } from "../../jobs/hardware.js";
@@ -25,6 +25,11 @@ export function builder(y: Argv) {
     .option("inference", { type: "boolean", default: false, describe: "forward pass only" })
     .option("batch", { type: "number", describe: "batch size (default: the workload's)" })
     .option("check", { type: "boolean", default: true, describe: "verify the IR between passes" })
+    .option("gradient-form", {
+      choices: ["auto", "plain", "transposed"] as const,
+      default: "auto" as const,
+      describe: "weight gradients: by the compiler's estimate, or forced delta^T·X / X^T·delta where possible (docs/BOUND.md)",
+    })
     .check(positiveInt(["batch"]));
 }
 
@@ -33,7 +38,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   if (out !== undefined) refuseClobber([named("the workload", argv.workload)], [named("--out", out)]);
   const spec = withWorkloadOverrides(loadWorkload(argv.workload as string), argv);
   const hw = resolveHardware(hardwareFlags(argv), spec.hardware);
-  const opts = { check: argv.check as boolean };
+  const opts = { check: argv.check as boolean, gradientForm: argv.gradientForm as GradientForm };
   const compiled = argv.inference ? compileInference(spec, hw, undefined, opts) : compileTrainingStep(spec, hw, opts);
   const assembly = out !== undefined && /\.(s|asm)$/i.test(out);
   if (out !== undefined) writeFileAtomic(out, assembly ? emitAssembly(compiled) : encodeProgram(compiled.program));
