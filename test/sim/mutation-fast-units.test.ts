@@ -1,0 +1,58 @@
+/**
+ * Fast mode's held VEC fault when the unit reads its two sources through one unified-buffer read
+ * port (src/sim/fast-units.ts `vecWriteCycle`): each step takes q = 2 read cycles, and the write of
+ * step p lands at work cycle q * p + q - 1 while steps are still being read (p < S) and at
+ * q * S + (p - S) in the drain after the last read. Earlier fault tests had q = 1, where the two
+ * formulas agree at p = S (docs/MUTATION.md, slice s2). Detailed mode's vector unit, which latches the
+ * fault as it writes, is the reference.
+ */
+import { describe, expect, it } from "vitest";
+import { buildHwConfig } from "../../src/config/hw-config.js";
+import { RuntimeFault } from "../../src/errors.js";
+import type { Program } from "../../src/isa/program.js";
+import { Simulator, type SimMode } from "../../src/sim/controller.js";
+import { ins, program } from "../helpers/programs.js";
+
+// One read port, so a two-source VEC reads for q = 2 cycles a step; latency Lv = 2; 4 lanes >= cols,
+// so one step per row: S = rows.
+const hw = buildHwConfig("small", { rows: 2, cols: 4, dtype: "bf16", unifiedBufferBytes: 512, accumulatorRows: 16, weightMemoryBytes: 256, unifiedBufferReadPorts: 1, vectorLanes: 4, vectorLatency: 2 });
+
+function faultOf(prog: Program, mode: SimMode): { cycle: number; unit: string; detail: string } {
+  const sim = new Simulator(hw, { mode });
+  sim.load(prog);
+  try {
+    sim.run({ maxCycles: 10_000 });
+  } catch (e) {
+    expect(e).toBeInstanceOf(RuntimeFault);
+    const f = e as RuntimeFault;
+    return { cycle: f.cycle, unit: f.unit, detail: f.detail };
+  }
+  throw new Error(`${mode}: expected a RuntimeFault, the run halted at cycle ${sim.now}`);
+}
+
+/** A VEC add over 4 rows of 3 whose only overflow is in row `badRow` (2^127 + 2^127). */
+function vecWithBadRow(badRow: number): Program {
+  const a = new Float32Array(12).fill(1);
+  a[badRow * 3 + 1] = 2 ** 127;
+  return program([
+    ins("RHM", { host: 0, hstride: 3, ub: 0, ustride: 3, rows: 4, cols: 3 }),
+    ins("VEC", { fn: "add", dst: 100, dstride: 3, a: 0, astride: 3, b: 0, bstride: 3, rows: 4, cols: 3 }),
+    ins("HALT"),
+  ], [{ memory: "host", address: 0, values: a }]);
+}
+
+describe("fast mode's held VEC fault with two read cycles a step", () => {
+  it("a bad result in each row faults in the same cycle as detailed mode, the drain rows included", () => {
+    const cycles: number[] = [];
+    for (let row = 0; row < 4; row++) {
+      const d = faultOf(vecWithBadRow(row), "detailed");
+      expect(d.unit).toBe("vector");
+      expect(d.detail).toBe(`non-finite value written to unified buffer address ${100 + row * 3 + 1}`);
+      expect(faultOf(vecWithBadRow(row), "fast"), `row ${row}`).toEqual(d);
+      cycles.push(d.cycle);
+    }
+    // Row r is step r, written at step p = r + Lv: rows 0 and 1 while steps are still read (two
+    // cycles apart), rows 2 and 3 (p = S = 4 and p = 5) in the drain, one cycle apart.
+    expect(cycles.slice(1).map((c, i) => c - cycles[i])).toEqual([2, 1, 1]);
+  });
+});
