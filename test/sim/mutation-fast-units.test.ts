@@ -4,14 +4,15 @@
  * step p lands at work cycle q * p + q - 1 while steps are still being read (p < S) and at
  * q * S + (p - S) in the drain after the last read. Earlier fault tests had q = 1, where the two
  * formulas agree at p = S (docs/MUTATION.md, slice s2). Detailed mode's vector unit, which latches the
- * fault as it writes, is the reference.
+ * fault as it writes, is the reference. And the VEC's requests in the drain after its last read when
+ * it has fewer steps than its latency (S < Lv): no write port until step Lv.
  */
 import { describe, expect, it } from "vitest";
 import { buildHwConfig } from "../../src/config/hw-config.js";
 import { RuntimeFault } from "../../src/errors.js";
 import type { Program } from "../../src/isa/program.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
-import { ins, program } from "../helpers/programs.js";
+import { ins, program, runTraced } from "../helpers/programs.js";
 
 // One read port, so a two-source VEC reads for q = 2 cycles a step; latency Lv = 2; 4 lanes >= cols,
 // so one step per row: S = rows.
@@ -54,5 +55,28 @@ describe("fast mode's held VEC fault with two read cycles a step", () => {
     // Row r is step r, written at step p = r + Lv: rows 0 and 1 while steps are still read (two
     // cycles apart), rows 2 and 3 (p = S = 4 and p = 5) in the drain, one cycle apart.
     expect(cycles.slice(1).map((c, i) => c - cycles[i])).toEqual([2, 1, 1]);
+  });
+});
+
+describe("fast mode's VEC requests in the drain when S < Lv", () => {
+  it("a one-row VEC with latency 4 waits for its write port only when it writes, behind a 30-row ACT", () => {
+    // One read and one write port of the unified buffer; the activation unit comes before the vector
+    // unit in the arbitration order. The ACT (issued at 0) writes a row every cycle and holds the write
+    // port for 30 cycles. The VEC (issued at 1; S = 1 step of q = 2 read cycles, its two sources through
+    // one port; Lv = 4) reads, waits out its latency without a port, and only then wants the port for
+    // its one write. A VEC that asked for the port during its latency would be refused there too and
+    // finish late.
+    const lhw = buildHwConfig("small", { rows: 2, cols: 4, dtype: "bf16", unifiedBufferBytes: 512, accumulatorRows: 32, weightMemoryBytes: 256, unifiedBufferReadPorts: 1, unifiedBufferWritePorts: 1, vectorLanes: 4, vectorLatency: 4 });
+    const prog = program([
+      ins("ACT", { acc: 0, rows: 30, cols: 4, ub: 100, ustride: 4, fn: "identity", inscale: 1, outscale: 1 }),
+      ins("VEC", { fn: "add", dst: 240, dstride: 4, a: 0, astride: 4, b: 4, bstride: 4, rows: 1, cols: 4 }),
+      ins("HALT"),
+    ]);
+    const d = runTraced(lhw, prog, "detailed");
+    const f = runTraced(lhw, prog, "fast");
+    expect(f.sim.now).toBe(d.sim.now);
+    expect(f.sim.stats).toEqual(d.sim.stats);
+    expect(f.sink.rows).toEqual(d.sink.rows);
+    expect(f.sink.instructions).toEqual(d.sink.instructions);
   });
 });
