@@ -1,5 +1,5 @@
 // `npm run mutate:rest`: the part of src/sim and src/hw that `npm run mutate` (stryker.config.json)
-// leaves out so that it fits in an hour on 2 cores: the controller's run loop, the datapath's wiring,
+// leaves out to bring it near an hour on 2 cores: the controller's run loop, the datapath's wiring,
 // the MAC row kernels, fast mode's counters, decoding, loading, operand checks, fault reports, the
 // host queue, statistics, replayed runs, traced runs and fast mode's data movers (docs/MUTATION.md
 // "Scope"). Same settings; its own reports and incremental file, so the two runs do not overwrite
