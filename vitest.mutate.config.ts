@@ -16,6 +16,13 @@ export default defineConfig({
       "test/sim/matmul.test.ts",
       "test/sim/determinism.test.ts",
     ],
+    // One module graph for all the test files of a mutant's run instead of one per file: Stryker's
+    // runner starts a fresh worker per file when isolate is on (vitest's default), and each mutant
+    // is covered by tests in up to all 29 files. Stryker activates the mutant at run time (beforeAll of
+    // its setup file, which vitest re-imports for every file), so a shared module cache is safe.
+    isolate: false,
+    // fast-check ends at the first failure (no shrinking); a hung run ends in the watchdog's fault.
+    setupFiles: ["test/mutation/setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Fewer random programs per property than `npm test` runs, so a mutant that survives costs
