@@ -152,6 +152,9 @@ export function restoreTiming(m: Simulator, v: ArrayLike<number>, base: number, 
   const g = f.arbiter;
   for (const a of [g.granted, g.weightGranted, g.hostGranted, g.refusedBy]) put(a);
   f.eventCycles = v[i++];
+  // Both states restored are idle (a run's start, or the end of a run that halted), so no unit
+  // holds a fault; a replay whose data faulted may have counted one before this undo.
+  f.heldFaults = 0;
   i = m.dp.fifo.restoreControl(v, i);
   if (i !== v.length) throw new Error("internal: replay state layout mismatch");
   m.stream = null;
