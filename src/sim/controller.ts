@@ -86,8 +86,6 @@ export class Simulator implements MachineState {
   readonly stats: RunStats = emptyStats();
   /** Next cycle to simulate. */
   now = 0;
-  /** Where the current run() returns at the latest: the host may append instructions there (nextEvent). */
-  sliceEnd = Number.POSITIVE_INFINITY;
   ops: DecodedOp[] = [];
   pc = 0;
   halted = true;
@@ -218,7 +216,6 @@ export class Simulator implements MachineState {
     const maxCycles = opts.maxCycles ?? DEFAULT_MAX_CYCLES;
     const sliced = opts.sliceCycles !== undefined && sink !== NULL_SINK;
     const sliceEnd = opts.sliceCycles !== undefined ? this.now + opts.sliceCycles : Number.POSITIVE_INFINITY;
-    this.sliceEnd = sliceEnd;
     const started = this.started;
     this.started = null;
     this.recording = null;

@@ -58,15 +58,13 @@ export function nextEvent(m: Simulator, t: number, changed: boolean, limit: numb
   if (changed && (m.detailed || actsAt(m, t + 1, head))) return t + 1;
   const next = nextEventCycle(m, t, head);
   if (next === Number.POSITIVE_INFINITY && nextPassEvent(m, t + 1) === Number.POSITIVE_INFINITY && (m.detailed || fastActivityAt(m, t + 1, 0, true) === Number.POSITIVE_INFINITY)) {
-    // The machine is stuck from the first cycle after the last change. If that cycle is where the
-    // run's slice ends, the host may still append instructions: the run returns there, and the
-    // next run steps that cycle and sees the deadlock then, as detailed mode does.
-    if (changed && t + 1 >= m.sliceEnd) return t + 1;
+    // The machine is stuck from the first cycle after the last change. Detailed mode steps that
+    // cycle (its stall charge, its trace row) before it sees the machine stuck, so fast mode steps it
+    // too and faults there; if the run's slice ends before it, the run returns and the host may
+    // still append instructions.
+    if (changed) return t + 1;
     const op = head ?? m.ops[m.ops.length - 1];
-    // Detailed mode steps the faulting cycle before it sees the machine stuck, and charges it; an
-    // event-driven run that sees it one cycle early charges that cycle the same way.
-    if (changed) chargeStretch(m, t + 1, t + 2);
-    throw new RuntimeFault(deadlockReason(head), changed ? t + 1 : t, UNIT_NAMES[op.unit], describeInstruction(op));
+    throw new RuntimeFault(deadlockReason(head), t, UNIT_NAMES[op.unit], describeInstruction(op));
   }
   return Math.min(next, Math.max(limit, t + 1));
 }
