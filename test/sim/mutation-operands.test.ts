@@ -83,6 +83,19 @@ describe.each(MODES)("%s mode", (mode) => {
     }
   });
 
+  it("a VEC of 0 columns whose address lies strictly inside an RHM's block still faults at once", () => {
+    // Its source block is empty (rows 0 in the decoded access) although rows = 2: the range test
+    // alone ([4, 4) against [0, 64)) no longer rules it out, so only the empty-block rule keeps
+    // the scoreboard from holding it behind the RHM (8 cycles) before its shape fault.
+    const prog = program([
+      ins("RHM", { host: 0, hstride: 8, ub: 0, ustride: 8, rows: 8, cols: 8 }),
+      ins("VEC", { fn: "add", dst: 100, dstride: 4, a: 4, astride: 4, b: 4, bstride: 4, rows: 2, cols: 0 }),
+      ins("HALT"),
+    ], [{ memory: "host", address: 0, values: new Float32Array(64) }]);
+    const f = faultOf(prog, mode);
+    expect([f.cycle, f.unit, f.detail]).toEqual([1, "vector", "rows and cols must be >= 1"]);
+  });
+
   describe("faults at load", () => {
     it("a weight segment ending exactly at the end of weight memory loads; one element more faults, naming the loader", () => {
       const fits = new Simulator(hw, { mode });
