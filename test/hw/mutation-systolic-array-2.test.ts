@@ -29,11 +29,11 @@ interface Tile {
   w: (r: number, c: number) => number;
 }
 
-/** Clock cycles 0..T-1: bottom rows (read before evaluate) and MACs of every cycle. */
-function drive(a: SystolicArray, top: Float32Array | Int32Array, latched: Map<number, Latch>, T: number) {
+/** Clock cycles from..T-1: bottom rows (read before evaluate) and MACs of every cycle. */
+function drive(a: SystolicArray, top: Float32Array | Int32Array, latched: Map<number, Latch>, T: number, from = 0) {
   const bottoms: number[][] = [];
   const macs: number[] = [];
-  for (let t = 0; t < T; t++) {
+  for (let t = from; t < T; t++) {
     bottoms.push(Array.from({ length: a.C }, (_, c) => a.bottom(t, c)));
     const v = latched.get(t);
     a.inVector.fill(0);
@@ -158,4 +158,52 @@ describe("bf16: a window whose products fp32 would round runs in JavaScript", ()
     const tile: Tile = { rows: R, cols: C, w: (r) => (r === 0 ? -1 : r === 1 ? A : 1) };
     expect(runWith(tile, [1, A, 0], [0, 0, 0, 0]), "cycles in the SIMD kernel").toBeGreaterThan(0);
   });
+});
+
+describe.each(["bf16", "int8"] as DType[])("clockSteps (%s): a batch of cycles in the SIMD kernel, on either bank", (dtype) => {
+  // Bank 0 and bank 1 hold different tiles; the batch must read the weights of its own tag's slot.
+  const tiles: Tile[] = [
+    { rows: R, cols: C, w: (r, c) => 10 * r + c + 1 },
+    { rows: R, cols: C, w: (r, c) => -(3 * r + 2 * c + 1) },
+  ];
+  const lanes = (x: number) => [(x % 5) - 2, (x % 3) + 1, 3 - (x % 4)];
+
+  for (const bank of [0, 1]) {
+    it(`bank ${bank}: the bottom row of every batched cycle and the MACs, as cycle-by-cycle clocking gives them`, () => {
+      const a = new SystolicArray(buildHwConfig("small", { rows: R, cols: C, dtype }));
+      tiles.forEach((tile, b) => load(a, b, tile));
+      const g = bank + 1;
+      const latched = new Map<number, Latch>();
+      for (let x = 0; x < 40; x++) latched.set(x, { lanes: lanes(x), bank });
+      const top = a.topInput!; // zero: no accumulating vector
+      // Cycles 0..t0-1 one by one, until the whole window holds vectors of this tag.
+      const t0 = R + C + 2;
+      const stepped = drive(a, top, new Map([...latched].filter(([x]) => x < t0)), t0);
+      expect(a.stepCycles(t0, g), "cycles a batch may run").toBeGreaterThan(0);
+      const k = 20;
+      const input = a.stepInputBits!;
+      const staged = new Float32Array(input.buffer, input.byteOffset, input.length);
+      const ints = a.stepInput as Int32Array;
+      for (let i = 0; i < k; i++) for (let r = 0; r < R; r++) (dtype === "int8" ? ints : staged)[i * R + r] = latched.get(t0 + i)!.lanes[r];
+      input.fill(0, k * R, (k * R + 3) & ~3);
+      expect(a.clockSteps(t0, k, g), "cycles clocked").toBe(k);
+      expect(a.macs, "MACs of a batched cycle").toBe(R * C);
+      const out = a.stepOutput!;
+      const bottoms = [...stepped.bottoms, ...Array.from({ length: k }, (_, i) => Array.from(out.subarray(i * C, i * C + C)))];
+      // Then one by one again: the rest of the vectors, then bubbles until the last one leaves.
+      const after = drive(a, top, latched, 40 + R + C + 1, t0 + k);
+      bottoms.push(...after.bottoms);
+      const T = bottoms.length;
+      let compared = 0;
+      for (const [x, v] of latched) {
+        for (let c = 0; c < C; c++) {
+          const t = x + R + 1 + c;
+          if (t >= T) continue;
+          expect(bottoms[t][c], `vector ${x}, column ${c}`).toBe(chain(dtype, 0, v, tiles, c));
+          compared++;
+        }
+      }
+      expect(compared).toBe(40 * C);
+    });
+  }
 });
