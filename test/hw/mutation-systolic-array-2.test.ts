@@ -1,6 +1,6 @@
 /**
  * The systolic array's whole-window paths driven by hand (src/hw/systolic-array.ts `evaluate`,
- * `loadBankDirect`, the bf16 exactness checks; docs/MUTATION.md, docs/mutation/systolic-array.md).
+ * `loadBankDirect`, `clockSteps`, the bf16 exactness checks; docs/MUTATION.md, docs/mutation/systolic-array.md).
  * An array of whole 4-column groups keeps its registers in the SIMD kernel's memory; evaluate runs
  * the kernel on a window of one live bank only when the top input is the array's own (`topInput`,
  * where the accumulators compute it) and, for bf16, every product in the window is exact in fp32.
