@@ -96,6 +96,23 @@ describe.each(MODES)("%s mode", (mode) => {
     expect([f.cycle, f.unit, f.detail]).toEqual([1, "vector", "rows and cols must be >= 1"]);
   });
 
+  it("an ACT of 0 rows faults in the same cycle whether its accumulator row lies inside an MMUL's rows or far from them", () => {
+    // The MMUL writes accumulator rows 0..7 for several cycles. An empty read of row 4 (strictly
+    // inside) conflicts with nothing, exactly as one of row 15: if it did, the ACT would wait for
+    // the MMUL before its shape fault.
+    const cycleAt = (acc: number) =>
+      faultOf(program([
+        ins("RDW", { wm: 0, wstride: 2, rows: 2, cols: 2 }),
+        ins("MMUL", { ub: 0, ustride: 2, rows: 8, cols: 2, acc: 0, switch: 1 }),
+        ins("ACT", { acc, rows: 0, cols: 2, ub: 100, ustride: 2 }),
+        ins("HALT"),
+      ]), mode);
+    const inside = cycleAt(4);
+    const outside = cycleAt(15);
+    expect([inside.unit, inside.detail]).toEqual(["activation", "rows must be >= 1"]);
+    expect(inside.cycle).toBe(outside.cycle);
+  });
+
   describe("faults at load", () => {
     it("a weight segment ending exactly at the end of weight memory loads; one element more faults, naming the loader", () => {
       const fits = new Simulator(hw, { mode });
