@@ -207,3 +207,17 @@ describe.each(["bf16", "int8"] as DType[])("clockSteps (%s): a batch of cycles i
     });
   }
 });
+
+describe.each(["bf16", "int8"] as DType[])("loadBankDirect (%s): a smaller tile over a larger one in the same bank", (dtype) => {
+  it("leaves zeros outside the new tile: the chains are the small tile's alone", () => {
+    const a = new SystolicArray(buildHwConfig("small", { rows: R, cols: C, dtype }));
+    load(a, 0, { rows: R, cols: C, w: (r, c) => 7 * r + c + 2 });
+    const small: Tile = { rows: 1, cols: 2, w: (_r, c) => c - 3 };
+    load(a, 0, small);
+    const latched = new Map<number, Latch>();
+    for (let x = 0; x < 6; x++) latched.set(x, { lanes: [x + 1, 2 - x, 3], bank: 0 });
+    const T = 6 + R + C + 1;
+    const top = new Float32Array(C);
+    check(dtype, drive(a, top, latched, T), top, latched, [small, small], T, "after the smaller tile");
+  });
+});
