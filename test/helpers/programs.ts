@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { buildHwConfig, type DType, type HwConfig } from "../../src/config/hw-config.js";
 import { makeInstruction, type Instruction } from "../../src/isa/opcodes.js";
 import type { DataSegment, Program } from "../../src/isa/program.js";
+import { RuntimeFault } from "../../src/errors.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
 import { runInWindow, type PeTraceRow, type TraceRow, type TraceSink, type TraceUnit } from "../../src/sim/trace.js";
 import { Rng, bf16FromBits } from "./reference-matmul.js";
@@ -18,6 +19,23 @@ export const ins = makeInstruction;
 
 export function program(instructions: Instruction[], data: DataSegment[] = []): Program {
   return { instructions, data };
+}
+
+/**
+ * Run `prog` on a new chip until it faults (a halt, or any other error, fails the test) and return
+ * the fault's cycle, unit and detail. `setup` runs after loading, before the run.
+ */
+export function faultOf(hw: HwConfig, prog: Program, mode: SimMode, setup?: (s: Simulator) => void): { cycle: number; unit: string; detail: string } {
+  const sim = new Simulator(hw, { mode });
+  sim.load(prog);
+  setup?.(sim);
+  try {
+    sim.run({ maxCycles: 10_000 });
+  } catch (e) {
+    if (!(e instanceof RuntimeFault)) throw e;
+    return { cycle: e.cycle, unit: e.unit, detail: e.detail };
+  }
+  throw new Error(`${mode}: expected a RuntimeFault, the run halted at cycle ${sim.now}`);
 }
 
 export interface CycleRecord {

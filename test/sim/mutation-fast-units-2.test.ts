@@ -10,10 +10,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildHwConfig } from "../../src/config/hw-config.js";
-import { RuntimeFault } from "../../src/errors.js";
 import type { Program } from "../../src/isa/program.js";
-import { Simulator, type SimMode } from "../../src/sim/controller.js";
-import { ins, program } from "../helpers/programs.js";
+import type { SimMode } from "../../src/sim/controller.js";
+import { ins, program, faultOf as runToFault } from "../helpers/programs.js";
 
 // One unified-buffer read port (a two-source VEC takes q = 2 read cycles a step) and one write port;
 // 4 lanes >= cols, so one step per row; Lv = 2, activation latency L = 2; 16 host bytes a cycle.
@@ -23,18 +22,7 @@ const hw = buildHwConfig("small", {
   hostBytesPerCycle: 16,
 });
 
-function faultOf(prog: Program, mode: SimMode): { cycle: number; unit: string; detail: string } {
-  const sim = new Simulator(hw, { mode });
-  sim.load(prog);
-  try {
-    sim.run({ maxCycles: 10_000 });
-  } catch (e) {
-    expect(e).toBeInstanceOf(RuntimeFault);
-    const f = e as RuntimeFault;
-    return { cycle: f.cycle, unit: f.unit, detail: f.detail };
-  }
-  throw new Error(`${mode}: expected a RuntimeFault, the run halted at cycle ${sim.now}`);
-}
+const faultOf = (prog: Program, mode: SimMode) => runToFault(hw, prog, mode);
 
 /**
  * RHM of a 4 x 3 block (one element 2^127, finite in bf16) to address 0; SYNC; optionally an ACT of

@@ -9,27 +9,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildHwConfig } from "../../src/config/hw-config.js";
-import { RuntimeFault } from "../../src/errors.js";
 import type { Program } from "../../src/isa/program.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
-import { ins, program, runTraced } from "../helpers/programs.js";
+import { ins, program, runTraced, faultOf as runToFault } from "../helpers/programs.js";
 
 // One read port, so a two-source VEC reads for q = 2 cycles a step; latency Lv = 2; 4 lanes >= cols,
 // so one step per row: S = rows.
 const hw = buildHwConfig("small", { rows: 2, cols: 4, dtype: "bf16", unifiedBufferBytes: 512, accumulatorRows: 16, weightMemoryBytes: 256, unifiedBufferReadPorts: 1, vectorLanes: 4, vectorLatency: 2 });
 
-function faultOf(prog: Program, mode: SimMode): { cycle: number; unit: string; detail: string } {
-  const sim = new Simulator(hw, { mode });
-  sim.load(prog);
-  try {
-    sim.run({ maxCycles: 10_000 });
-  } catch (e) {
-    expect(e).toBeInstanceOf(RuntimeFault);
-    const f = e as RuntimeFault;
-    return { cycle: f.cycle, unit: f.unit, detail: f.detail };
-  }
-  throw new Error(`${mode}: expected a RuntimeFault, the run halted at cycle ${sim.now}`);
-}
+const faultOf = (prog: Program, mode: SimMode) => runToFault(hw, prog, mode);
 
 /** A VEC add over 4 rows of 3 whose only overflow is in row `badRow` (2^127 + 2^127). */
 function vecWithBadRow(badRow: number): Program {

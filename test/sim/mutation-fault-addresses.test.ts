@@ -7,26 +7,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildHwConfig } from "../../src/config/hw-config.js";
-import { RuntimeFault } from "../../src/errors.js";
 import type { Program } from "../../src/isa/program.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
-import { ins, program } from "../helpers/programs.js";
+import { ins, program, faultOf as runToFault } from "../helpers/programs.js";
 
 const hw = buildHwConfig("small", { rows: 2, cols: 4, dtype: "bf16", unifiedBufferBytes: 512, accumulatorRows: 16, weightMemoryBytes: 256 });
 
-function faultOf(prog: Program, mode: SimMode, setup?: (s: Simulator) => void): { cycle: number; unit: string; detail: string } {
-  const sim = new Simulator(hw, { mode });
-  sim.load(prog);
-  setup?.(sim);
-  try {
-    sim.run({ maxCycles: 10_000 });
-  } catch (e) {
-    expect(e).toBeInstanceOf(RuntimeFault);
-    const f = e as RuntimeFault;
-    return { cycle: f.cycle, unit: f.unit, detail: f.detail };
-  }
-  throw new Error(`${mode}: expected a RuntimeFault, the run halted at cycle ${sim.now}`);
-}
+const faultOf = (prog: Program, mode: SimMode, setup?: (s: Simulator) => void) => runToFault(hw, prog, mode, setup);
 
 /** Both modes fault alike; returns the fault. */
 function bothModes(prog: Program, setup?: (s: Simulator) => void): { cycle: number; unit: string; detail: string } {
