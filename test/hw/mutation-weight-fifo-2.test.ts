@@ -10,20 +10,9 @@
  * every value outside its old extent as it was.
  */
 import { describe, expect, it } from "vitest";
-import { buildHwConfig } from "../../src/config/hw-config.js";
 import { SLOT_FILLING, SLOT_FREE, SLOT_READY, SLOT_SHIFTING, WeightFifo } from "../../src/hw/weight-fifo.js";
+import { C, R, fifoOf, load } from "../helpers/weight-fifo.js";
 
-const R = 2;
-const C = 3;
-const fifoOf = (depth: number) => new WeightFifo(buildHwConfig("small", { rows: R, cols: C, weightFifoTiles: depth }));
-
-/** Reserve and fill a rows x cols tile as the loader would: values id*100 + r*C + c + 1. */
-function load(f: WeightFifo, id: number, rows = R, cols = C): number {
-  const slot = f.reserve(rows, cols);
-  const base = f.slotOffset(slot);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) f.tiles[base + r * C + c] = id * 100 + r * C + c + 1;
-  return slot;
-}
 
 /** A slot's R x C registers holding a rows x cols tile of `id` (zero padded), or all zeros (id 0). */
 function padded(id: number, rows = R, cols = C): number[] {
