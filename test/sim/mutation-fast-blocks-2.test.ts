@@ -2,7 +2,9 @@
  * Fast mode's whole-instruction data movers (src/sim/fast-blocks.ts) against detailed mode's clocked
  * units, which move the same values element by element (docs/ARCHITECTURE.md "Fast mode"), on small
  * programs aimed at the corners the random equivalence programs rarely reach: overlapping rows
- * (a stride below the width), a fault at memory address 0, two faults in one block, int8 conversion.
+ * (a stride below the width), a fault at memory address 0, two faults in one block, a tile that ends
+ * where the next FIFO slot begins, buffer values no program leaves (set as initial contents).
+ * docs/mutation/fast-blocks.md lists the mutants they kill.
  * Each case also checks by hand what detailed mode did (the address a fault names, the values
  * written), so that a case that no longer reaches its corner fails.
  */
@@ -61,7 +63,8 @@ const host = (values: number[]) => ({ memory: "host" as const, address: 0, value
 
 describe("RHM (hostToUnifiedBuffer)", () => {
   it("bf16 rows written over each other (unified buffer stride 0) with no bad value: no fault", () => {
-    // Row r goes to 0 + r * 0: both rows land on addresses 0..1, the last one wins.
+    // Row r goes to 0 + r * 0: all three rows land on addresses 0..1, the last one wins. A row with no
+    // bad value must not look like a fault at block index r * cols - 1 - 0 >= 0.
     const prog = program([ins("RHM", { host: 0, hstride: 2, ub: 0, ustride: 0, rows: 3, cols: 2 }), ins("HALT")], [host([1, 2, 3, 4, 5, 6])]);
     const d = sameInBothModes(machine("bf16"), prog);
     expect(d.fault).toBeNull();
