@@ -7,7 +7,7 @@ import { RuntimeFault } from "../../src/errors.js";
 import type { Program } from "../../src/isa/program.js";
 import { Simulator, type PreparedProgram } from "../../src/sim/controller.js";
 import { expectSameBits } from "../helpers/expect-matmul.js";
-import { ins, program } from "../helpers/programs.js";
+import { RecordingSink, ins, program } from "../helpers/programs.js";
 import { hwWith } from "../helpers/timing.js";
 
 /**
@@ -84,5 +84,47 @@ describe("a replay that finds a fault, then simulates the run", () => {
       expectSameBits(s.dp.ub, detailed.dp.ub, "unified buffer");
     }
     expect(replayed.stats).toEqual(plain.stats);
+  });
+});
+
+describe("detailed mode: a pass completes when the accumulators signal its own completion", () => {
+  it("a pass at the pc of the last pass of the previous run does not complete when another unit does", () => {
+    // Two runs of one layout on one chip, with other inputs. The only MMUL sits at pc 2, so the
+    // accumulators still name pass 2 as the last one completed when the second run starts; the RHM
+    // after it completes while the pass is in flight. The WHMA reads the pass's accumulator rows, so
+    // it must wait for the pass: it copies X2 W to the host, as in fast mode.
+    const hw = hwWith(4, 4, { hostBytesPerCycle: 16 });
+    const w = Float32Array.from({ length: 16 }, (_, i) => (i % 3) - 1);
+    const layout = (x: Float32Array): Program =>
+      program(
+        [
+          ins("RHM", { host: 0, hstride: 4, ub: 0, ustride: 4, rows: 4, cols: 4 }),
+          ins("RDW", { wm: 0, wstride: 4, rows: 4, cols: 4, transpose: 0 }),
+          ins("MMUL", { ub: 0, ustride: 4, rows: 4, cols: 4, acc: 0, switch: 1, accumulate: 0 }),
+          ins("RHM", { host: 0, hstride: 4, ub: 64, ustride: 4, rows: 1, cols: 2 }),
+          ins("WHMA", { acc: 0, rows: 4, cols: 4, host: 100, hstride: 4 }),
+          ins("HALT"),
+        ],
+        [
+          { memory: "host", address: 0, values: x },
+          { memory: "weights", address: 0, values: w },
+        ],
+      );
+    const x1 = Float32Array.from({ length: 16 }, (_, i) => (i % 5) - 2);
+    const x2 = Float32Array.from({ length: 16 }, (_, i) => 3 - (i % 4));
+    const want = new Float32Array(16);
+    for (let b = 0; b < 4; b++) for (let c = 0; c < 4; c++) for (let k = 0; k < 4; k++) want[b * 4 + c] += x2[b * 4 + k] * w[k * 4 + c];
+    const sinks = (["detailed", "fast"] as const).map((mode) => {
+      const sim = new Simulator(hw, { mode });
+      sim.load(layout(x1));
+      expect(sim.run()).toBe(true);
+      const sink = new RecordingSink();
+      sim.load(layout(x2));
+      expect(sim.run({ sink })).toBe(true);
+      expectSameBits(sim.dp.host.subarray(100, 116), Float64Array.from(want), `${mode}: WHMA of X2 W`);
+      return sink;
+    });
+    expect(sinks[0].instructions).toEqual(sinks[1].instructions);
+    expect(sinks[0].rows).toEqual(sinks[1].rows);
   });
 });
