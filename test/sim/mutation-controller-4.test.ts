@@ -14,7 +14,7 @@ describe("detailed mode's matrix burst and the trace window", () => {
     // also when the cycle before the window was stepped (from = t0 + 2: t0 issues, t0 + 1 sets the hold).
     const R = 3;
     const C = 2;
-    const B = 12;
+    const B = 8;
     const hw = hwWith(R, C, { weightBytesPerCycle: 64 });
     const prog = program(
       [
