@@ -194,3 +194,38 @@ describe("replayed runs: only whole, untraced runs from an idle chip", () => {
     expect(chips[1].stats).toEqual(chips[2].stats);
   });
 });
+
+/** A sink that fails (a full disk, say) when handed a run that reaches cycle `failAt`. */
+class FailingSink extends RecordingSink {
+  readonly error = new Error("disk full");
+  constructor(readonly failAt: number) {
+    super();
+  }
+  override cycle(row: Readonly<TraceRow>, count: number): void {
+    if (row.cycle + count > this.failAt) throw this.error;
+    super.cycle(row, count);
+  }
+}
+
+describe("an error that is not a fault of the program (the trace sink fails)", () => {
+  for (const mode of MODES) {
+    it(`${mode}: propagates unchanged; the statistics stay whole numbers, no more than the cycles traced`, () => {
+      const sim = new Simulator(slowHostHw, { mode });
+      sim.load(rhmHalt(30));
+      const sink = new FailingSink(50);
+      let error: unknown = null;
+      try {
+        sim.run({ sink });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBe(sink.error);
+      expect(sink.rows.map((r) => r.cycle)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(Number.isInteger(sim.stats.cycles)).toBe(true);
+      expect(sim.stats.cycles).toBeGreaterThanOrEqual(0);
+      expect(sim.stats.cycles).toBeLessThanOrEqual(50);
+      // Detailed mode steps every cycle: the failing one (50) is not counted.
+      if (mode === "detailed") expect(sim.stats.cycles).toBe(50);
+    });
+  }
+});
