@@ -4,6 +4,7 @@
  * which runs may be replayed (docs/mutation/controller-3.md, controller-1.md).
  */
 import { describe, expect, it } from "vitest";
+import { compileMatmul } from "../../src/compiler/matmul.js";
 import { RuntimeFault } from "../../src/errors.js";
 import type { Program } from "../../src/isa/program.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
@@ -228,4 +229,35 @@ describe("an error that is not a fault of the program (the trace sink fails)", (
       if (mode === "detailed") expect(sim.stats.cycles).toBe(50);
     });
   }
+});
+
+describe("a pass fault that a replay finds", () => {
+  it("the same fault as without the memo, and fast mode's held-fault count as the simulated run alone sets it", () => {
+    // C = A B, 3 x 2 x 2 on a 2 x 2 chip; the bad B has 2^127 in row 1, column 0: A's 2 (row 0,
+    // column 1) times it is 2^128, an infinity in accumulator row 0, column 0.
+    const hw = hwWith(2, 2);
+    const a = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    const good = compileMatmul(a, 3, 2, Float32Array.from([1, -1, 0.5, 2]), 2, hw).program;
+    const bad = compileMatmul(a, 3, 2, Float32Array.from([1, -1, 2 ** 127, 2]), 2, hw).program;
+    const chips = [new Simulator(hw, { mode: "fast" }), new Simulator(hw, { mode: "fast", replay: false })];
+    const outcomes = chips.map((sim) => {
+      const p = sim.prepare(good);
+      const runWith = (data: Program): string => {
+        sim.start(p);
+        for (const seg of data.data) (seg.memory === "host" ? sim.dp.host : sim.dp.wm).set(seg.values, seg.address);
+        try {
+          return String(sim.run());
+        } catch (e) {
+          if (!(e instanceof RuntimeFault)) throw e;
+          return `${e.message}`;
+        }
+      };
+      // Each run switches banks and takes the next FIFO slot: the start states repeat every 8 runs.
+      const results = [...Array.from({ length: 9 }, () => runWith(good)), runWith(bad)];
+      return { results, stats: sim.stats, heldFaults: sim.fast.heldFaults, heldPassFaults: sim.heldPassFaults };
+    });
+    expect(chips[0].replay!.faulted).toBe(1);
+    expect(outcomes[0].results.at(-1)).toMatch(/non-finite value written to accumulator row 0, column 0/);
+    expect(outcomes[0]).toEqual(outcomes[1]);
+  });
 });
