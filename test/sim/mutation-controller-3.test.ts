@@ -261,3 +261,38 @@ describe("a pass fault that a replay finds", () => {
     expect(outcomes[0]).toEqual(outcomes[1]);
   });
 });
+
+describe("the watchdog and a replayable run", () => {
+  it("a run the watchdog would stop is simulated and stops at maxCycles; one that fits exactly halts", () => {
+    // RHM of 30 rows and HALT: 121 cycles a run (busy 120 cycles, HALT at +120).
+    const outcome: Record<string, unknown> = {};
+    for (const memo of [true, false]) {
+      const sim = new Simulator(slowHostHw, memo ? { mode: "fast" } : { mode: "fast", replay: false });
+      const p = sim.prepare(rhmHalt(30));
+      for (let i = 0; i < 3; i++) {
+        sim.start(p);
+        expect(sim.run()).toBe(true);
+      }
+      expect(sim.now).toBe(363);
+      // Cycles 363..483 fit below 484: the HALT issues at 483.
+      sim.start(p);
+      expect(sim.run({ maxCycles: 363 + 121 })).toBe(true);
+      expect(sim.now).toBe(484);
+      sim.start(p);
+      let fault: RuntimeFault | null = null;
+      try {
+        sim.run({ maxCycles: 484 + 100 });
+      } catch (e) {
+        if (!(e instanceof RuntimeFault)) throw e;
+        fault = e;
+      }
+      expect(fault?.detail).toMatch(/^watchdog/);
+      expect(fault?.cycle).toBe(584);
+      expect(sim.stats.cycles).toBe(584);
+      // The memo replayed run 3, from the state runs 4 and 5 start in too (so they could have been).
+      if (memo) expect(sim.replay!.hits).toBeGreaterThanOrEqual(1);
+      outcome[String(memo)] = sim.stats;
+    }
+    expect(outcome.true).toEqual(outcome.false);
+  });
+});
