@@ -296,3 +296,24 @@ describe("the watchdog and a replayable run", () => {
     expect(outcome.true).toEqual(outcome.false);
   });
 });
+
+describe("a replayed run ends halted, as a simulated one", () => {
+  it("halted is true, and run() again returns at once without a cycle", () => {
+    const out: Record<string, unknown> = {};
+    for (const memo of [true, false]) {
+      const sim = new Simulator(slowHostHw, memo ? { mode: "fast" } : { mode: "fast", replay: false });
+      const p = sim.prepare(rhmHalt(30));
+      for (let i = 0; i < 3; i++) {
+        sim.start(p);
+        expect(sim.run()).toBe(true);
+        expect(sim.halted).toBe(true);
+      }
+      // Run 3 was replayed (see above); a second run() after HALT does nothing.
+      if (memo) expect(sim.replay!.hits).toBe(1);
+      expect(sim.run()).toBe(true);
+      expect(sim.now).toBe(363);
+      out[String(memo)] = sim.stats;
+    }
+    expect(out.true).toEqual(out.false);
+  });
+});
