@@ -9,7 +9,7 @@ import type { Program } from "../../src/isa/program.js";
 import { Simulator, type SimMode } from "../../src/sim/controller.js";
 import type { PeTraceRow, TraceRow, TraceSink, TraceUnit } from "../../src/sim/trace.js";
 import { RecordingSink, ins, program } from "../helpers/programs.js";
-import { hwWith } from "../helpers/timing.js";
+import { rhmHalt, slowHostHw } from "../helpers/controller-programs.js";
 
 /** A recording sink whose buffer is always full: it asks for a flush after every row. */
 class FullSink implements TraceSink {
@@ -37,10 +37,7 @@ class FullSink implements TraceSink {
 }
 
 // 1 host byte a cycle: an RHM of `rows` rows of 2 bf16 values moves 4 bytes a row, one a cycle.
-const hw = hwWith(2, 2, { hostBytesPerCycle: 1 });
-function rhmHalt(rows: number): Program {
-  return program([ins("RHM", { host: 0, hstride: 2, ub: 0, ustride: 2, rows, cols: 2 }), ins("HALT")]);
-}
+const hw = slowHostHw;
 
 function reference(prog: Program, mode: SimMode): { rows: unknown[]; cycles: number; now: number } {
   const sim = new Simulator(hw, { mode });
