@@ -179,3 +179,23 @@ describe("fast mode's kernel passes report the non-finite result detailed mode's
     expect(fault).toBeNull();
   });
 });
+
+describe("fast mode's activation reports a NaN output", () => {
+  it("identity of acc * 2^127 (infinite unless acc is 0) times outscale 0: the first nonzero accumulator faults", () => {
+    // Accumulator row 0 is all 0 (0 * 2^127 * 0 = 0); row 1 = x1 . W = [0, 0, 5, 7]: fp32(5 * 2^127)
+    // is Inf, and Inf * 0 is NaN. The first NaN output is row 1, column 2: address 40 + 1 * 4 + 2.
+    const hw = buildHwConfig("small", { rows: 4, cols: 4, dtype: "bf16" });
+    const host = Float32Array.from([0, 0, 0, 0, 0, 1, 0, 0]);
+    const weights = Float32Array.from([1, 1, 1, 1, 0, 0, 5, 7, 2, 2, 2, 2, 3, 3, 3, 3]);
+    const prog = [
+      ins("RHM", { host: 0, hstride: 4, ub: 0, ustride: 4, rows: 2, cols: 4 }),
+      ins("RDW", { wm: 0, wstride: 4, rows: 4, cols: 4 }),
+      ins("MMUL", { ub: 0, ustride: 4, rows: 2, cols: 4, acc: 0, switch: 1, accumulate: 0 }),
+      ins("ACT", { acc: 0, rows: 2, cols: 4, ub: 40, ustride: 4, fn: "identity", inscale: 2 ** 127, outscale: 0 }),
+      ins("HALT"),
+    ];
+    const { detailed } = bothModes(hw, prog, host, weights);
+    expect(detailed.fault?.unit).toBe("activation");
+    expect(detailed.fault?.detail).toBe("non-finite value written to unified buffer address 46");
+  });
+});
