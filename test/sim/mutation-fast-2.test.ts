@@ -73,14 +73,15 @@ function values(n: number, seed: number, dtype: DType): Float32Array {
 
 describe.each(["bf16", "int8"] as const)("fast mode's kernel passes, %s, equal detailed mode", (dtype) => {
   const hw = hwFor(dtype);
-  it("small and big passes, accumulating or not, three tiles, two chunks, a sparse pass the kernel declines", () => {
+  it("small and big passes, accumulating or not, four tiles, two chunks, a sparse pass the kernel declines", () => {
     const N = 400;
     const host = values(N, 3, dtype);
     // Inputs 340..399: mostly zero, so the kernel declines them (the JavaScript pass skips zeros).
     for (let i = 340; i < N; i++) if (i % 9 !== 0) host[i] = 0;
-    // Tiles: 1 (bank 0), 2 (bank 1: integers 1..9, which the int8 packing would also accept), and 3
-    // (bank 0 again, 31 columns wide: too narrow for the kernels, while bank 0's packing is tile 1's).
-    const weights = values(3 * R * C, 4, dtype);
+    // Tiles: 1 (bank 0), 2 (bank 1: integers 1..9, which the int8 packing would also accept), 3
+    // (bank 0 again, 31 columns wide: too narrow for the kernels, while bank 0's packing is tile 1's)
+    // and 4 (bank 1 again, whose packing is tile 2's).
+    const weights = values(4 * R * C, 4, dtype);
     for (let i = R * C; i < 2 * R * C; i++) weights[i] = (i % 9) + 1;
     const prog = [
       ins("RHM", { host: 0, hstride: N, ub: 0, ustride: N, rows: 1, cols: N }),
@@ -100,6 +101,10 @@ describe.each(["bf16", "int8"] as const)("fast mode's kernel passes, %s, equal d
       // The narrow third tile: dense vectors, enough work for a kernel, but JavaScript's.
       mmul(30, 40, 350, { switch: true }),
       mmul(31, 40, 360, { accumulate: true }),
+      // The fourth tile: 3 vectors, below the threshold again, so its first pass packs nothing.
+      rdw(3 * R * C),
+      mmul(40, 3, 370, { switch: true }),
+      mmul(41, 30, 380, { accumulate: true }),
       ins("HALT"),
     ];
     const preload = (acc: Float32Array | Int32Array) => {
@@ -166,6 +171,7 @@ describe("fast mode's kernel passes report the non-finite result detailed mode's
     ["NaN (a NaN accumulator) before infinities", 5, [[4, 0, FMAX], [0, 12, FMAX], [2, 1, Number.NaN], [3, 19, -FMAX]], [2, 1]],
     ["a lower b + c in the second chunk of 256 vectors", 300, [[255, 31, -FMAX], [256, 0, FMAX], [299, 1, FMAX]], [256, 0]],
     ["only in the second chunk", 300, [[290, 3, FMAX], [270, 31, -FMAX]], [290, 3]],
+    ["(0, 31) before (1, 31), a later anti-diagonal", 4, [[0, 31, -FMAX], [1, 31, -FMAX]], [0, 31]],
   ])("%s", (_, vectors, bad, [b, c]) => {
     const { fault: f, chunks } = faultCase(hw, vectors, bad);
     expect(chunks).toBeGreaterThan(0);
