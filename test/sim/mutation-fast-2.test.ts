@@ -6,7 +6,9 @@
  * firstNonFinite; docs/mutation/fast.md). These programs do, on a 32 x 32 grid: a tile 32 columns
  * wide and at least 4 dense vectors (4 * 32 * 32 = 4096 multiply-accumulates) send a pass to the
  * kernels; sparse inputs make a kernel decline its chunk to the JavaScript pass; more than 256
- * vectors make two chunks. Each test checks that the kernels did run (`kernels.chunks`).
+ * vectors make two chunks. Each kernel test checks that the kernels did run (`kernels.chunks`).
+ * Also: which non-finite result the JavaScript pass reports when a pass has several (the one the
+ * array writes first), and a NaN activation output.
  */
 import { describe, expect, it } from "vitest";
 import { buildHwConfig, type DType, type HwConfig } from "../../src/config/hw-config.js";
