@@ -1,0 +1,102 @@
+/**
+ * The datapath's batched matrix cycles (docs/mutation/tpu-2.md): untraced, detailed mode clocks a
+ * pass's steady stretch in the array's SIMD kernel (TpuDatapath.clockMatrixOnly → clockSteps), with
+ * the vectors staged lane by lane unless they are whole rows back to back. The matrix-burst tests
+ * stream only whole vectors (cols = R) at ustride = R in int8 and never put a plain pass right behind
+ * an accumulating one, so three ways of staging or entering a batch went unchecked: an int8 pass of
+ * fewer lanes than rows (zero padding), a bf16 pass of whole vectors at a stride wider than R, and a
+ * batch whose window still holds the accumulating pass's vectors (their psum inputs change every
+ * cycle; the kernel's top input is fixed). Each result is checked against exact integer math
+ * (test/helpers/reference-matmul.ts; small integers are exact in bf16 and fp32 too).
+ */
+import { describe, expect, it } from "vitest";
+import { buildHwConfig, type DType } from "../../src/config/hw-config.js";
+import { Simulator } from "../../src/sim/controller.js";
+import { ins, program } from "../helpers/programs.js";
+import { Rng, referenceMatmulInt32 } from "../helpers/reference-matmul.js";
+
+const R = 8;
+const C = 8;
+/** Vectors per pass: long enough for several batches after the pass's first cycles. */
+const V = 40;
+
+interface Pass {
+  ub: number;
+  ustride: number;
+  cols: number;
+  acc: number;
+  switch: number;
+  accumulate: number;
+}
+
+/** RDW of one R x C tile, the passes, HALT; untraced detailed run; the accumulators. */
+function runPasses(dtype: DType, weights: Float32Array, ub: Float32Array, passes: Pass[]): Simulator {
+  const hw = buildHwConfig("tpu-v2", { rows: R, cols: C, dtype, accumulatorRows: 4 * V });
+  const sim = new Simulator(hw, { mode: "detailed" });
+  sim.load(
+    program(
+      [
+        ins("RDW", { wm: 0, wstride: C, rows: R, cols: C, transpose: 0 }),
+        ...passes.map((p) => ins("MMUL", { ub: p.ub, ustride: p.ustride, rows: V, cols: p.cols, acc: p.acc, switch: p.switch, accumulate: p.accumulate })),
+        ins("HALT"),
+      ],
+      [{ memory: "weights", address: 0, values: weights }],
+    ),
+  );
+  sim.dp.ub.set(ub);
+  expect(sim.run({ maxCycles: 100_000 })).toBe(true);
+  return sim;
+}
+
+/** The V vectors of a pass as rows of R lanes: `lanes` read from ub at `stride`, the rest 0. */
+function vectors(ub: Float32Array, at: number, stride: number, lanes: number): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < V; b++) for (let r = 0; r < R; r++) out.push(r < lanes ? ub[at + b * stride + r] : 0);
+  return out;
+}
+
+/** Small nonzero integers (exact products and sums in int32, bf16 and fp32). */
+function smallInts(rng: Rng, n: number, max: number): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.int(-max, max) || 1);
+}
+
+const rows = (a: ArrayLike<number>, from: number, n: number) => Array.from(a).slice(from * C, (from + n) * C);
+
+describe("TpuDatapath.clockSteps stages what clockMatrixOnly's JavaScript cycle would read", () => {
+  it("int8, a pass of 5 of 8 lanes: the lanes past `cols` enter as zeros (whatever the buffer holds there)", () => {
+    const rng = new Rng(31);
+    const w = smallInts(rng, R * C, 100);
+    const ub = smallInts(rng, V * R, 100); // lanes 5..7 of every row nonzero: they must not be read
+    const sim = runPasses("int8", w, ub, [{ ub: 0, ustride: R, cols: 5, acc: 0, switch: 1, accumulate: 0 }]);
+    const want = referenceMatmulInt32(vectors(ub, 0, R, 5), V, R, w, C);
+    expect(rows(sim.dp.acc.data, 0, V)).toEqual(Array.from(want));
+  });
+
+  it("bf16, whole vectors at a stride of R + 3: each vector read from its own row, not back to back", () => {
+    const rng = new Rng(32);
+    const w = smallInts(rng, R * C, 8);
+    const stride = R + 3;
+    const ub = smallInts(rng, V * stride, 8);
+    const sim = runPasses("bf16", w, ub, [{ ub: 0, ustride: stride, cols: R, acc: 0, switch: 1, accumulate: 0 }]);
+    const want = referenceMatmulInt32(vectors(ub, 0, stride, R), V, R, w, C);
+    expect(rows(sim.dp.acc.data, 0, V)).toEqual(Array.from(want));
+  });
+
+  it("int8, a plain pass right behind an accumulating one: the batch waits until the psum inputs are all zero", () => {
+    const rng = new Rng(33);
+    const w = smallInts(rng, R * C, 100);
+    const ub = smallInts(rng, 3 * V * R, 100);
+    // Pass 0 writes rows 0..V-1, pass 1 adds into them, pass 2 (no accumulate) writes rows V..2V-1
+    // from the cycle pass 1's matrix slot ends: its first C vectors share the array with pass 1's last.
+    const sim = runPasses("int8", w, ub, [
+      { ub: 0, ustride: R, cols: R, acc: 0, switch: 1, accumulate: 0 },
+      { ub: V * R, ustride: R, cols: R, acc: 0, switch: 0, accumulate: 1 },
+      { ub: 2 * V * R, ustride: R, cols: R, acc: V, switch: 0, accumulate: 0 },
+    ]);
+    const p0 = referenceMatmulInt32(vectors(ub, 0, R, R), V, R, w, C);
+    const p1 = referenceMatmulInt32(vectors(ub, V * R, R, R), V, R, w, C);
+    const p2 = referenceMatmulInt32(vectors(ub, 2 * V * R, R, R), V, R, w, C);
+    expect(rows(sim.dp.acc.data, 0, V), "rows 0..V-1: pass 0 + pass 1").toEqual(Array.from(p0, (x, i) => (x + p1[i]) | 0));
+    expect(rows(sim.dp.acc.data, V, V), "rows V..2V-1: pass 2").toEqual(Array.from(p2));
+  });
+});
