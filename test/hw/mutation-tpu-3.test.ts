@@ -7,12 +7,14 @@
  * fewer lanes than rows (zero padding), a bf16 pass of whole vectors at a stride wider than R, and a
  * batch whose window still holds the accumulating pass's vectors (their psum inputs change every
  * cycle; the kernel's top input is fixed). Each result is checked against exact integer math
- * (test/helpers/reference-matmul.ts; small integers are exact in bf16 and fp32 too).
+ * (test/helpers/reference-matmul.ts; small integers are exact in bf16 and fp32 too). And a burst
+ * cut by a trace window opening inside a batch that starts after the burst's first cycles must
+ * end there: runs windowed at each such cycle give the untraced run's statistics and memories.
  */
 import { describe, expect, it } from "vitest";
 import { buildHwConfig, type DType } from "../../src/config/hw-config.js";
 import { Simulator } from "../../src/sim/controller.js";
-import { ins, program } from "../helpers/programs.js";
+import { RecordingSink, ins, program } from "../helpers/programs.js";
 import { Rng, referenceMatmulInt32 } from "../helpers/reference-matmul.js";
 
 const R = 8;
@@ -29,8 +31,8 @@ interface Pass {
   accumulate: number;
 }
 
-/** RDW of one R x C tile, the passes, HALT; untraced detailed run; the accumulators. */
-function runPasses(dtype: DType, weights: Float32Array, ub: Float32Array, passes: Pass[]): Simulator {
+/** RDW of one R x C tile, the passes, HALT: a detailed run, untraced unless `sink` is given. */
+function runPasses(dtype: DType, weights: Float32Array, ub: Float32Array, passes: Pass[], sink?: RecordingSink): Simulator {
   const hw = buildHwConfig("tpu-v2", { rows: R, cols: C, dtype, accumulatorRows: 4 * V });
   const sim = new Simulator(hw, { mode: "detailed" });
   sim.load(
@@ -44,7 +46,7 @@ function runPasses(dtype: DType, weights: Float32Array, ub: Float32Array, passes
     ),
   );
   sim.dp.ub.set(ub);
-  expect(sim.run({ maxCycles: 100_000 })).toBe(true);
+  expect(sim.run({ sink, maxCycles: 100_000 })).toBe(true);
   return sim;
 }
 
@@ -62,7 +64,7 @@ function smallInts(rng: Rng, n: number, max: number): Float32Array {
 
 const rows = (a: ArrayLike<number>, from: number, n: number) => Array.from(a).slice(from * C, (from + n) * C);
 
-describe("TpuDatapath.clockSteps stages what clockMatrixOnly's JavaScript cycle would read", () => {
+describe("TpuDatapath's SIMD batches (clockMatrixOnly → clockSteps) give what clocking each cycle gives", () => {
   it("int8, a pass of 5 of 8 lanes: the lanes past `cols` enter as zeros (whatever the buffer holds there)", () => {
     const rng = new Rng(31);
     const w = smallInts(rng, R * C, 100);
@@ -82,21 +84,46 @@ describe("TpuDatapath.clockSteps stages what clockMatrixOnly's JavaScript cycle 
     expect(rows(sim.dp.acc.data, 0, V)).toEqual(Array.from(want));
   });
 
+  // Pass 0 writes rows 0..V-1, pass 1 adds into them, pass 2 (no accumulate) writes rows V..2V-1
+  // from the cycle pass 1's matrix slot ends: its first C vectors share the array with pass 1's last.
+  const afterAccumulating: Pass[] = [
+    { ub: 0, ustride: R, cols: R, acc: 0, switch: 1, accumulate: 0 },
+    { ub: V * R, ustride: R, cols: R, acc: 0, switch: 0, accumulate: 1 },
+    { ub: 2 * V * R, ustride: R, cols: R, acc: V, switch: 0, accumulate: 0 },
+  ];
+
+  /** Rows 0..V-1 hold pass 0 + pass 1, rows V..2V-1 pass 2 (exact int32). */
+  function expectAfterAccumulating(sim: Simulator, w: Float32Array, ub: Float32Array, what: string): void {
+    const p0 = referenceMatmulInt32(vectors(ub, 0, R, R), V, R, w, C);
+    const p1 = referenceMatmulInt32(vectors(ub, V * R, R, R), V, R, w, C);
+    const p2 = referenceMatmulInt32(vectors(ub, 2 * V * R, R, R), V, R, w, C);
+    expect(rows(sim.dp.acc.data, 0, V), `${what}: rows 0..V-1, pass 0 + pass 1`).toEqual(Array.from(p0, (x, i) => (x + p1[i]) | 0));
+    expect(rows(sim.dp.acc.data, V, V), `${what}: rows V..2V-1, pass 2`).toEqual(Array.from(p2));
+  }
+
   it("int8, a plain pass right behind an accumulating one: the batch waits until the psum inputs are all zero", () => {
     const rng = new Rng(33);
     const w = smallInts(rng, R * C, 100);
     const ub = smallInts(rng, 3 * V * R, 100);
-    // Pass 0 writes rows 0..V-1, pass 1 adds into them, pass 2 (no accumulate) writes rows V..2V-1
-    // from the cycle pass 1's matrix slot ends: its first C vectors share the array with pass 1's last.
-    const sim = runPasses("int8", w, ub, [
-      { ub: 0, ustride: R, cols: R, acc: 0, switch: 1, accumulate: 0 },
-      { ub: V * R, ustride: R, cols: R, acc: 0, switch: 0, accumulate: 1 },
-      { ub: 2 * V * R, ustride: R, cols: R, acc: V, switch: 0, accumulate: 0 },
-    ]);
-    const p0 = referenceMatmulInt32(vectors(ub, 0, R, R), V, R, w, C);
-    const p1 = referenceMatmulInt32(vectors(ub, V * R, R, R), V, R, w, C);
-    const p2 = referenceMatmulInt32(vectors(ub, 2 * V * R, R, R), V, R, w, C);
-    expect(rows(sim.dp.acc.data, 0, V), "rows 0..V-1: pass 0 + pass 1").toEqual(Array.from(p0, (x, i) => (x + p1[i]) | 0));
-    expect(rows(sim.dp.acc.data, V, V), "rows V..2V-1: pass 2").toEqual(Array.from(p2));
+    expectAfterAccumulating(runPasses("int8", w, ub, afterAccumulating), w, ub, "untraced");
+  });
+
+  it("int8: a trace window opening inside that pass's first batch ends the burst before it, batch included", () => {
+    const rng = new Rng(34);
+    const w = smallInts(rng, R * C, 100);
+    const ub = smallInts(rng, 3 * V * R, 100);
+    const untraced = runPasses("int8", w, ub, afterAccumulating);
+    const traced = new RecordingSink();
+    runPasses("int8", w, ub, afterAccumulating, traced);
+    const t2 = traced.life(3).issue; // pass 2 (pc 3) issues at t2
+    // The burst from t2 + 2 clocks JavaScript cycles while pass 1's psum inputs are read (to
+    // t2 + C - 1), then a batch from t2 + C up to pass 1's completion (t2 - 1 + R + C): a window
+    // opening inside that batch must cut it to the burst's length minus the cycles already clocked,
+    // or the datapath runs ahead of the controller.
+    for (let from = t2 + C + 1; from < t2 + C + R; from++) {
+      const windowed = runPasses("int8", w, ub, afterAccumulating, new RecordingSink(from, from));
+      expect(windowed.stats, `window at ${from} (pass 2 from ${t2}): statistics`).toEqual(untraced.stats);
+      expectAfterAccumulating(windowed, w, ub, `window at ${from}`);
+    }
   });
 });
