@@ -9,12 +9,13 @@
  * cycle; the kernel's top input is fixed). Each result is checked against exact integer math
  * (test/helpers/reference-matmul.ts; small integers are exact in bf16 and fp32 too). And a burst
  * cut by a trace window opening inside a batch that starts after the burst's first cycles must
- * end there: runs windowed at each such cycle give the untraced run's statistics and memories.
+ * end there: runs windowed at each such cycle give the untraced run's statistics and memories. A
+ * batch that latches a fault in accumulator row 0 must end the burst in the faulting cycle.
  */
 import { describe, expect, it } from "vitest";
 import { buildHwConfig, type DType } from "../../src/config/hw-config.js";
 import { Simulator } from "../../src/sim/controller.js";
-import { RecordingSink, ins, program } from "../helpers/programs.js";
+import { RecordingSink, faultOf, ins, program } from "../helpers/programs.js";
 import { Rng, referenceMatmulInt32 } from "../helpers/reference-matmul.js";
 
 const R = 8;
@@ -31,20 +32,24 @@ interface Pass {
   accumulate: number;
 }
 
-/** RDW of one R x C tile, the passes, HALT: a detailed run, untraced unless `sink` is given. */
-function runPasses(dtype: DType, weights: Float32Array, ub: Float32Array, passes: Pass[], sink?: RecordingSink): Simulator {
-  const hw = buildHwConfig("tpu-v2", { rows: R, cols: C, dtype, accumulatorRows: 4 * V });
-  const sim = new Simulator(hw, { mode: "detailed" });
-  sim.load(
-    program(
-      [
-        ins("RDW", { wm: 0, wstride: C, rows: R, cols: C, transpose: 0 }),
-        ...passes.map((p) => ins("MMUL", { ub: p.ub, ustride: p.ustride, rows: V, cols: p.cols, acc: p.acc, switch: p.switch, accumulate: p.accumulate })),
-        ins("HALT"),
-      ],
-      [{ memory: "weights", address: 0, values: weights }],
-    ),
+const hwOf = (dtype: DType) => buildHwConfig("tpu-v2", { rows: R, cols: C, dtype, accumulatorRows: 4 * V });
+
+/** RDW of one R x C tile, the passes, HALT. */
+function passProgram(weights: Float32Array, passes: Pass[]) {
+  return program(
+    [
+      ins("RDW", { wm: 0, wstride: C, rows: R, cols: C, transpose: 0 }),
+      ...passes.map((p) => ins("MMUL", { ub: p.ub, ustride: p.ustride, rows: V, cols: p.cols, acc: p.acc, switch: p.switch, accumulate: p.accumulate })),
+      ins("HALT"),
+    ],
+    [{ memory: "weights", address: 0, values: weights }],
   );
+}
+
+/** passProgram as a detailed run, untraced unless `sink` is given. */
+function runPasses(dtype: DType, weights: Float32Array, ub: Float32Array, passes: Pass[], sink?: RecordingSink): Simulator {
+  const sim = new Simulator(hwOf(dtype), { mode: "detailed" });
+  sim.load(passProgram(weights, passes));
   sim.dp.ub.set(ub);
   expect(sim.run({ sink, maxCycles: 100_000 })).toBe(true);
   return sim;
@@ -125,5 +130,27 @@ describe("TpuDatapath's SIMD batches (clockMatrixOnly → clockSteps) give what 
       expect(windowed.stats, `window at ${from} (pass 2 from ${t2}): statistics`).toEqual(untraced.stats);
       expectAfterAccumulating(windowed, w, ub, `window at ${from}`);
     }
+  });
+
+  it("bf16: a batch whose write of accumulator row 0 overflows ends the burst in that cycle (t0 + R + 1)", () => {
+    // (2 - 2^-7) * 2^63, the largest bf16 whose products the kernel takes: TOP * TOP * 2 overflows fp32.
+    const TOP = (2 - 2 ** -7) * 2 ** 63;
+    const rng = new Rng(35);
+    const w = smallInts(rng, R * C, 8);
+    const ub = smallInts(rng, 2 * V * R, 8);
+    // Pass 1 right behind pass 0 on the same bank: no bubble, so its window is in the kernel from
+    // t0 + 2 up to pass 0's completion (t0 - 1 + R + C), which holds row 0's first write.
+    const passes: Pass[] = [
+      { ub: V * R, ustride: R, cols: R, acc: V, switch: 1, accumulate: 0 },
+      { ub: 0, ustride: R, cols: R, acc: 0, switch: 0, accumulate: 0 },
+    ];
+    const traced = new RecordingSink();
+    runPasses("bf16", w, ub, passes, traced);
+    const t0 = traced.life(2).issue;
+    // Pass 1's vector 0, column 0: TOP * TOP + TOP * TOP = +Infinity, written to row 0 at t0 + 0 + R + 0 + 1.
+    [w[0], w[C], ub[0], ub[1]] = [TOP, TOP, TOP, TOP];
+    const fault = faultOf(hwOf("bf16"), passProgram(w, passes), "detailed", (s) => s.dp.ub.set(ub));
+    expect(fault.unit).toBe("matrix");
+    expect(fault.cycle).toBe(t0 + R + 1);
   });
 });
