@@ -2,8 +2,9 @@
  * The datapath's wiring (src/hw/tpu.ts; docs/mutation/tpu.md): gaps the mutation run of tpu.ts
  * found. The evaluate order is checked when the datapath is built; and untraced, detailed mode's
  * matrix-only bursts stage the vectors of a pass that reads fewer lanes than the array has rows
- * (MMUL cols < R) zero-padded, in the int8 kernel's input as in the bf16 one. Results are checked
- * against exact integer products worked out here.
+ * (MMUL cols < R) zero-padded, in the int8 kernel's input as in the bf16 one (results against exact
+ * integer products worked out here); and the arbiter's matrix-only shortcut does not serve a new
+ * ACT the grant of the one before it (cycles hand-derived from docs/ARCHITECTURE.md).
  */
 import { describe, expect, it } from "vitest";
 import { buildHwConfig, type DType } from "../../src/config/hw-config.js";
@@ -11,6 +12,7 @@ import { TpuDatapath } from "../../src/hw/tpu.js";
 import { Simulator } from "../../src/sim/controller.js";
 import { Rng } from "../helpers/reference-matmul.js";
 import { ins, program } from "../helpers/programs.js";
+import { hwWith, ints, runBoth } from "../helpers/timing.js";
 
 describe("the evaluate order is checked when the datapath is built", () => {
   const hw = buildHwConfig("small", { rows: 2, cols: 2 });
@@ -100,4 +102,50 @@ describe("untraced detailed mode stages a pass of fewer lanes than rows zero-pad
       expectProducts(R, C, passes, got);
     });
   }
+});
+
+/**
+ * The arbiter runs every cycle but a matrix-only one, whose grants repeat while the matrix unit's
+ * request does (tpu.ts `arbitrate`). With the activation unit busy beside it, the grants must be
+ * computed anew: here an ACT issues the cycle after the previous ACT completes (its last cycles
+ * only wrote the buffer: granted) while an accumulating pass holds the only accumulator read port,
+ * so the new ACT is refused until the pass's psum reads end.
+ */
+describe("one accumulator read port: an ACT right behind an ACT waits for an accumulating pass's psum reads", () => {
+  it("the second ACT reads from the cycle after the pass's last psum read, as fast mode agrees", () => {
+    const R = 4;
+    const C = 4;
+    const L = 10;
+    const B = 20;
+    const hw = hwWith(R, C, { accumulatorReadPorts: 1, activationLatency: L, weightBytesPerCycle: 64 });
+    const act = (acc: number, rows: number, ub: number) =>
+      ins("ACT", { acc, rows, cols: C, ub, ustride: C, fn: "identity", inscale: 1, outscale: 1 });
+    const prog = program(
+      [
+        ins("RDW", { wm: 0, wstride: C, rows: R, cols: C, transpose: 0 }),
+        ins("SYNC"),
+        act(100, 1, 0),
+        ins("MMUL", { ub: 64, ustride: R, rows: B, cols: R, acc: 0, switch: 1, accumulate: 1 }),
+        act(110, 2, 32),
+        ins("HALT"),
+      ],
+      [{ memory: "weights", address: 0, values: ints(R * C, 3) }],
+    );
+    const { sim, sink } = runBoth(hw, prog);
+    const act1 = sink.life(2);
+    const mmul = sink.life(3);
+    const act2 = sink.life(4);
+    // ACT of `rows` rows reading from a: row p read at a + p, written L cycles later; complete at
+    // a + rows - 1 + L. The first ACT reads at its issue (the pass has not begun reading psums).
+    expect(act1.complete).toBe(act1.issue + 1 - 1 + L);
+    expect(mmul.issue).toBe(act1.issue + 1);
+    // The second issues as the unit frees; the pass (t0 = its issue) reads the psum of vector b for
+    // column c at t0 + b + 1 + c ("MatrixMultiply"), the last at t0 + (B - 1) + 1 + (C - 1).
+    expect(act2.issue).toBe(act1.complete + 1);
+    const lastPsumRead = mmul.issue + B - 1 + 1 + C - 1;
+    expect(act2.issue).toBeLessThan(lastPsumRead);
+    expect(act2.complete).toBe(lastPsumRead + 1 + 2 - 1 + L);
+    // Refused the port from its issue through the last psum read.
+    expect(sim.stats.resourceStalls.accumulatorRead).toBe(lastPsumRead - act2.issue + 1);
+  });
 });
