@@ -87,3 +87,29 @@ describe("replay memo bookkeeping", () => {
     });
   });
 });
+
+describe("the replayed end state", () => {
+  it("on a wide grid (C = 40), a new program after a replay runs as it does without the memo", () => {
+    // A bank is free C - 1 cycles after its last read (ARCHITECTURE "Weight shift"): with C = 40
+    // that reaches 39 cycles back, so a state restored after a replay must keep its registers up to
+    // R + C cycles back exactly (replay.ts keeps them to 2(R + C) + 16), or the next RDW's tile (its
+    // 160 bytes read in 3 cycles) waits for a bank that is long free.
+    const hw = randomHw(74, "int8", { rows: 4, cols: 40, vectorLanes: 8, weightBytesPerCycle: 64 });
+    const { rows: R, cols: C } = hw;
+    const weights = { memory: "weights" as const, address: 0, values: Float32Array.from({ length: 2 * R * C }, (_, i) => (i % 5) - 2) };
+    const pass = (wm: number, vectors: number, acc: number) => [
+      ins("RDW", { wm, wstride: C, rows: R, cols: C, transpose: 0 }),
+      ins("MMUL", { ub: 0, ustride: R, rows: vectors, cols: R, acc, switch: 1, accumulate: 0 }),
+    ];
+    const p = program([...pass(0, 3, 0), ins("HALT")], [weights]);
+    const q = program([...pass(R * C, 2, 8), ...pass(0, 1, 16), ins("HALT")], [weights]);
+    const memo = new ReplayMemo();
+    const sims = [new Simulator(hw, { mode: "fast", replay: memo }), new Simulator(hw, { mode: "fast", replay: false })];
+    const ps = sims.map((s) => ({ p: s.prepare(p), q: s.prepare(q) }));
+    ["p", "p", "p", "p", "p", "p", "q", "p", "q"].forEach((name, step) => {
+      sims.forEach((s, k) => expect(runOn(s, ps[k][name as "p" | "q"], name === "p" ? p : q)).toEqual({ halted: true, fault: null }));
+      expectSameMachine(sims[0], sims[1], `run ${step} (${name})`);
+    });
+    expect(memo.hits).toBeGreaterThan(0);
+  });
+});
