@@ -24,8 +24,8 @@ class FullSink extends RecordingSink {
 }
 
 /** Run `prog` detailed (the reference rows) and fast in slices into a full sink; the sink's calls per slice. */
-function slicedIntoFullSink(prog: Program, hostBytesPerCycle: number): number[] {
-  const hw = hwWith(2, 2, { hostBytesPerCycle });
+function slicedIntoFullSink(prog: Program, links: Record<string, number>): number[] {
+  const hw = hwWith(2, 2, links);
   const whole = new Simulator(hw, { mode: "detailed" });
   const ref = new RecordingSink();
   whole.load(prog);
@@ -50,9 +50,24 @@ describe("a sliced traced fast run into a full sink", () => {
   it("returns after the stepped cycle and one stretch, where a host read's per-cycle counts change every cycle", () => {
     // 3 host bytes a cycle into 2-byte bf16 elements: 1 or 2 whole elements land per cycle, so the
     // row changes every cycle, with no event in between (RHM of 8 x 2 values: 32 bytes, 11 cycles).
-    const perSlice = slicedIntoFullSink(program([ins("RHM", { host: 0, hstride: 2, ub: 0, ustride: 2, rows: 8, cols: 2 }), ins("HALT")]), 3);
+    const perSlice = slicedIntoFullSink(program([ins("RHM", { host: 0, hstride: 2, ub: 0, ustride: 2, rows: 8, cols: 2 }), ins("HALT")]), { hostBytesPerCycle: 3 });
     // Each slice: one stepped cycle, then at most one stretch before it returns to be flushed.
     expect(Math.max(...perSlice)).toBeLessThanOrEqual(2);
     expect(perSlice.length).toBeGreaterThan(4);
+  });
+
+  it("returns after a stretch that ends in a completion, though another unit still works", () => {
+    // An RHM (16 bytes at 2 a cycle: one whole bf16 element a cycle, steady) completes while an RDW
+    // (a 2 x 2 tile of fp32 masters at 1 byte a cycle) goes on: the slice that reaches the RHM's
+    // completion must return there to be flushed, not run on through the RDW's stretch.
+    const rhmBesideRdw = program([
+      ins("RHM", { host: 0, hstride: 2, ub: 0, ustride: 2, rows: 4, cols: 2 }),
+      ins("RDW", { wm: 0, wstride: 2, rows: 2, cols: 2 }),
+      ins("HALT"),
+    ]);
+    const perSlice = slicedIntoFullSink(rhmBesideRdw, { hostBytesPerCycle: 2, weightBytesPerCycle: 1 });
+    // Each slice: one stepped cycle, at most one stretch, and the row of the completion ending it.
+    expect(Math.max(...perSlice)).toBe(3);
+    expect(perSlice.length).toBeGreaterThan(3);
   });
 });
