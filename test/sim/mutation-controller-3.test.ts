@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { compileMatmul } from "../../src/compiler/matmul.js";
 import { RuntimeFault } from "../../src/errors.js";
 import type { Program } from "../../src/isa/program.js";
-import { Simulator, type SimMode } from "../../src/sim/controller.js";
+import { Simulator, type PreparedProgram, type SimMode } from "../../src/sim/controller.js";
 import { ReplayMemo } from "../../src/sim/replay.js";
 import type { RunStats } from "../../src/sim/stats.js";
 import type { TraceRow } from "../../src/sim/trace.js";
@@ -16,6 +16,20 @@ import { RecordingSink, ins, program } from "../helpers/programs.js";
 import { hwWith } from "../helpers/timing.js";
 
 const MODES = ["detailed", "fast"] as const;
+
+/** A fast chip with or without the replay memo, and the prepared RHM of 30 rows + HALT (121 cycles a run). */
+function rhmChip(memo: boolean): { sim: Simulator; p: PreparedProgram } {
+  const sim = new Simulator(slowHostHw, memo ? { mode: "fast" } : { mode: "fast", replay: false });
+  return { sim, p: sim.prepare(rhmHalt(30)) };
+}
+
+/** Start `p` and run it to its HALT, n times. */
+function runWhole(sim: Simulator, p: PreparedProgram, n: number): void {
+  for (let i = 0; i < n; i++) {
+    sim.start(p);
+    expect(sim.run()).toBe(true);
+  }
+}
 
 describe("start() on a chip whose last run stopped at a slice's end", () => {
   for (const mode of MODES) {
@@ -142,19 +156,12 @@ describe("replayed runs: only whole, untraced runs from an idle chip", () => {
     // RHM of 30 rows: busy 120 cycles, HALT at +120, 121 cycles a run.
     const outcome: Record<string, unknown> = {};
     for (const memo of [true, false]) {
-      const sim = new Simulator(slowHostHw, memo ? { mode: "fast" } : { mode: "fast", replay: false });
-      const p = sim.prepare(rhmHalt(30));
-      const runPlain = (n: number) => {
-        for (let i = 0; i < n; i++) {
-          sim.start(p);
-          expect(sim.run()).toBe(true);
-        }
-      };
-      runPlain(3);
+      const { sim, p } = rhmChip(memo);
+      runWhole(sim, p, 3);
       sim.start(p);
       const sink = new RecordingSink();
       expect(sim.run({ sink })).toBe(true);
-      runPlain(2);
+      runWhole(sim, p, 2);
       sim.start(p);
       const ends: [number, boolean][] = [];
       for (let i = 0; i < 10 && !ends.at(-1)?.[1]; i++) {
@@ -267,12 +274,8 @@ describe("the watchdog and a replayable run", () => {
     // RHM of 30 rows and HALT: 121 cycles a run (busy 120 cycles, HALT at +120).
     const outcome: Record<string, unknown> = {};
     for (const memo of [true, false]) {
-      const sim = new Simulator(slowHostHw, memo ? { mode: "fast" } : { mode: "fast", replay: false });
-      const p = sim.prepare(rhmHalt(30));
-      for (let i = 0; i < 3; i++) {
-        sim.start(p);
-        expect(sim.run()).toBe(true);
-      }
+      const { sim, p } = rhmChip(memo);
+      runWhole(sim, p, 3);
       expect(sim.now).toBe(363);
       // Cycles 363..483 fit below 484: the HALT issues at 483.
       sim.start(p);
@@ -301,8 +304,7 @@ describe("a replayed run ends halted, as a simulated one", () => {
   it("halted is true, and run() again returns at once without a cycle", () => {
     const out: Record<string, unknown> = {};
     for (const memo of [true, false]) {
-      const sim = new Simulator(slowHostHw, memo ? { mode: "fast" } : { mode: "fast", replay: false });
-      const p = sim.prepare(rhmHalt(30));
+      const { sim, p } = rhmChip(memo);
       for (let i = 0; i < 3; i++) {
         sim.start(p);
         expect(sim.run()).toBe(true);
